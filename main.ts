@@ -1,0 +1,175 @@
+/**
+ * Entry point: resolve config → scan models → open the runtime library → scheduler + engine →
+ * app → Deno.serve. SIGINT/SIGTERM stop accepting, abort the running generation, destroy the
+ * model and exit 0 within 5 s. Subcommands: serve (default), models.
+ * The only module besides src/rkllm/ that imports src/rkllm/.
+ */
+import { createApp } from "./src/app.ts";
+import { type Config, helpText, loadConfig, parseArgs } from "./src/config.ts";
+import { ChatEngine } from "./src/engine/chat_engine.ts";
+import { Scheduler } from "./src/engine/scheduler.ts";
+import { ConfigError, RkllmError } from "./src/errors.ts";
+import { createLogger, type Logger } from "./src/log.ts";
+import { scanModels } from "./src/models/discovery.ts";
+import { ModelRegistry } from "./src/models/registry.ts";
+import { candidatePaths, fileExists, findLibrary } from "./src/rkllm/library_path.ts";
+import { RkllmBackend } from "./src/rkllm/runtime.ts";
+import { VERSION } from "./src/version.ts";
+
+const SHUTDOWN_GRACE_MS = 4000;
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+async function discoverModels(config: Config, log: Logger): Promise<ModelRegistry> {
+  const scan = await scanModels(config.models_dir, {
+    defaultContext: config.default_context,
+    defaultMaxNewTokens: config.max_new_tokens,
+  });
+  for (const warning of scan.warnings) log.warn("models", warning);
+  const registry = new ModelRegistry(scan.models);
+  for (const m of registry.list()) {
+    log.info("models", "found", {
+      id: m.id,
+      context: m.contextLength,
+      aliases: registry.aliasesOf(m.id).join(",") || undefined,
+      file: m.fileName,
+    });
+  }
+  if (registry.size === 0) {
+    log.warn("models", `no models found in ${config.models_dir}`, {
+      hint: "put each model in its own folder: <models>/<Model-Name>/<file>.rkllm",
+    });
+  }
+  return registry;
+}
+
+function openRuntime(config: Config): RkllmBackend {
+  const candidates = candidatePaths({
+    configured: config.lib_path,
+    execPath: Deno.execPath(),
+    home: Deno.env.get("HOME"),
+  });
+  return RkllmBackend.open(findLibrary(candidates, fileExists));
+}
+
+async function serve(config: Config, log: Logger): Promise<void> {
+  const registry = await discoverModels(config, log);
+  const backend = openRuntime(config);
+  log.info("runtime", "library opened", { library: backend.description });
+  const scheduler = new Scheduler(backend, {
+    queueDepth: config.queue_depth,
+    queueTimeoutMs: config.queue_timeout * 1000,
+    idleUnloadMs: config.idle_unload * 1000,
+  }, log);
+  const engine = new ChatEngine(registry, scheduler, {
+    firstTokenTimeoutMs: config.first_token_timeout * 1000,
+    totalTimeoutMs: config.generation_timeout * 1000,
+    cpuMask: Number(config.cpu_mask),
+    baseDomainId: config.base_domain_id,
+    embedFlash: config.embed_flash,
+  }, log);
+  const app = createApp({
+    service: engine,
+    log,
+    keepAliveSeconds: config.keepalive_interval,
+    maxBodyBytes: MAX_BODY_BYTES,
+    runtime: backend.description,
+  });
+
+  const stopServing = new AbortController();
+  const server = Deno.serve({
+    hostname: config.host,
+    port: config.port,
+    signal: stopServing.signal,
+    onListen: ({ hostname, port }) => {
+      log.info("http", "listening", { url: `http://${hostname}:${port}`, version: VERSION });
+    },
+  }, app.fetch);
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info("main", "shutting down", { signal });
+    const force = setTimeout(() => {
+      log.error("main", "shutdown took too long; exiting");
+      Deno.exit(0);
+    }, SHUTDOWN_GRACE_MS + 1000);
+    stopServing.abort();
+    await scheduler.close(SHUTDOWN_GRACE_MS).catch((err) =>
+      log.error("main", "unloading failed", { error: String(err) })
+    );
+    await server.finished;
+    backend.close();
+    clearTimeout(force);
+    log.info("main", "stopped");
+    Deno.exit(0);
+  };
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(sig, () => void shutdown(sig));
+  }
+  await server.finished;
+}
+
+async function listModels(config: Config, log: Logger): Promise<void> {
+  const registry = await discoverModels(config, log);
+  const rows = registry.list().map((m) => [
+    m.id,
+    registry.aliasesOf(m.id).join(",") || "-",
+    String(m.contextLength),
+    m.path,
+    `${(m.sizeBytes / 2 ** 30).toFixed(2)} GiB`,
+  ]);
+  const header = ["ID", "ALIASES", "CONTEXT", "FILE", "SIZE"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const row of [header, ...rows]) {
+    console.log(row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let config: Config;
+  let command: string;
+  try {
+    const args = parseArgs(argv);
+    if (args.help) {
+      console.log(helpText("rkllm-api", VERSION));
+      return 0;
+    }
+    if (args.version) {
+      console.log(`rkllm-api ${VERSION}`);
+      return 0;
+    }
+    command = args.command;
+    config = await loadConfig(args, Deno.env.toObject());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`rkllm-api: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const log = createLogger(config.log_level);
+  try {
+    switch (command) {
+      case "serve":
+        await serve(config, log);
+        return 0;
+      case "models":
+        await listModels(config, log);
+        return 0;
+      default:
+        console.error(`rkllm-api: unknown command '${command}' (see --help)`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof RkllmError || err instanceof ConfigError) {
+      log.error("main", err.message);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,109 @@
+/**
+ * createApp(deps) → the Hono app. No globals: tests build it with a fake ChatService and call
+ * `app.request()`. Every error, wherever thrown, is rendered here as OpenAI's error body.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { PayloadTooLargeError, RouteNotFoundError, toApiError } from "./errors.ts";
+import type { ChatService } from "./engine/types.ts";
+import type { Logger } from "./log.ts";
+import { chatCompletionsHandler } from "./openai/chat_route.ts";
+import { modelRoutes } from "./openai/models_route.ts";
+import { VERSION } from "./version.ts";
+
+export interface AppDeps {
+  service: ChatService;
+  log: Logger;
+  /** Seconds between SSE keep-alive comments; 0 disables. */
+  keepAliveSeconds: number;
+  maxBodyBytes: number;
+  /** Describes the runtime library in /health. */
+  runtime: string;
+  /** Clock in milliseconds since the epoch (injected for tests). */
+  now?: () => number;
+}
+
+type Env = { Variables: { requestId: string } };
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+function newRequestId(): string {
+  return crypto.randomUUID().replaceAll("-", "").slice(0, 24);
+}
+
+export function createApp(deps: AppDeps): Hono<Env> {
+  const now = deps.now ?? Date.now;
+  const startedAt = now();
+  const app = new Hono<Env>();
+
+  app.use("*", cors());
+  app.use("*", async (c, next) => {
+    const given = c.req.header("x-request-id");
+    const id = given && REQUEST_ID.test(given) ? given : newRequestId();
+    c.set("requestId", id);
+    const started = performance.now();
+    await next();
+    c.header("X-Request-Id", id);
+    deps.log.info("http", "request", {
+      id,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+    });
+  });
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: deps.maxBodyBytes,
+      onError: () => {
+        throw new PayloadTooLargeError(deps.maxBodyBytes);
+      },
+    }),
+  );
+
+  app.onError((err, c) => {
+    const api = toApiError(err);
+    if (api.status >= 500) {
+      deps.log.error("http", "request failed", {
+        id: c.get("requestId"),
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+    return c.json(api.toBody(), api.status as 400, api.headers);
+  });
+  app.notFound((c) => {
+    const err = new RouteNotFoundError(c.req.method, c.req.path);
+    return c.json(err.toBody(), 404);
+  });
+
+  app.get("/health", (c) => {
+    const s = deps.service.status();
+    return c.json({
+      status: s.loadingModel ? "loading" : "ok",
+      version: VERSION,
+      model_loaded: s.loadedModel !== null,
+      current_model: s.loadedModel,
+      loading_model: s.loadingModel,
+      busy: s.busy,
+      queued: s.queued,
+      models_available: deps.service.listModels().length,
+      uptime_s: Math.round((now() - startedAt) / 1000),
+      runtime: deps.runtime,
+    });
+  });
+
+  const chat = chatCompletionsHandler({
+    service: deps.service,
+    log: deps.log,
+    keepAliveMs: deps.keepAliveSeconds * 1000,
+    now: () => Math.floor(now() / 1000),
+  });
+  const models = modelRoutes(deps.service, Math.floor(startedAt / 1000));
+  for (const prefix of ["/v1", ""]) {
+    app.post(`${prefix}/chat/completions`, chat);
+    app.route(prefix || "/", models);
+  }
+  return app;
+}

@@ -1,0 +1,336 @@
+/**
+ * The only reader of settings. One table (`SETTINGS`) names every setting with its flag, env
+ * var, default and description; it feeds the parser, `--help` and the README table.
+ * Precedence: defaults < config file (JSON, `--config`) < environment < command-line flags.
+ * Pure apart from `loadConfig`, which reads the config file. Imports only src/errors.ts and zod.
+ */
+import { z } from "zod";
+import { ConfigError } from "./errors.ts";
+import { LOG_LEVELS } from "./log.ts";
+
+const port = z.coerce.number().int().min(0).max(65535);
+const seconds = z.coerce.number().min(0);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z.union([
+  z.boolean(),
+  z.enum(["1", "0", "true", "false", "yes", "no", "on", "off"]).transform((v) =>
+    ["1", "true", "yes", "on"].includes(v)
+  ),
+]);
+
+/** Every setting. `key` is the config-file key and the field of `Config`. */
+export const SETTINGS = [
+  {
+    key: "host",
+    flag: "host",
+    env: "RKLLM_API_HOST",
+    default: "0.0.0.0",
+    schema: z.string().min(1),
+    description: "Address to listen on.",
+  },
+  {
+    key: "port",
+    flag: "port",
+    env: "RKLLM_API_PORT",
+    default: 8000,
+    schema: port,
+    description: "TCP port to listen on (0 picks a free port).",
+  },
+  {
+    key: "models_dir",
+    flag: "models",
+    env: "RKLLM_MODELS_DIR",
+    default: "~/models",
+    schema: z.string().min(1),
+    description: "Folder scanned for models: one sub-folder per model holding a .rkllm file.",
+  },
+  {
+    key: "lib_path",
+    flag: "lib",
+    env: "RKLLM_LIB_PATH",
+    default: "",
+    schema: z.string(),
+    description:
+      "Path of librkllmrt.so; empty searches next to the binary, /usr/lib, /usr/local/lib, ~.",
+  },
+  {
+    key: "log_level",
+    flag: "log-level",
+    env: "RKLLM_API_LOG_LEVEL",
+    default: "info",
+    schema: z.string().transform((v) => v.toLowerCase()).pipe(z.enum(LOG_LEVELS)),
+    description:
+      "debug, info, warn, error or silent. Prompts and outputs are logged only at debug.",
+  },
+  {
+    key: "default_context",
+    flag: "default-context",
+    env: "RKLLM_DEFAULT_CONTEXT",
+    default: 4096,
+    schema: positiveInt,
+    description: "Context length when neither the file name nor model_config.json gives one.",
+  },
+  {
+    key: "max_new_tokens",
+    flag: "max-new-tokens",
+    env: "RKLLM_MAX_NEW_TOKENS",
+    default: 2048,
+    schema: positiveInt,
+    description: "Upper bound on generated tokens per request (set at model load).",
+  },
+  {
+    key: "queue_depth",
+    flag: "queue-depth",
+    env: "RKLLM_QUEUE_DEPTH",
+    default: 8,
+    schema: z.coerce.number().int().min(0),
+    description: "Requests allowed to wait for the NPU; beyond that → 503.",
+  },
+  {
+    key: "queue_timeout",
+    flag: "queue-timeout",
+    env: "RKLLM_QUEUE_TIMEOUT",
+    default: 300,
+    schema: seconds,
+    description: "Seconds a request may wait for the NPU before a 503.",
+  },
+  {
+    key: "idle_unload",
+    flag: "idle-unload",
+    env: "RKLLM_IDLE_UNLOAD",
+    default: 300,
+    schema: seconds,
+    description: "Seconds of idleness before the model is unloaded (0 disables).",
+  },
+  {
+    key: "first_token_timeout",
+    flag: "first-token-timeout",
+    env: "RKLLM_FIRST_TOKEN_TIMEOUT",
+    default: 120,
+    schema: seconds,
+    description: "Seconds allowed for prefill (until the first token) before the run is aborted.",
+  },
+  {
+    key: "generation_timeout",
+    flag: "generation-timeout",
+    env: "RKLLM_GENERATION_TIMEOUT",
+    default: 600,
+    schema: seconds,
+    description: "Seconds allowed for a whole generation before it is aborted.",
+  },
+  {
+    key: "keepalive_interval",
+    flag: "keepalive-interval",
+    env: "RKLLM_KEEPALIVE_INTERVAL",
+    default: 5,
+    schema: seconds,
+    description: "Seconds between SSE keep-alive comments while waiting for tokens (0 disables).",
+  },
+  {
+    key: "cpu_mask",
+    flag: "cpu-mask",
+    env: "RKLLM_CPU_MASK",
+    default: "0xF0",
+    schema: z.string().regex(/^(0x[0-9a-fA-F]+|\d+)$/, "a number such as 0xF0"),
+    description: "CPU cores the runtime may use (RK3588 big cores = 0xF0).",
+  },
+  {
+    key: "embed_flash",
+    flag: "embed-flash",
+    env: "RKLLM_EMBED_FLASH",
+    default: true,
+    schema: bool,
+    description: "Keep the embedding table in the model file instead of RAM.",
+  },
+  {
+    key: "base_domain_id",
+    flag: "base-domain-id",
+    env: "RKLLM_BASE_DOMAIN_ID",
+    default: 0,
+    schema: z.coerce.number().int().min(0),
+    description: "IOMMU domain the model is loaded in.",
+  },
+] as const;
+
+type Setting = typeof SETTINGS[number];
+export type Config = Readonly<{ [S in Setting as S["key"]]: z.output<S["schema"]> }>;
+export type SettingKey = Setting["key"];
+
+/** Raw values per source; strings from env/flags, any JSON value from the file. */
+export type RawSettings = Partial<Record<SettingKey, unknown>>;
+
+export interface ParsedArgs {
+  command: string;
+  flags: RawSettings;
+  configPath?: string;
+  help: boolean;
+  version: boolean;
+  positionals: string[];
+}
+
+const BY_FLAG = new Map<string, Setting>(SETTINGS.map((s) => [s.flag, s]));
+
+/** `[command] [--flag value | --flag=value]…`; unknown flags are a ConfigError. */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const out: ParsedArgs = {
+    command: "serve",
+    flags: {},
+    help: false,
+    version: false,
+    positionals: [],
+  };
+  let commandSeen = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--help" || arg === "-h") {
+      out.help = true;
+      continue;
+    }
+    if (arg === "--version" || arg === "-V") {
+      out.version = true;
+      continue;
+    }
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+      let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
+      if (value === undefined) {
+        value = argv[i + 1];
+        if (value === undefined) throw new ConfigError(`--${name} needs a value`);
+        i++;
+      }
+      if (name === "config") {
+        out.configPath = value;
+        continue;
+      }
+      const setting = BY_FLAG.get(name);
+      if (!setting) throw new ConfigError(`unknown option --${name} (see --help)`);
+      out.flags[setting.key] = value;
+      continue;
+    }
+    if (!commandSeen) {
+      out.command = arg;
+      commandSeen = true;
+    } else {
+      out.positionals.push(arg);
+    }
+  }
+  return out;
+}
+
+export function envSettings(env: Record<string, string | undefined>): RawSettings {
+  const out: RawSettings = {};
+  for (const s of SETTINGS) {
+    const value = env[s.env];
+    if (value !== undefined && value !== "") out[s.key] = value;
+  }
+  return out;
+}
+
+/** Validates a parsed config file: an object whose keys are setting keys. */
+export function fileSettings(json: unknown, source: string): RawSettings {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new ConfigError(`${source}: expected a JSON object of settings`);
+  }
+  const known = new Set<string>(SETTINGS.map((s) => s.key));
+  const out: RawSettings = {};
+  for (const [key, value] of Object.entries(json)) {
+    if (!known.has(key)) throw new ConfigError(`${source}: unknown setting '${key}'`);
+    out[key as SettingKey] = value;
+  }
+  return out;
+}
+
+/** Merges the sources (later wins) and validates every value. */
+export function resolveConfig(
+  sources: readonly RawSettings[],
+  home: string | undefined,
+): Config {
+  const out: Record<string, unknown> = {};
+  for (const s of SETTINGS) {
+    let raw: unknown = s.default;
+    let from = "default";
+    for (const [i, src] of sources.entries()) {
+      if (src[s.key] !== undefined) {
+        raw = src[s.key];
+        from = `source ${i + 1}`;
+      }
+    }
+    const parsed = (s.schema as z.ZodType).safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]?.message ?? "invalid value";
+      throw new ConfigError(
+        `invalid value ${
+          JSON.stringify(raw)
+        } for ${s.key} (--${s.flag} / ${s.env}, ${from}): ${issue}`,
+      );
+    }
+    out[s.key] = parsed.data;
+  }
+  for (const key of ["models_dir", "lib_path"] as const) {
+    out[key] = expandHome(out[key] as string, home);
+  }
+  return Object.freeze(out) as Config;
+}
+
+export function expandHome(path: string, home: string | undefined): string {
+  if (path === "~" || path.startsWith("~/")) {
+    if (!home) throw new ConfigError(`cannot expand '${path}': HOME is not set`);
+    return home + path.slice(1);
+  }
+  return path;
+}
+
+/** The effectful entry: reads the config file named by --config or RKLLM_API_CONFIG. */
+export async function loadConfig(
+  args: ParsedArgs,
+  env: Record<string, string | undefined>,
+): Promise<Config> {
+  const path = args.configPath ?? env.RKLLM_API_CONFIG;
+  const sources: RawSettings[] = [];
+  if (path) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (cause) {
+      throw new ConfigError(`cannot read config file ${path}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (cause) {
+      throw new ConfigError(`config file ${path} is not valid JSON: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+    sources.push(fileSettings(json, path));
+  }
+  sources.push(envSettings(env), args.flags);
+  return resolveConfig(sources, env.HOME);
+}
+
+/** `--help` text, generated from the table. */
+export function helpText(name: string, version: string): string {
+  const rows = SETTINGS.map((s) =>
+    `  --${s.flag} <value>`.padEnd(30) +
+    `${s.description}\n${" ".repeat(30)}env ${s.env}, default ${JSON.stringify(s.default)}`
+  );
+  return [
+    `${name} ${version}: OpenAI-compatible LLM server for Rockchip RK3588 NPUs`,
+    "",
+    `Usage: ${name} [serve|models|doctor] [options]`,
+    "",
+    "Commands:",
+    "  serve                       Start the HTTP server (default).",
+    "  models                      List the models found in the models folder.",
+    "  doctor                      Check driver, runtime library, models and permissions.",
+    "",
+    "Options (precedence: defaults < config file < environment < flags):",
+    "  --config <file>             JSON file of settings (keys as in the README table).",
+    "                              env RKLLM_API_CONFIG",
+    ...rows,
+    "  --help, --version",
+  ].join("\n");
+}

@@ -1,0 +1,169 @@
+/**
+ * Turns one NPU run into chat events: splits `<think>` reasoning from content, applies stop
+ * sequences and the token limit (aborting the run when either hits), enforces the first-token
+ * and total timeouts, and computes usage. It never reads the clock except through the timers it
+ * is given, and it always waits for the run to settle before reporting the end, so the NPU is
+ * free when the caller releases it.
+ */
+import { GenerationError, GenerationTimeoutError } from "../errors.ts";
+import type { NpuRun, PerfStats } from "./npu.ts";
+import { StopMatcher } from "./stop_sequences.ts";
+import { ThinkSplitter } from "./think.ts";
+import type { ChatEvent, FinishReason, Usage } from "./types.ts";
+
+export interface GenerationLimits {
+  /** Abort after this many tokens with finish_reason "length". */
+  maxTokens: number;
+  /** The runtime's own cap: a run that produced this many tokens ended by length. */
+  runtimeMaxTokens: number;
+  stop: readonly string[];
+  firstTokenTimeoutMs: number;
+  totalTimeoutMs: number;
+  /** The model opens the think block in its template (output starts inside reasoning). */
+  implicitThink: boolean;
+  /** Estimated prompt tokens, used when the runtime reports no figures. */
+  promptTokensEstimate: number;
+}
+
+/** How a generation ended, for the KV-cache tracker and logs. */
+export interface GenerationOutcome {
+  /** The runtime reported completion: its KV cache holds prompt + whole reply. */
+  clean: boolean;
+  /** Everything the model produced (reasoning tags included). */
+  rawText: string;
+  /** The visible content as it was sent to the client. */
+  content: string;
+  perf: PerfStats | null;
+  finishReason: FinishReason | null;
+  error: Error | null;
+}
+
+export async function* runGeneration(
+  run: NpuRun,
+  limits: GenerationLimits,
+  onEnd: (outcome: GenerationOutcome) => void,
+): AsyncGenerator<ChatEvent> {
+  const think = new ThinkSplitter({ implicitOpen: limits.implicitThink });
+  const stops = new StopMatcher(limits.stop);
+  let timedOut: "first" | "total" | null = null;
+  let stoppedBy: FinishReason | null = null;
+  let tokens = 0;
+  let rawText = "";
+  const outcome: GenerationOutcome = {
+    clean: false,
+    rawText: "",
+    content: "",
+    perf: null,
+    finishReason: null,
+    error: null,
+  };
+  const firstTimer = setTimeout(() => {
+    timedOut = "first";
+    run.abort();
+  }, limits.firstTokenTimeoutMs);
+  const totalTimer = setTimeout(() => {
+    timedOut = "total";
+    run.abort();
+  }, limits.totalTimeoutMs);
+
+  const reader = run.events.getReader();
+  try {
+    while (true) {
+      const { value: event, done } = await reader.read();
+      if (done) break;
+      if (event.type === "text") {
+        if (tokens === 0) clearTimeout(firstTimer);
+        tokens++;
+        rawText += event.text;
+        if (stoppedBy) continue;
+        for (const piece of think.push(event.text)) {
+          if (piece.kind === "reasoning") {
+            yield { type: "reasoning", text: piece.text };
+            continue;
+          }
+          const { text, stopped } = stops.push(piece.text);
+          if (text) {
+            outcome.content += text;
+            yield { type: "content", text };
+          }
+          if (stopped) {
+            stoppedBy = "stop";
+            run.abort();
+            break;
+          }
+        }
+        if (!stoppedBy && tokens >= limits.maxTokens) {
+          stoppedBy = "length";
+          run.abort();
+        }
+        continue;
+      }
+      if (event.type === "finish") {
+        outcome.perf = event.perf;
+        outcome.clean = stoppedBy === null;
+      } else if (event.type === "error") {
+        outcome.error = new GenerationError(`The NPU runtime reported an error: ${event.message}`);
+      } else if (timedOut && !stoppedBy) {
+        outcome.error = new GenerationTimeoutError(
+          timedOut === "first"
+            ? `No token within ${
+              limits.firstTokenTimeoutMs / 1000
+            }s (prefill too slow or runtime stuck); the run was aborted.`
+            : `Generation exceeded ${limits.totalTimeoutMs / 1000}s; the run was aborted.`,
+        );
+      } else if (!stoppedBy) {
+        outcome.error = new GenerationError(
+          "The generation was interrupted before it finished (server shutting down or request cancelled).",
+        );
+      }
+    }
+    if (!stoppedBy && !outcome.error) {
+      for (const piece of think.flush()) {
+        if (piece.kind === "reasoning") {
+          yield { type: "reasoning", text: piece.text };
+        } else {
+          const text = stops.push(piece.text).text;
+          if (text) {
+            outcome.content += text;
+            yield { type: "content", text };
+          }
+        }
+      }
+      const rest = stops.flush();
+      if (rest) {
+        outcome.content += rest;
+        yield { type: "content", text: rest };
+      }
+    }
+    outcome.rawText = rawText;
+    if (outcome.error) {
+      yield { type: "error", error: outcome.error };
+      return;
+    }
+    const perf = outcome.perf;
+    const finishReason: FinishReason = stoppedBy ??
+      (perf && perf.generateTokens >= limits.runtimeMaxTokens ? "length" : "stop");
+    outcome.finishReason = finishReason;
+    const completionTokens = perf && !stoppedBy ? perf.generateTokens : tokens;
+    const promptTokens = perf ? perf.prefillTokens : limits.promptTokensEstimate;
+    const usage: Usage = {
+      promptTokens,
+      completionTokens,
+      totalTokens: promptTokens + completionTokens,
+    };
+    yield { type: "done", finishReason, usage };
+  } finally {
+    clearTimeout(firstTimer);
+    clearTimeout(totalTimer);
+    // Reached early when the consumer stops iterating (client gone): stop the NPU, then wait.
+    run.abort();
+    reader.releaseLock();
+    await run.settled;
+    outcome.rawText = rawText;
+    if (outcome.finishReason === null && !outcome.error) {
+      outcome.error = new Error("generation abandoned by the client");
+      outcome.clean = false;
+    }
+    onEnd(outcome);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Which conversation the runtime's KV cache holds, and whether a request can reuse it.
+ *
+ * The runtime keeps every turn it ran with keep_history=1. A request is an incremental turn when
+ * its conversation minus the new user message equals what the cache holds: the system prompt,
+ * every user message and every assistant reply as this server produced it (compared after
+ * `<think>` blocks are stripped and whitespace trimmed). Then only the new user message is sent.
+ * Anything else (regenerate, an edit anywhere, another chat, another model) is a reset.
+ * Pure: no Deno APIs, no clock.
+ */
+import { stripThinkBlocks } from "./think.ts";
+import type { ChatMessage } from "./types.ts";
+
+export interface Turn {
+  role: "user" | "assistant" | "tool";
+  content: string;
+}
+
+/** The normalised conversation the KV cache holds. */
+export interface CachedConversation {
+  system: string;
+  turns: Turn[];
+}
+
+export type KvDecision =
+  | { mode: "incremental"; message: string }
+  | { mode: "reset" };
+
+/** Normalises a request's messages into the form the cache is compared in. */
+export function normaliseConversation(messages: readonly ChatMessage[]): CachedConversation {
+  const system: string[] = [];
+  const turns: Turn[] = [];
+  for (const m of messages) {
+    if (m.role === "system") {
+      if (m.content.trim()) system.push(m.content.trim());
+    } else if (m.role === "user") {
+      turns.push({ role: "user", content: m.content.trim() });
+    } else if (m.role === "assistant") {
+      const content = stripThinkBlocks(m.content).trim();
+      // Empty assistant turns (aborted replies) are not in the runtime's cache either.
+      if (content) turns.push({ role: "assistant", content });
+    } else {
+      turns.push({ role: "tool", content: m.content.trim() });
+    }
+  }
+  return { system: system.join("\n\n"), turns };
+}
+
+function sameTurns(a: readonly Turn[], b: readonly Turn[]): boolean {
+  return a.length === b.length &&
+    a.every((t, i) => t.role === b[i].role && t.content === b[i].content);
+}
+
+export function decideKv(
+  cached: CachedConversation | null,
+  request: CachedConversation,
+): KvDecision {
+  const last = request.turns.at(-1);
+  if (!cached || !last || last.role !== "user") return { mode: "reset" };
+  // Tool results go to the runtime with their own role; such turns are not reused.
+  if (request.turns.some((t) => t.role === "tool")) return { mode: "reset" };
+  if (cached.system !== request.system) return { mode: "reset" };
+  if (!sameTurns(cached.turns, request.turns.slice(0, -1))) return { mode: "reset" };
+  return { mode: "incremental", message: last.content };
+}
+
+/** What the cache holds after a clean run that answered `request` with `reply`. */
+export function afterCleanRun(request: CachedConversation, reply: string): CachedConversation {
+  const content = stripThinkBlocks(reply).trim();
+  const turns = [...request.turns];
+  if (content) turns.push({ role: "assistant", content });
+  return { system: request.system, turns };
+}

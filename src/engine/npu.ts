@@ -1,0 +1,71 @@
+/**
+ * The seam between the engine and the NPU runtime, in plain TypeScript types.
+ *
+ * `src/rkllm/runtime.ts` implements these interfaces with FFI; tests implement them with fakes.
+ * Nothing here knows about pointers. Imports only the sampling type of src/models.
+ */
+import type { SamplingParams } from "../models/sampling.ts";
+
+export type { SamplingParams };
+
+/** Everything `rkllm_init` needs, already resolved from settings and the model's config. */
+export interface ModelLoadParams {
+  modelPath: string;
+  contextLength: number;
+  maxNewTokens: number;
+  sampling: SamplingParams;
+  cpuMask: number;
+  baseDomainId: number;
+  embedFlash: boolean;
+}
+
+export interface NpuRunInput {
+  prompt: string;
+  role: "user" | "tool";
+  enableThinking: boolean;
+  /** Keep this turn in the runtime's KV cache (multi-turn reuse). */
+  keepHistory: boolean;
+}
+
+/** Figures the runtime reports when a run finishes normally. */
+export interface PerfStats {
+  prefillMs: number;
+  prefillTokens: number;
+  generateMs: number;
+  generateTokens: number;
+  memoryMb: number;
+}
+
+/**
+ * What a run produces, in order: any number of `text` events, then exactly one terminal event.
+ * `finish` = the runtime reported completion; `aborted` = the run returned after an abort
+ * (or a pause) without reporting completion; `error` = the runtime reported a failure.
+ */
+export type NpuEvent =
+  | { type: "text"; text: string }
+  | { type: "finish"; perf: PerfStats }
+  | { type: "aborted" }
+  | { type: "error"; message: string };
+
+export interface NpuRun {
+  readonly events: ReadableStream<NpuEvent>;
+  /** Asks the runtime to stop; idempotent, safe after the run ended. */
+  abort(): void;
+  /** Settles once the native call and any abort call have returned: only then is the NPU free. */
+  readonly settled: Promise<void>;
+}
+
+export interface NpuModel {
+  run(input: NpuRunInput): NpuRun;
+  /** Empties the runtime's KV cache (no run may be active). */
+  clearKvCache(keepSystemPrompt: boolean): Promise<void>;
+  /** Frees the model; the object is unusable afterwards. */
+  destroy(): Promise<void>;
+}
+
+export interface NpuBackend {
+  /** Human-readable description (library path and ABI) for logs and /health. */
+  readonly description: string;
+  load(params: ModelLoadParams): Promise<NpuModel>;
+  close(): void;
+}

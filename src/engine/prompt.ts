@@ -1,0 +1,103 @@
+/**
+ * Messages → the plain text the runtime receives. The runtime applies the model's chat template
+ * itself, so a whole conversation is sent as one user input: the system text, then either the
+ * single question or a `User:` / `Assistant:` transcript. History is trimmed, oldest turns first,
+ * to the context budget. Pure: no Deno APIs, no clock.
+ *
+ * Token estimate (the runtime exposes no tokenizer): ASCII characters / 3 plus 1.5 per other
+ * character, rounded up, plus 8 per turn for template tokens. Real tokenizers average about
+ * 4 ASCII characters and 1 to 1.5 tokens per CJK character, so this overestimates, which is
+ * the safe side: a prompt we accept is never cut by the runtime.
+ */
+import { ContextLengthError } from "../errors.ts";
+import type { CachedConversation, Turn } from "./kv_cache.ts";
+
+const TEMPLATE_TOKENS_PER_TURN = 8;
+
+export function estimateTokens(text: string): number {
+  let ascii = 0;
+  let other = 0;
+  for (const ch of text) {
+    if (ch.charCodeAt(0) < 128) ascii++;
+    else other++;
+  }
+  return Math.ceil(ascii / 3 + other * 1.5);
+}
+
+const FLUFF = [
+  /you are a helpful assistant\s*(?:[.!?]\s*|$)/gi,
+  /you are an? ai assistant\s*(?:[.!?]\s*|$)/gi,
+  /you are an? assistant\s*(?:[.!?]\s*|$)/gi,
+  /you are an? helpful ai\s*(?:[.!?]\s*|$)/gi,
+  /as an ai assistant\s*(?:[.!?]\s*|$)/gi,
+  /as a helpful assistant\s*(?:[.!?]\s*|$)/gi,
+];
+const DATE_ONLY = /^today is \d{4}-\d{2}-\d{2}\b.*$/i;
+const ASKS_ABOUT_TIME =
+  /\b(?:date|time|today|tonight|tomorrow|yesterday|day|week|month|year|when|clock|hour|minute|schedule)\b/i;
+
+/**
+ * Drops generic "you are a helpful assistant" phrases (they cost small models prefill time and
+ * add nothing), and a system prompt that only states today's date unless the question is
+ * about time (small models otherwise mention the date in every answer).
+ */
+export function cleanSystemPrompt(system: string, question: string): string {
+  let text = system;
+  for (const re of FLUFF) text = text.replace(re, "");
+  text = text.trim();
+  if (!text) return "";
+  if (!text.includes("\n") && DATE_ONLY.test(text) && !ASKS_ABOUT_TIME.test(question)) return "";
+  return text;
+}
+
+function renderTurns(turns: readonly Turn[]): string[] {
+  if (turns.length === 1) return [turns[0].content];
+  return turns.map((t) =>
+    t.role === "assistant"
+      ? `Assistant: ${t.content}`
+      : t.role === "tool"
+      ? `Tool result: ${t.content}`
+      : `User: ${t.content}`
+  );
+}
+
+export interface BuiltPrompt {
+  prompt: string;
+  /** Turns dropped from the start of the history to fit the budget. */
+  droppedTurns: number;
+  estimatedTokens: number;
+}
+
+export function conversationTokens(conv: CachedConversation): number {
+  return estimateTokens(conv.system) +
+    conv.turns.reduce((sum, t) => sum + estimateTokens(t.content) + TEMPLATE_TOKENS_PER_TURN, 0);
+}
+
+/**
+ * The full prompt for a conversation whose last turn is the new question, trimmed to
+ * `budgetTokens` by dropping the oldest turns (the system prompt and the last turn always stay).
+ */
+export function buildPrompt(conv: CachedConversation, budgetTokens: number): BuiltPrompt {
+  const question = conv.turns.at(-1)?.content ?? "";
+  const system = cleanSystemPrompt(conv.system, question);
+  let turns = conv.turns;
+  let dropped = 0;
+  const cost = (ts: readonly Turn[]): number =>
+    conversationTokens({ system, turns: [...ts] }) + TEMPLATE_TOKENS_PER_TURN;
+  while (turns.length > 1 && cost(turns) > budgetTokens) {
+    // Drop a whole exchange at a time so the transcript never starts with an orphan answer.
+    const cut = turns[0].role === "user" && turns[1]?.role === "assistant" ? 2 : 1;
+    turns = turns.slice(cut);
+    dropped += cut;
+  }
+  const estimated = cost(turns);
+  if (estimated > budgetTokens) {
+    throw new ContextLengthError(
+      `This model's context allows about ${budgetTokens} prompt tokens after reserving room for ` +
+        `the answer, but the system prompt and latest message need about ${estimated} ` +
+        `(estimated). Shorten the message or request fewer max_tokens.`,
+    );
+  }
+  const parts = system ? [system, ...renderTurns(turns)] : renderTurns(turns);
+  return { prompt: parts.join("\n"), droppedTurns: dropped, estimatedTokens: estimated };
+}

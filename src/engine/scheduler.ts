@@ -1,0 +1,257 @@
+/**
+ * The one owner of the NPU. Work takes a lease in FIFO order (bounded depth and wait, else a
+ * 503); only the lease holder may load, switch, unload or run a model, so two runs never
+ * overlap and a model switch always waits for the running generation. A lease is released only
+ * after the holder's native calls have settled. Idle models are unloaded after a setting.
+ * Knows nothing of HTTP or FFI: it drives an `NpuBackend`.
+ */
+import { ServerBusyError, ShuttingDownError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { ModelLoadParams, NpuBackend, NpuModel } from "./npu.ts";
+import type { CachedConversation } from "./kv_cache.ts";
+
+export interface SchedulerOptions {
+  queueDepth: number;
+  queueTimeoutMs: number;
+  /** 0 disables idle unloading. */
+  idleUnloadMs: number;
+}
+
+export interface LoadedModel {
+  readonly id: string;
+  readonly npu: NpuModel;
+  /** What the runtime's KV cache holds; null = unknown or empty. Reset on every (re)load. */
+  conversation: CachedConversation | null;
+}
+
+export interface SchedulerStatus {
+  loadedModel: string | null;
+  loadingModel: string | null;
+  busy: boolean;
+  queued: number;
+}
+
+interface Waiter {
+  grant: (lease: Lease) => void;
+  fail: (err: Error) => void;
+}
+
+export class Lease {
+  #scheduler: Scheduler;
+  #released = false;
+  #onReleased = Promise.withResolvers<void>();
+  /** Called if the scheduler must take the NPU back (shutdown). */
+  onInterrupt: (() => void) | null = null;
+
+  constructor(scheduler: Scheduler) {
+    this.#scheduler = scheduler;
+  }
+
+  get released(): boolean {
+    return this.#released;
+  }
+
+  /** Settles when the holder releases the lease. */
+  whenReleased(): Promise<void> {
+    return this.#onReleased.promise;
+  }
+
+  /** Loads `id` unless it is already loaded, unloading any other model first. */
+  ensureLoaded(id: string, params: () => ModelLoadParams): Promise<LoadedModel> {
+    this.#check();
+    return this.#scheduler.loadFor(this, id, params);
+  }
+
+  /** Unloads the current model; returns its id, or null when none was loaded. */
+  unload(reason: string): Promise<string | null> {
+    this.#check();
+    return this.#scheduler.unloadFor(this, reason);
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#scheduler.releaseFor(this);
+    this.#onReleased.resolve();
+  }
+
+  #check(): void {
+    if (this.#released) throw new Error("lease already released");
+  }
+}
+
+export class Scheduler {
+  #backend: NpuBackend;
+  #opts: SchedulerOptions;
+  #log: Logger;
+  #queue: Waiter[] = [];
+  #holder: Lease | null = null;
+  #loaded: LoadedModel | null = null;
+  #loading: string | null = null;
+  #idleTimer: ReturnType<typeof setTimeout> | null = null;
+  #closing = false;
+
+  constructor(backend: NpuBackend, opts: SchedulerOptions, log: Logger) {
+    this.#backend = backend;
+    this.#opts = opts;
+    this.#log = log;
+  }
+
+  status(): SchedulerStatus {
+    return {
+      loadedModel: this.#loaded?.id ?? null,
+      loadingModel: this.#loading,
+      busy: this.#holder !== null,
+      queued: this.#queue.length,
+    };
+  }
+
+  /** Waits for exclusive use of the NPU, in arrival order. */
+  acquire(signal?: AbortSignal): Promise<Lease> {
+    if (this.#closing) return Promise.reject(new ShuttingDownError());
+    signal?.throwIfAborted();
+    this.#cancelIdleTimer();
+    if (this.#holder === null && this.#queue.length === 0) {
+      return Promise.resolve(this.#grant());
+    }
+    if (this.#queue.length >= this.#opts.queueDepth) {
+      return Promise.reject(
+        new ServerBusyError(
+          `The NPU is busy and ${this.#queue.length} request(s) are already waiting; retry shortly.`,
+          Math.max(1, this.#opts.queueTimeoutMs / 1000 / 10),
+        ),
+      );
+    }
+    return new Promise<Lease>((resolve, reject) => {
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        const i = this.#queue.indexOf(waiter);
+        if (i !== -1) this.#queue.splice(i, 1);
+      };
+      const waiter: Waiter = {
+        grant: (lease) => {
+          cleanup();
+          resolve(lease);
+        },
+        fail: (err) => {
+          cleanup();
+          reject(err);
+        },
+      };
+      const onAbort = (): void =>
+        waiter.fail(signal!.reason ?? new DOMException("aborted", "AbortError"));
+      const timer = setTimeout(() => {
+        waiter.fail(
+          new ServerBusyError(
+            `Waited ${
+              this.#opts.queueTimeoutMs / 1000
+            }s for the NPU without getting it; retry shortly.`,
+            Math.max(1, this.#opts.queueTimeoutMs / 1000 / 10),
+          ),
+        );
+      }, this.#opts.queueTimeoutMs);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#queue.push(waiter);
+    });
+  }
+
+  #grant(): Lease {
+    const lease = new Lease(this);
+    this.#holder = lease;
+    return lease;
+  }
+
+  releaseFor(lease: Lease): void {
+    if (this.#holder !== lease) return;
+    this.#holder = null;
+    const next = this.#queue.shift();
+    if (next) {
+      next.grant(this.#grant());
+      return;
+    }
+    this.#armIdleTimer();
+  }
+
+  async loadFor(lease: Lease, id: string, params: () => ModelLoadParams): Promise<LoadedModel> {
+    this.#assertHolder(lease);
+    if (this.#loaded?.id === id) return this.#loaded;
+    if (this.#loaded) await this.unloadFor(lease, `switching to ${id}`);
+    this.#loading = id;
+    const started = performance.now();
+    this.#log.info("scheduler", "loading model", { model: id });
+    try {
+      const npu = await this.#backend.load(params());
+      this.#loaded = { id, npu, conversation: null };
+      this.#log.info("scheduler", "model loaded", {
+        model: id,
+        seconds: ((performance.now() - started) / 1000).toFixed(2),
+      });
+      return this.#loaded;
+    } finally {
+      this.#loading = null;
+    }
+  }
+
+  async unloadFor(lease: Lease, reason: string): Promise<string | null> {
+    this.#assertHolder(lease);
+    const loaded = this.#loaded;
+    if (!loaded) return null;
+    this.#loaded = null;
+    this.#log.info("scheduler", "unloading model", { model: loaded.id, reason });
+    await loaded.npu.destroy();
+    return loaded.id;
+  }
+
+  #assertHolder(lease: Lease): void {
+    if (this.#holder !== lease) throw new Error("the NPU is not held by this lease");
+  }
+
+  #armIdleTimer(): void {
+    this.#cancelIdleTimer();
+    if (this.#opts.idleUnloadMs <= 0 || !this.#loaded || this.#closing) return;
+    const timer = setTimeout(() => {
+      this.#idleTimer = null;
+      if (this.#holder || this.#queue.length || !this.#loaded) return;
+      const lease = this.#grant();
+      this.#log.info("scheduler", "idle timeout", {
+        model: this.#loaded.id,
+        seconds: this.#opts.idleUnloadMs / 1000,
+      });
+      this.unloadFor(lease, "idle")
+        .catch((err) => this.#log.error("scheduler", "idle unload failed", { error: String(err) }))
+        .finally(() => lease.release());
+    }, this.#opts.idleUnloadMs);
+    // An idle timer alone must not keep the process alive.
+    Deno.unrefTimer(timer);
+    this.#idleTimer = timer;
+  }
+
+  #cancelIdleTimer(): void {
+    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+  }
+
+  /**
+   * Stops accepting work, fails every queued request, interrupts the holder, waits for it (at
+   * most `graceMs`) and unloads the model.
+   */
+  async close(graceMs: number): Promise<void> {
+    this.#closing = true;
+    this.#cancelIdleTimer();
+    for (const waiter of [...this.#queue]) waiter.fail(new ShuttingDownError());
+    const holder = this.#holder;
+    if (holder) {
+      holder.onInterrupt?.();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        holder.whenReleased(),
+        new Promise((r) => timer = setTimeout(r, graceMs)),
+      ]);
+      clearTimeout(timer);
+    }
+    const loaded = this.#loaded;
+    this.#loaded = null;
+    if (loaded) await loaded.npu.destroy();
+  }
+}

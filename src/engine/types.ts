@@ -1,0 +1,96 @@
+/**
+ * The engine's vocabulary, shared by the HTTP layer and the engine: a chat request after
+ * validation, and the events a generation produces. No OpenAI wire shapes and no FFI types.
+ * Imports nothing from src/ except types.
+ */
+
+export type Role = "system" | "user" | "assistant" | "tool";
+
+export interface ChatMessage {
+  role: Role;
+  /** Text content; list-of-parts content has already been joined by the HTTP layer. */
+  content: string;
+}
+
+export interface ChatRequest {
+  /** Id used in logs and the response `id`. */
+  requestId: string;
+  /** The model name as the client sent it (alias or id). */
+  model: string;
+  messages: ChatMessage[];
+  /** Upper bound on generated tokens for this request; undefined = the model's limit. */
+  maxTokens?: number;
+  stop: string[];
+  /** Per-request thinking switch (chat_template_kwargs, reasoning_effort); undefined = model default. */
+  enableThinking?: boolean;
+  /** Sampling fields the client sent; reported, since runtime 1.2.3 only takes them at load. */
+  sampling: Partial<Record<SamplingField, number>>;
+}
+
+export const SAMPLING_FIELDS = [
+  "temperature",
+  "top_p",
+  "top_k",
+  "repeat_penalty",
+  "frequency_penalty",
+  "presence_penalty",
+] as const;
+export type SamplingField = typeof SAMPLING_FIELDS[number];
+
+export type FinishReason = "stop" | "length";
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+/** What a generation yields, in order: deltas, then exactly one `done` or `error`. */
+export type ChatEvent =
+  | { type: "reasoning"; text: string }
+  | { type: "content"; text: string }
+  | { type: "done"; finishReason: FinishReason; usage: Usage }
+  | { type: "error"; error: Error };
+
+/** A generation that holds the NPU: iterate `events`; `cancel()` when the client goes away. */
+export interface ChatGeneration {
+  readonly requestId: string;
+  /** Canonical model id. */
+  readonly model: string;
+  /** Per-request parameters the runtime could not apply (for a response header). */
+  readonly ignoredParams: string[];
+  readonly events: AsyncIterable<ChatEvent>;
+  cancel(): void;
+}
+
+export interface EngineStatus {
+  loadedModel: string | null;
+  loadingModel: string | null;
+  busy: boolean;
+  queued: number;
+}
+
+/** A model as the HTTP layer shows it. */
+export interface ModelInfo {
+  id: string;
+  aliases: string[];
+  contextLength: number;
+  capabilities: string[];
+  sizeBytes: number;
+  fileName: string;
+}
+
+/** What the HTTP layer needs from the engine; ChatEngine implements it, tests fake it. */
+export interface ChatService {
+  /** Chat-capable models in registry order. */
+  listModels(): ModelInfo[];
+  /** Resolves an id or alias; undefined when unknown. */
+  findModel(name: string): ModelInfo | undefined;
+  status(): EngineStatus;
+  /** Waits for the NPU, loads the model, starts the run. Rejects with an ApiError. */
+  start(req: ChatRequest, signal?: AbortSignal): Promise<ChatGeneration>;
+  /** Loads a model through the queue; returns its canonical id. */
+  select(name: string, signal?: AbortSignal): Promise<string>;
+  /** Unloads through the queue; returns the unloaded id or null. */
+  unload(signal?: AbortSignal): Promise<string | null>;
+}

@@ -1,0 +1,94 @@
+/**
+ * The discovered models (`ModelEntry`) and the lookup table built from them: registry order,
+ * exact ids, aliases and name resolution for requests.
+ *
+ * Pure: no `Deno.*`. Imports only from src/models (aliases, sampling types); the HTTP layer decides
+ * what to show (e.g. `skipChat`), the registry hides nothing.
+ */
+
+import { buildAliases, resolveModelName } from "./aliases.ts";
+import type { SamplingParams } from "./sampling.ts";
+
+/** One servable model, as found on disk and adjusted by its folder's `model_config.json`. */
+export interface ModelEntry {
+  /** Canonical id: folder (or root-level file) name, lower-cased, spaces and `_` → `-`. */
+  id: string;
+  /** Absolute path of the `.rkllm` file, through any symlinked folders as walked. */
+  path: string;
+  /** Absolute directory holding the file (the models root for root-level files). */
+  dir: string;
+  fileName: string;
+  sizeBytes: number;
+  contextLength: number;
+  maxNewTokens: number;
+  capabilities: string[];
+  /** The chat template opens `<think>` itself; output starts inside the reasoning block. */
+  thinkPrefilled: boolean;
+  sampling: SamplingParams;
+  disableTools: boolean;
+  /** Embedding/reranker models: listed to operators, refused for chat by the HTTP layer. */
+  skipChat: boolean;
+  /** Problems with this model's `model_config.json` (also reported by the scan). */
+  configWarnings?: string[];
+}
+
+export class ModelRegistry {
+  #entries: ModelEntry[];
+  #byId: Map<string, ModelEntry>;
+  #ids: string[];
+  #aliases: Map<string, string>;
+
+  /** Entries keep their order; a repeated id keeps the first entry (as discovery does). */
+  constructor(entries: readonly ModelEntry[]) {
+    this.#byId = new Map();
+    this.#entries = [];
+    for (const entry of entries) {
+      if (this.#byId.has(entry.id)) continue;
+      this.#byId.set(entry.id, entry);
+      this.#entries.push(entry);
+    }
+    this.#ids = this.#entries.map((e) => e.id);
+    this.#aliases = buildAliases(this.#ids);
+  }
+
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  /** Every model in registry order (the `/v1/models` order). */
+  list(): ModelEntry[] {
+    return [...this.#entries];
+  }
+
+  /** Exact canonical id only; use `resolve()` for names sent by clients. */
+  get(id: string): ModelEntry | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** A client-supplied name (any case, surrounding spaces, id or alias) → its model. */
+  resolve(name: string): ModelEntry | undefined {
+    const id = resolveModelName(name, this.#ids, this.#aliases);
+    return id === undefined ? undefined : this.#byId.get(id);
+  }
+
+  ids(): string[] {
+    return [...this.#ids];
+  }
+
+  /** Alias → id, shortest alias first. */
+  aliases(): Map<string, string> {
+    return new Map(this.#aliases);
+  }
+
+  /** Aliases that resolve to `id`, sorted. */
+  aliasesOf(id: string): string[] {
+    const out: string[] = [];
+    for (const [alias, target] of this.#aliases) if (target === id) out.push(alias);
+    return out.sort();
+  }
+
+  /** Ids in registry order, then aliases sorted: for "model 'x' not found; available: …". */
+  allNames(): string[] {
+    return [...this.#ids, ...[...this.#aliases.keys()].sort()];
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Validation of OpenAI chat-completion request bodies (zod) and their conversion into the
+ * engine's `ChatRequest`. Unknown fields are ignored, as OpenAI clients send many; a wrong type
+ * in a known field is a 400 naming the offending `param`. Pure.
+ */
+import { z } from "zod";
+import { InvalidRequestError } from "../errors.ts";
+import {
+  type ChatMessage,
+  type ChatRequest,
+  type Role,
+  SAMPLING_FIELDS,
+  type SamplingField,
+} from "../engine/types.ts";
+
+const part = z.looseObject({ type: z.string(), text: z.string().optional() });
+const content = z.union([z.string(), z.null(), z.array(part)], {
+  error: "must be a string, null, or an array of content parts",
+}).optional();
+
+const message = z.looseObject({
+  role: z.enum(["system", "developer", "user", "assistant", "tool", "function"], {
+    error: "must be one of system, developer, user, assistant, tool",
+  }),
+  content,
+});
+
+const optionalNumber = (min: number, max: number) => z.number().min(min).max(max).nullish();
+const tokenCount = z.number().int().positive().nullish();
+
+export const chatRequestSchema = z.looseObject({
+  model: z.string({ error: "is required (a model id from GET /v1/models)" }).trim().min(1, {
+    error: "must not be empty",
+  }),
+  messages: z.array(message, { error: "must be an array of messages" }).min(1, {
+    error: "must contain at least one message",
+  }),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+  max_tokens: tokenCount,
+  max_completion_tokens: tokenCount,
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+  n: z.number().int().min(1).max(1, { error: "only n=1 is supported (one NPU, one answer)" })
+    .nullish(),
+  seed: z.number().int().nullish(),
+  temperature: optionalNumber(0, 2),
+  top_p: optionalNumber(0, 1),
+  top_k: z.number().int().min(0).nullish(),
+  repeat_penalty: optionalNumber(0, 10),
+  frequency_penalty: optionalNumber(-2, 2),
+  presence_penalty: optionalNumber(-2, 2),
+  reasoning_effort: z.enum(["none", "minimal", "low", "medium", "high"]).nullish(),
+  chat_template_kwargs: z.looseObject({ enable_thinking: z.boolean().nullish() }).nullish(),
+});
+
+export type ChatRequestBody = z.infer<typeof chatRequestSchema>;
+
+/** `messages[0].role`-style path of the first issue, for OpenAI's `param`. */
+export function issueParam(path: readonly PropertyKey[]): string | null {
+  if (!path.length) return null;
+  return path.reduce<string>(
+    (acc, key) =>
+      typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key),
+    "",
+  );
+}
+
+/** zod failure → 400 with the first issue's path as `param`. */
+export function validationError(error: z.ZodError): InvalidRequestError {
+  const issue = error.issues[0];
+  const param = issueParam(issue?.path ?? []);
+  const what = param ?? "request body";
+  return new InvalidRequestError(`Invalid '${what}': ${issue?.message ?? "invalid value"}`, param);
+}
+
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new InvalidRequestError("The request body must be a JSON object.");
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data;
+}
+
+const ROLE_MAP: Record<z.infer<typeof message>["role"], Role> = {
+  system: "system",
+  developer: "system",
+  user: "user",
+  assistant: "assistant",
+  tool: "tool",
+  function: "tool",
+};
+
+export interface NormalisedContent {
+  text: string;
+  /** Non-text parts (images, audio) the runtime cannot take. */
+  droppedParts: number;
+}
+
+/** string → itself; null/absent → ""; parts → their text joined by a space. */
+export function normaliseContent(value: z.infer<typeof content>): NormalisedContent {
+  if (typeof value === "string") return { text: value, droppedParts: 0 };
+  if (!value) return { text: "", droppedParts: 0 };
+  const texts = value.filter((p) => p.type === "text" && typeof p.text === "string")
+    .map((p) => p.text as string);
+  return { text: texts.join(" "), droppedParts: value.length - texts.length };
+}
+
+export interface ParsedChatRequest {
+  request: ChatRequest;
+  stream: boolean;
+  includeUsage: boolean;
+  /** Request features accepted but not applied (reported to the client in a header). */
+  ignored: string[];
+}
+
+/** Validates a parsed JSON body and converts it. `requestId` names the generation. */
+export function toChatRequest(body: unknown, requestId: string): ParsedChatRequest {
+  const b = parseBody(chatRequestSchema, body);
+  let dropped = 0;
+  const messages: ChatMessage[] = b.messages.map((m) => {
+    const c = normaliseContent(m.content);
+    dropped += c.droppedParts;
+    return { role: ROLE_MAP[m.role], content: c.text };
+  });
+  const sampling: Partial<Record<SamplingField, number>> = {};
+  for (const field of SAMPLING_FIELDS) {
+    const value = b[field];
+    if (typeof value === "number") sampling[field] = value;
+  }
+  let enableThinking: boolean | undefined;
+  if (b.reasoning_effort === "none") enableThinking = false;
+  const kwarg = b.chat_template_kwargs?.enable_thinking;
+  if (typeof kwarg === "boolean") enableThinking = kwarg;
+  const stop = b.stop == null ? [] : typeof b.stop === "string" ? [b.stop] : b.stop;
+  return {
+    request: {
+      requestId,
+      model: b.model,
+      messages,
+      maxTokens: b.max_completion_tokens ?? b.max_tokens ?? undefined,
+      stop: stop.filter((s) => s.length > 0),
+      enableThinking,
+      sampling,
+    },
+    stream: b.stream === true,
+    includeUsage: b.stream_options?.include_usage === true,
+    ignored: dropped ? ["image_parts"] : [],
+  };
+}

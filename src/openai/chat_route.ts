@@ -1,0 +1,120 @@
+/**
+ * `POST /v1/chat/completions`: validate, start a generation on the engine, and render its
+ * events as an OpenAI completion object or as an SSE stream (role chunk first, deltas, one
+ * finish chunk, optional usage chunk, `[DONE]`; a failure after the headers becomes one error
+ * chunk and `[DONE]`). A client that disconnects cancels the generation.
+ */
+import type { Context } from "hono";
+import { toApiError } from "../errors.ts";
+import type { ChatGeneration, ChatService } from "../engine/types.ts";
+import type { Logger } from "../log.ts";
+import { sseResponse } from "../http/sse.ts";
+import { readJson } from "../http/json_body.ts";
+import { toChatRequest } from "./chat_request.ts";
+import { chunk, completion, type ResponseMeta, usageChunk } from "./chat_wire.ts";
+
+export interface ChatRouteDeps {
+  service: ChatService;
+  log: Logger;
+  keepAliveMs: number;
+  /** Injected clock (seconds) for `created`. */
+  now: () => number;
+}
+
+function ignoredHeader(gen: ChatGeneration, extra: string[]): Record<string, string> {
+  const ignored = [...gen.ignoredParams, ...extra];
+  return ignored.length ? { "X-RKLLM-Ignored-Params": ignored.join(", ") } : {};
+}
+
+export function chatCompletionsHandler(deps: ChatRouteDeps) {
+  return async (c: Context): Promise<Response> => {
+    const requestId = c.get("requestId") as string;
+    const body = await readJson(c);
+    const parsed = toChatRequest(body, requestId);
+    const signal = c.req.raw.signal;
+    const gen = await deps.service.start(parsed.request, signal);
+    const meta: ResponseMeta = {
+      id: `chatcmpl-${requestId}`,
+      created: deps.now(),
+      model: gen.model,
+    };
+    const headers = ignoredHeader(gen, parsed.ignored);
+    if (gen.ignoredParams.length) {
+      deps.log.info(
+        "chat",
+        "sampling params not applied per request (runtime 1.2.3 takes them at load)",
+        {
+          id: requestId,
+          params: gen.ignoredParams.join(","),
+        },
+      );
+    }
+    if (parsed.stream) return streamResponse(gen, meta, parsed.includeUsage, headers, deps);
+
+    const onAbort = (): void => gen.cancel();
+    signal.addEventListener("abort", onAbort, { once: true });
+    let content = "";
+    let reasoning = "";
+    try {
+      for await (const event of gen.events) {
+        if (event.type === "content") content += event.text;
+        else if (event.type === "reasoning") reasoning += event.text;
+        else if (event.type === "error") throw event.error;
+        else {
+          return c.json(
+            completion(meta, content.trim(), reasoning.trim(), event.finishReason, event.usage),
+            200,
+            headers,
+          );
+        }
+      }
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+    throw new Error("generation ended without a result");
+  };
+}
+
+function streamResponse(
+  gen: ChatGeneration,
+  meta: ResponseMeta,
+  includeUsage: boolean,
+  headers: Record<string, string>,
+  deps: ChatRouteDeps,
+): Response {
+  async function* payloads(): AsyncGenerator<string> {
+    yield JSON.stringify(chunk(meta, { role: "assistant", content: "" }, null, includeUsage));
+    try {
+      for await (const event of gen.events) {
+        if (event.type === "content") {
+          yield JSON.stringify(chunk(meta, { content: event.text }, null, includeUsage));
+        } else if (event.type === "reasoning") {
+          yield JSON.stringify(chunk(meta, { reasoning_content: event.text }, null, includeUsage));
+        } else if (event.type === "error") {
+          const err = toApiError(event.error);
+          deps.log.warn("chat", "stream ended with an error", {
+            id: gen.requestId,
+            error: err.message,
+          });
+          yield JSON.stringify(err.toBody());
+          break;
+        } else {
+          yield JSON.stringify(chunk(meta, {}, event.finishReason, includeUsage));
+          if (includeUsage) yield JSON.stringify(usageChunk(meta, event.usage));
+          break;
+        }
+      }
+    } catch (err) {
+      yield JSON.stringify(toApiError(err).toBody());
+    }
+    yield "[DONE]";
+  }
+  return sseResponse(payloads(), {
+    keepAliveMs: deps.keepAliveMs,
+    headers,
+    onCancel: () => {
+      deps.log.info("chat", "client disconnected", { id: gen.requestId });
+      gen.cancel();
+    },
+  });
+}

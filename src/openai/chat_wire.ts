@@ -1,0 +1,85 @@
+/**
+ * OpenAI chat-completion wire shapes: the non-streaming completion object and the streaming
+ * chunks. Pure builders; every chunk of one response shares `id`, `created` and `model`.
+ */
+import type { FinishReason, Usage } from "../engine/types.ts";
+import { VERSION } from "../version.ts";
+
+export const SYSTEM_FINGERPRINT = `rkllm-api-${VERSION}`;
+
+export interface ResponseMeta {
+  id: string;
+  created: number;
+  model: string;
+}
+
+export interface UsageWire {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export function usageWire(u: Usage): UsageWire {
+  return {
+    prompt_tokens: u.promptTokens,
+    completion_tokens: u.completionTokens,
+    total_tokens: u.totalTokens,
+  };
+}
+
+export interface Delta {
+  role?: "assistant";
+  content?: string;
+  reasoning_content?: string;
+}
+
+export function chunk(
+  meta: ResponseMeta,
+  delta: Delta,
+  finishReason: FinishReason | null = null,
+  withUsageField = false,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    id: meta.id,
+    object: "chat.completion.chunk",
+    created: meta.created,
+    model: meta.model,
+    system_fingerprint: SYSTEM_FINGERPRINT,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+  };
+  // With include_usage OpenAI sends `usage: null` on every chunk but the last.
+  if (withUsageField) out.usage = null;
+  return out;
+}
+
+export function usageChunk(meta: ResponseMeta, usage: Usage): Record<string, unknown> {
+  return {
+    id: meta.id,
+    object: "chat.completion.chunk",
+    created: meta.created,
+    model: meta.model,
+    system_fingerprint: SYSTEM_FINGERPRINT,
+    choices: [],
+    usage: usageWire(usage),
+  };
+}
+
+export function completion(
+  meta: ResponseMeta,
+  content: string,
+  reasoning: string,
+  finishReason: FinishReason,
+  usage: Usage,
+): Record<string, unknown> {
+  const message: Record<string, unknown> = { role: "assistant", content };
+  if (reasoning) message.reasoning_content = reasoning;
+  return {
+    id: meta.id,
+    object: "chat.completion",
+    created: meta.created,
+    model: meta.model,
+    system_fingerprint: SYSTEM_FINGERPRINT,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason }],
+    usage: usageWire(usage),
+  };
+}

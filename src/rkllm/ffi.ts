@@ -1,0 +1,53 @@
+/**
+ * The one `Deno.dlopen` of librkllmrt.so and its symbol table.
+ *
+ * Every call that can take time or wait on the runtime is `nonblocking`: it runs on a worker
+ * thread and returns a Promise, so the event loop keeps serving HTTP while a model loads, and an
+ * abort never deadlocks with a result callback waiting for the JS thread. The library is opened
+ * explicitly by `openLibrary`, never at import time.
+ */
+import { RkllmError } from "../errors.ts";
+
+/** C signatures in comments; `pointer` for every pointer, `i32` for int and enums. */
+export const SYMBOLS = {
+  // int rkllm_init(LLMHandle* handle, RKLLMParam* param, LLMResultCallback | RKLLMCallback* cb)
+  rkllm_init: { parameters: ["buffer", "buffer", "pointer"], result: "i32", nonblocking: true },
+  // int rkllm_run(LLMHandle, RKLLMInput*, RKLLMInferParam*, void* userdata)
+  rkllm_run: {
+    parameters: ["pointer", "buffer", "buffer", "pointer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  // int rkllm_abort(LLMHandle)
+  rkllm_abort: { parameters: ["pointer"], result: "i32", nonblocking: true },
+  // int rkllm_clear_kv_cache(LLMHandle, int keep_system_prompt, int* start_pos, int* end_pos)
+  rkllm_clear_kv_cache: {
+    parameters: ["pointer", "i32", "pointer", "pointer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  // int rkllm_destroy(LLMHandle)
+  rkllm_destroy: { parameters: ["pointer"], result: "i32", nonblocking: true },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+export type RkllmSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+
+export interface RkllmLib {
+  readonly path: string;
+  readonly symbols: RkllmSymbols;
+  close(): void;
+}
+
+export function openLibrary(path: string): RkllmLib {
+  try {
+    const lib = Deno.dlopen(path, SYMBOLS);
+    return { path, symbols: lib.symbols, close: () => lib.close() };
+  } catch (cause) {
+    throw new RkllmError(
+      "dlopen",
+      null,
+      `cannot load ${path}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+}

@@ -1,0 +1,284 @@
+/**
+ * RkllmBackend: the NPU runtime behind the `NpuBackend` interface of src/engine/npu.ts.
+ *
+ * One thread-safe result callback per loaded model. `rkllm_run` is synchronous in C and calls the
+ * callback on its own thread; bound `nonblocking`, it runs on a Deno worker thread and every
+ * callback is marshalled to the JS thread while the runtime's thread waits for its return value.
+ * The callback copies the token bytes, decodes them with one streaming TextDecoder per run (a
+ * UTF-8 character split across callbacks comes out whole), enqueues, and returns 0; it never
+ * throws and never awaits. Only this folder sees pointers.
+ */
+import { RkllmError } from "../errors.ts";
+import type {
+  ModelLoadParams,
+  NpuBackend,
+  NpuEvent,
+  NpuModel,
+  NpuRun,
+  NpuRunInput,
+} from "../engine/npu.ts";
+import { openLibrary, type RkllmLib } from "./ffi.ts";
+import {
+  type AbiLayout,
+  type AbiVersion,
+  CallState,
+  copyResultText,
+  decodePerf,
+  encodeCallbackStruct,
+  encodeInferParam,
+  encodeParam,
+  encodePromptInput,
+  InferMode,
+  type KeepAlive,
+  LAYOUTS,
+  type PerfValues,
+} from "./structs.ts";
+
+const RESULT_CALLBACK = {
+  parameters: ["pointer", "pointer", "i32"],
+  result: "i32",
+} as const satisfies Deno.UnsafeCallbackDefinition;
+
+interface ActiveRun {
+  controller: ReadableStreamDefaultController<NpuEvent>;
+  decoder: TextDecoder;
+  perf: PerfValues | null;
+  error: string | null;
+  abortCall: Promise<number> | null;
+  ended: boolean;
+  settled: Promise<void>;
+}
+
+export class RkllmBackend implements NpuBackend {
+  readonly description: string;
+  #lib: RkllmLib;
+  #layout: AbiLayout;
+
+  private constructor(lib: RkllmLib, layout: AbiLayout) {
+    this.#lib = lib;
+    this.#layout = layout;
+    this.description = `${lib.path} (ABI ${layout.version})`;
+  }
+
+  static open(path: string, abi: AbiVersion = "1.2.3"): RkllmBackend {
+    return new RkllmBackend(openLibrary(path), LAYOUTS[abi]);
+  }
+
+  load(params: ModelLoadParams): Promise<NpuModel> {
+    return RkllmModel.create(this.#lib, this.#layout, params);
+  }
+
+  close(): void {
+    this.#lib.close();
+  }
+}
+
+class RkllmModel implements NpuModel {
+  #lib: RkllmLib;
+  #layout: AbiLayout;
+  #handle: Deno.PointerValue;
+  #callback: Deno.UnsafeCallback<typeof RESULT_CALLBACK>;
+  /** Kept for the handle's lifetime: 1.3.0 stores the callback struct pointer. */
+  #initKeep: KeepAlive;
+  #active: ActiveRun | null = null;
+  #destroyed = false;
+
+  private constructor(
+    lib: RkllmLib,
+    layout: AbiLayout,
+    handle: Deno.PointerValue,
+    callback: Deno.UnsafeCallback<typeof RESULT_CALLBACK>,
+    initKeep: KeepAlive,
+  ) {
+    this.#lib = lib;
+    this.#layout = layout;
+    this.#handle = handle;
+    this.#callback = callback;
+    this.#initKeep = initKeep;
+  }
+
+  static async create(lib: RkllmLib, layout: AbiLayout, p: ModelLoadParams): Promise<RkllmModel> {
+    // The callback must exist before init, but results only flow during runs; `target` is set
+    // once the model object exists.
+    let target: RkllmModel | null = null;
+    const callback = Deno.UnsafeCallback.threadSafe(
+      RESULT_CALLBACK,
+      (result, _userdata, state) => (target ? target.#onResult(result, state) : 0),
+    );
+    const keep: KeepAlive = [];
+    const param = encodeParam(layout, {
+      modelPath: p.modelPath,
+      maxContextLen: p.contextLength,
+      maxNewTokens: p.maxNewTokens,
+      topK: p.sampling.topK,
+      topP: p.sampling.topP,
+      temperature: p.sampling.temperature,
+      repeatPenalty: p.sampling.repeatPenalty,
+      frequencyPenalty: p.sampling.frequencyPenalty,
+      presencePenalty: p.sampling.presencePenalty,
+      cpuMask: p.cpuMask,
+      baseDomainId: p.baseDomainId,
+      embedFlash: p.embedFlash,
+    }, keep);
+    let callbackArg: Deno.PointerValue = callback.pointer;
+    if (layout.RKLLMCallback) {
+      const struct = encodeCallbackStruct(
+        layout,
+        BigInt(Deno.UnsafePointer.value(callback.pointer)),
+      );
+      keep.push(struct);
+      callbackArg = Deno.UnsafePointer.of(struct);
+    }
+    const handleOut = new Uint8Array(8);
+    let ret: number;
+    try {
+      ret = await lib.symbols.rkllm_init(handleOut, param, callbackArg);
+    } catch (cause) {
+      callback.close();
+      throw new RkllmError("rkllm_init", null, (cause as Error).message, { cause });
+    }
+    const handle = Deno.UnsafePointer.create(new DataView(handleOut.buffer).getBigUint64(0, true));
+    if (ret !== 0 || handle === null) {
+      callback.close();
+      throw new RkllmError(
+        "rkllm_init",
+        ret,
+        ret !== 0
+          ? `returned ${ret} (missing or corrupt model file, runtime/model version mismatch, or not enough NPU memory)`
+          : "returned 0 but no handle (likely out of NPU memory)",
+      );
+    }
+    target = new RkllmModel(lib, layout, handle, callback, keep);
+    return target;
+  }
+
+  run(input: NpuRunInput): NpuRun {
+    if (this.#destroyed) throw new RkllmError("rkllm_run", null, "model was destroyed");
+    if (this.#active) throw new RkllmError("rkllm_run", null, "a run is already active");
+    const keep: KeepAlive = [];
+    const inputBuf = encodePromptInput(this.#layout, {
+      role: input.role,
+      enableThinking: input.enableThinking,
+      prompt: input.prompt,
+    }, keep);
+    const inferBuf = encodeInferParam(this.#layout, {
+      mode: InferMode.GENERATE,
+      keepHistory: input.keepHistory,
+    });
+    let controller!: ReadableStreamDefaultController<NpuEvent>;
+    const abort = (): void => this.#abort(active);
+    const events = new ReadableStream<NpuEvent>({
+      start: (c) => {
+        controller = c;
+      },
+      cancel: abort,
+    });
+    const active: ActiveRun = {
+      controller,
+      decoder: new TextDecoder("utf-8"),
+      perf: null,
+      error: null,
+      abortCall: null,
+      ended: false,
+      settled: Promise.resolve(),
+    };
+    this.#active = active;
+    const call = this.#lib.symbols.rkllm_run(this.#handle, inputBuf, inferBuf, null);
+    const settled = call.then(
+      (ret) => this.#finishRun(active, ret, null),
+      (cause) => this.#finishRun(active, null, cause),
+    ).then(async () => {
+      // The buffers were read by C until the call returned; an abort call may still be running.
+      void [inputBuf, inferBuf, keep];
+      await active.abortCall?.catch(() => {});
+      if (this.#active === active) this.#active = null;
+    });
+    active.settled = settled;
+    return { events, abort, settled };
+  }
+
+  #abort(active: ActiveRun): void {
+    if (active.ended || active.abortCall) return;
+    active.abortCall = this.#lib.symbols.rkllm_abort(this.#handle);
+  }
+
+  #finishRun(active: ActiveRun, ret: number | null, cause: unknown): void {
+    active.ended = true;
+    const tail = active.decoder.decode();
+    const send = (event: NpuEvent): void => {
+      try {
+        active.controller.enqueue(event);
+      } catch {
+        // The consumer cancelled the stream; nothing left to deliver.
+      }
+    };
+    if (tail) send({ type: "text", text: tail });
+    if (cause !== null) {
+      send({ type: "error", message: `rkllm_run failed: ${(cause as Error).message}` });
+    } else if (active.error !== null) {
+      send({ type: "error", message: active.error });
+    } else if (ret !== 0) {
+      send({ type: "error", message: `rkllm_run returned ${ret}` });
+    } else if (active.perf) {
+      send({ type: "finish", perf: active.perf });
+    } else {
+      send({ type: "aborted" });
+    }
+    try {
+      active.controller.close();
+    } catch {
+      // Already cancelled by the consumer.
+    }
+  }
+
+  /** Runs on the JS thread while the runtime's thread waits for the return value. */
+  #onResult(resultPtr: Deno.PointerValue, state: number): number {
+    const active = this.#active;
+    if (!active || active.ended || resultPtr === null) return 0;
+    try {
+      const result = new Deno.UnsafePointerView(resultPtr);
+      if (state === CallState.NORMAL) {
+        const bytes = copyResultText(this.#layout, result);
+        if (bytes && bytes.length) {
+          const text = active.decoder.decode(bytes, { stream: true });
+          if (text) active.controller.enqueue({ type: "text", text });
+        }
+      } else if (state === CallState.FINISH) {
+        active.perf = decodePerf(this.#layout, result);
+      } else if (state === CallState.ERROR) {
+        const bytes = copyResultText(this.#layout, result);
+        const text = bytes ? new TextDecoder().decode(bytes) : "";
+        active.error = text || "unknown runtime error";
+      }
+      // WAITING: the runtime is holding an incomplete character back; nothing to deliver.
+    } catch (err) {
+      active.error ??= `result callback failed: ${(err as Error).message}`;
+    }
+    return 0;
+  }
+
+  async clearKvCache(keepSystemPrompt: boolean): Promise<void> {
+    if (this.#active) throw new RkllmError("rkllm_clear_kv_cache", null, "a run is active");
+    const ret = await this.#lib.symbols.rkllm_clear_kv_cache(
+      this.#handle,
+      keepSystemPrompt ? 1 : 0,
+      null,
+      null,
+    );
+    if (ret !== 0) throw new RkllmError("rkllm_clear_kv_cache", ret, `returned ${ret}`);
+  }
+
+  async destroy(): Promise<void> {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    const active = this.#active;
+    if (active) {
+      this.#abort(active);
+      await active.settled;
+    }
+    const ret = await this.#lib.symbols.rkllm_destroy(this.#handle);
+    this.#callback.close();
+    this.#initKeep.length = 0;
+    if (ret !== 0) throw new RkllmError("rkllm_destroy", ret, `returned ${ret}`);
+  }
+}

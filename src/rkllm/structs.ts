@@ -1,0 +1,341 @@
+/**
+ * Byte layouts of the runtime's C structs, per ABI, and their encoders/decoders.
+ *
+ * Offsets are named constants in the shape the C probe prints (`tests/mock/probe.c`): one table
+ * per struct, nested fields dot-joined, `__size` the sizeof. A test compares every entry with
+ * the probe compiled from the mock's declarations. Encoders zero the whole buffer first, so
+ * padding and reserved bytes are always 0. Part of src/rkllm: the only code that handles pointers.
+ */
+
+export type AbiVersion = "1.2.3" | "1.3.0";
+
+type Table = Readonly<Record<string, number>>;
+
+export interface AbiLayout {
+  readonly version: AbiVersion;
+  readonly RKLLMParam: Table;
+  readonly RKLLMInput: Table;
+  readonly RKLLMInferParam: Table;
+  readonly RKLLMResult: Table;
+  readonly RKLLMPerfStat: Table;
+  readonly RKLLMSamplingParam?: Table;
+  readonly RKLLMCallback?: Table;
+}
+
+const EXTEND_PARAM: Table = {
+  base_domain_id: 0,
+  embed_flash: 4,
+  enabled_cpus_num: 5,
+  enabled_cpus_mask: 8,
+  n_batch: 12,
+  use_cross_attn: 13,
+  reserved: 14,
+};
+
+function nest(prefix: string, base: number, table: Table): Table {
+  return Object.fromEntries(Object.entries(table).map(([k, v]) => [`${prefix}.${k}`, base + v]));
+}
+
+const PARAM_COMMON = {
+  model_path: 0,
+  max_context_len: 8,
+  max_new_tokens: 12,
+  top_k: 16,
+  n_keep: 20,
+  top_p: 24,
+  temperature: 28,
+  repeat_penalty: 32,
+  frequency_penalty: 36,
+  presence_penalty: 40,
+  mirostat: 44,
+  mirostat_tau: 48,
+  mirostat_eta: 52,
+  skip_special_token: 56,
+};
+
+const INPUT_COMMON = {
+  role: 0,
+  enable_thinking: 8,
+  input_type: 12,
+  prompt_input: 16,
+  embed_input: 16,
+  token_input: 16,
+  multimodal_input: 16,
+};
+
+const PERF_FIELDS: Table = {
+  prefill_time_ms: 0,
+  prefill_tokens: 4,
+  generate_time_ms: 8,
+  generate_tokens: 12,
+  memory_usage_mb: 16,
+};
+const PERF: Table = { __size: 20, ...PERF_FIELDS };
+
+const RESULT: Table = {
+  __size: 72,
+  text: 0,
+  token_id: 8,
+  last_hidden_layer: 16,
+  "last_hidden_layer.hidden_states": 16,
+  "last_hidden_layer.embd_size": 24,
+  "last_hidden_layer.num_tokens": 28,
+  logits: 32,
+  "logits.logits": 32,
+  "logits.vocab_size": 40,
+  "logits.num_tokens": 44,
+  perf: 48,
+  ...nest("perf", 48, PERF_FIELDS),
+};
+
+export const LAYOUT_1_2_3: AbiLayout = {
+  version: "1.2.3",
+  RKLLMParam: {
+    __size: 208,
+    ...PARAM_COMMON,
+    is_async: 57,
+    img_start: 64,
+    img_end: 72,
+    img_content: 80,
+    extend_param: 88,
+    ...nest("extend_param", 88, EXTEND_PARAM),
+  },
+  RKLLMInput: { __size: 64, ...INPUT_COMMON },
+  RKLLMInferParam: {
+    __size: 32,
+    mode: 0,
+    lora_params: 8,
+    prompt_cache_params: 16,
+    keep_history: 24,
+  },
+  RKLLMResult: RESULT,
+  RKLLMPerfStat: PERF,
+};
+
+export const LAYOUT_1_3_0: AbiLayout = {
+  version: "1.3.0",
+  RKLLMParam: {
+    __size: 184,
+    ...PARAM_COMMON,
+    ignore_eos_token: 57,
+    is_async: 58,
+    extend_param: 60,
+    ...nest("extend_param", 60, EXTEND_PARAM),
+  },
+  RKLLMInput: { __size: 160, ...INPUT_COMMON },
+  RKLLMInferParam: {
+    __size: 40,
+    mode: 0,
+    lora_params: 8,
+    prompt_cache_params: 16,
+    sampling_params: 24,
+    keep_history: 32,
+    max_new_tokens: 36,
+  },
+  RKLLMResult: RESULT,
+  RKLLMPerfStat: PERF,
+  RKLLMSamplingParam: {
+    __size: 36,
+    top_k: 0,
+    top_p: 4,
+    temperature: 8,
+    repeat_penalty: 12,
+    frequency_penalty: 16,
+    presence_penalty: 20,
+    mirostat: 24,
+    mirostat_tau: 28,
+    mirostat_eta: 32,
+  },
+  RKLLMCallback: {
+    __size: 48,
+    result_callback: 0,
+    result_userdata: 8,
+    tokenizer_callback: 16,
+    tokenizer_userdata: 24,
+    embed_callback: 32,
+    embed_userdata: 40,
+  },
+};
+
+export const LAYOUTS: Readonly<Record<AbiVersion, AbiLayout>> = {
+  "1.2.3": LAYOUT_1_2_3,
+  "1.3.0": LAYOUT_1_3_0,
+};
+
+export const CallState = { NORMAL: 0, WAITING: 1, FINISH: 2, ERROR: 3 } as const;
+export const InputType = { PROMPT: 0, TOKEN: 1, EMBED: 2, MULTIMODAL: 3 } as const;
+export const InferMode = { GENERATE: 0, LAST_HIDDEN_LAYER: 1, LOGITS: 2 } as const;
+
+const encoder = new TextEncoder();
+
+/** A NUL-terminated UTF-8 copy of `s`; the caller keeps it referenced while C may read it. */
+export function cString(s: string): Uint8Array<ArrayBuffer> {
+  return encoder.encode(s + "\0");
+}
+
+function pointerValue(buf: Uint8Array<ArrayBuffer> | null): bigint {
+  if (buf === null) return 0n;
+  return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buf)));
+}
+
+function field(table: Table, name: string): number {
+  const off = table[name];
+  if (off === undefined) throw new Error(`layout has no field ${name}`);
+  return off;
+}
+
+/** Buffers a struct points into; must outlive every native call that uses the struct. */
+export type KeepAlive = Uint8Array<ArrayBuffer>[];
+
+export interface InitParamValues {
+  modelPath: string;
+  maxContextLen: number;
+  maxNewTokens: number;
+  topK: number;
+  topP: number;
+  temperature: number;
+  repeatPenalty: number;
+  frequencyPenalty: number;
+  presencePenalty: number;
+  cpuMask: number;
+  baseDomainId: number;
+  embedFlash: boolean;
+}
+
+function popcount(n: number): number {
+  let count = 0;
+  for (let v = n >>> 0; v; v >>>= 1) count += v & 1;
+  return count;
+}
+
+export function encodeParam(
+  layout: AbiLayout,
+  p: InitParamValues,
+  keep: KeepAlive,
+): Uint8Array<ArrayBuffer> {
+  const t = layout.RKLLMParam;
+  const buf = new Uint8Array(t.__size);
+  const view = new DataView(buf.buffer);
+  const path = cString(p.modelPath);
+  keep.push(path);
+  view.setBigUint64(field(t, "model_path"), pointerValue(path), true);
+  view.setInt32(field(t, "max_context_len"), p.maxContextLen, true);
+  view.setInt32(field(t, "max_new_tokens"), p.maxNewTokens, true);
+  view.setInt32(field(t, "top_k"), p.topK, true);
+  // -1: keep the whole prefix when the context window shifts, so multi-turn history survives.
+  view.setInt32(field(t, "n_keep"), -1, true);
+  view.setFloat32(field(t, "top_p"), p.topP, true);
+  view.setFloat32(field(t, "temperature"), p.temperature, true);
+  view.setFloat32(field(t, "repeat_penalty"), p.repeatPenalty, true);
+  view.setFloat32(field(t, "frequency_penalty"), p.frequencyPenalty, true);
+  view.setFloat32(field(t, "presence_penalty"), p.presencePenalty, true);
+  view.setInt32(field(t, "mirostat"), 0, true);
+  view.setFloat32(field(t, "mirostat_tau"), 5.0, true);
+  view.setFloat32(field(t, "mirostat_eta"), 0.1, true);
+  view.setUint8(field(t, "skip_special_token"), 1);
+  view.setUint8(field(t, "is_async"), 0);
+  if (t.img_start !== undefined) {
+    // 1.2.3 reads these as C strings at init: give it valid empty strings, never NULL.
+    const empty = cString("");
+    keep.push(empty);
+    for (const name of ["img_start", "img_end", "img_content"]) {
+      view.setBigUint64(field(t, name), pointerValue(empty), true);
+    }
+  }
+  view.setInt32(field(t, "extend_param.base_domain_id"), p.baseDomainId, true);
+  view.setInt8(field(t, "extend_param.embed_flash"), p.embedFlash ? 1 : 0);
+  view.setInt8(field(t, "extend_param.enabled_cpus_num"), popcount(p.cpuMask));
+  view.setUint32(field(t, "extend_param.enabled_cpus_mask"), p.cpuMask >>> 0, true);
+  view.setUint8(field(t, "extend_param.n_batch"), 1);
+  view.setInt8(field(t, "extend_param.use_cross_attn"), 0);
+  return buf;
+}
+
+export interface InputValues {
+  role: string;
+  enableThinking: boolean;
+  prompt: string;
+}
+
+export function encodePromptInput(
+  layout: AbiLayout,
+  v: InputValues,
+  keep: KeepAlive,
+): Uint8Array<ArrayBuffer> {
+  const t = layout.RKLLMInput;
+  const buf = new Uint8Array(t.__size);
+  const view = new DataView(buf.buffer);
+  const role = cString(v.role);
+  const prompt = cString(v.prompt);
+  keep.push(role, prompt);
+  view.setBigUint64(field(t, "role"), pointerValue(role), true);
+  view.setUint8(field(t, "enable_thinking"), v.enableThinking ? 1 : 0);
+  view.setInt32(field(t, "input_type"), InputType.PROMPT, true);
+  view.setBigUint64(field(t, "prompt_input"), pointerValue(prompt), true);
+  return buf;
+}
+
+export interface InferValues {
+  mode: number;
+  keepHistory: boolean;
+}
+
+export function encodeInferParam(layout: AbiLayout, v: InferValues): Uint8Array<ArrayBuffer> {
+  const t = layout.RKLLMInferParam;
+  const buf = new Uint8Array(t.__size);
+  const view = new DataView(buf.buffer);
+  view.setInt32(field(t, "mode"), v.mode, true);
+  view.setInt32(field(t, "keep_history"), v.keepHistory ? 1 : 0, true);
+  return buf;
+}
+
+/** The 1.3.0 init callback struct: result callback only, userdata NULL. */
+export function encodeCallbackStruct(
+  layout: AbiLayout,
+  resultCallback: bigint,
+): Uint8Array<ArrayBuffer> {
+  const t = layout.RKLLMCallback;
+  if (!t) throw new Error(`ABI ${layout.version} has no RKLLMCallback`);
+  const buf = new Uint8Array(t.__size);
+  new DataView(buf.buffer).setBigUint64(field(t, "result_callback"), resultCallback, true);
+  return buf;
+}
+
+export interface PerfValues {
+  prefillMs: number;
+  prefillTokens: number;
+  generateMs: number;
+  generateTokens: number;
+  memoryMb: number;
+}
+
+/** Reads `RKLLMResult.perf`; only meaningful in the FINISH callback. */
+export function decodePerf(layout: AbiLayout, result: Deno.UnsafePointerView): PerfValues {
+  const t = layout.RKLLMResult;
+  return {
+    prefillMs: result.getFloat32(field(t, "perf.prefill_time_ms")),
+    prefillTokens: result.getInt32(field(t, "perf.prefill_tokens")),
+    generateMs: result.getFloat32(field(t, "perf.generate_time_ms")),
+    generateTokens: result.getInt32(field(t, "perf.generate_tokens")),
+    memoryMb: result.getFloat32(field(t, "perf.memory_usage_mb")),
+  };
+}
+
+/** Longest token text accepted from the runtime; guards against a missing terminator. */
+const MAX_TEXT_BYTES = 1 << 16;
+
+/**
+ * Copies `RKLLMResult.text` as raw bytes (not decoded: a UTF-8 character may continue in the
+ * next callback). Returns null for a NULL pointer.
+ */
+export function copyResultText(
+  layout: AbiLayout,
+  result: Deno.UnsafePointerView,
+): Uint8Array | null {
+  const textPtr = result.getPointer(field(layout.RKLLMResult, "text"));
+  if (textPtr === null) return null;
+  const view = new Deno.UnsafePointerView(textPtr);
+  let len = 0;
+  while (len < MAX_TEXT_BYTES && view.getUint8(len) !== 0) len++;
+  return len === 0 ? new Uint8Array(0) : new Uint8Array(view.getArrayBuffer(len).slice(0));
+}

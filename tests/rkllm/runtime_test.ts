@@ -1,0 +1,253 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { ModelLoadParams, NpuEvent, NpuModel } from "../../src/engine/npu.ts";
+import { RkllmError } from "../../src/errors.ts";
+import { RkllmBackend } from "../../src/rkllm/runtime.ts";
+import { makeModelsDir, mockLibrary, readMockLog, withEnv } from "../support/mock.ts";
+
+const SAMPLING = {
+  topK: 1,
+  topP: 0.9,
+  temperature: 0.8,
+  repeatPenalty: 1.1,
+  frequencyPenalty: 0,
+  presencePenalty: 0,
+};
+
+async function withModel(
+  env: Record<string, string>,
+  fn: (model: NpuModel, logPath: string) => Promise<void>,
+  params: Partial<ModelLoadParams> = {},
+): Promise<void> {
+  const dir = await makeModelsDir({ m: "m.rkllm" });
+  const logPath = join(dir, "mock.log");
+  const backend = RkllmBackend.open(mockLibrary());
+  try {
+    await withEnv({ RKLLM_MOCK_LOG: logPath, ...env }, async () => {
+      const model = await backend.load({
+        modelPath: join(dir, "m", "m.rkllm"),
+        contextLength: 4096,
+        maxNewTokens: 512,
+        sampling: SAMPLING,
+        cpuMask: 0xf0,
+        baseDomainId: 0,
+        embedFlash: true,
+        ...params,
+      });
+      try {
+        await fn(model, logPath);
+      } finally {
+        await model.destroy();
+      }
+    });
+  } finally {
+    backend.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function collect(stream: ReadableStream<NpuEvent>): Promise<NpuEvent[]> {
+  const events: NpuEvent[] = [];
+  for await (const e of stream) events.push(e);
+  return events;
+}
+
+function textOf(events: NpuEvent[]): string {
+  return events.map((e) => e.type === "text" ? e.text : "").join("");
+}
+
+const input = (prompt: string, keepHistory = false) => ({
+  prompt,
+  role: "user" as const,
+  enableThinking: false,
+  keepHistory,
+});
+
+Deno.test("RkllmBackend run() streams tokens then finish with perf, deterministically", async () => {
+  await withModel({ RKLLM_MOCK_TOKENS: "12" }, async (model) => {
+    const first = model.run(input("What is the capital of France?"));
+    const a = await collect(first.events);
+    await first.settled;
+    const second = model.run(input("What is the capital of France?"));
+    const b = await collect(second.events);
+    await second.settled;
+    assert.equal(a.filter((e) => e.type === "text").length, 12);
+    const last = a.at(-1)!;
+    assert.equal(last.type, "finish");
+    if (last.type === "finish") {
+      assert.equal(last.perf.generateTokens, 12);
+      assert.ok(last.perf.prefillTokens >= 1);
+    }
+    assert.ok(textOf(a).length > 0);
+    assert.equal(textOf(a), textOf(b));
+  });
+});
+
+Deno.test("RkllmBackend passes init parameters and the prompt through the ABI", async () => {
+  await withModel({}, async (model, logPath) => {
+    const run = model.run({
+      prompt: "héllo wörld",
+      role: "user",
+      enableThinking: true,
+      keepHistory: true,
+    });
+    await collect(run.events);
+    await run.settled;
+    const log = await readMockLog(logPath);
+    const init = log.find((l) => l.fn === "rkllm_init")!;
+    const p = init.params as Record<string, number | boolean | string>;
+    assert.equal(p.max_context_len, 2048);
+    assert.equal(p.max_new_tokens, 100);
+    assert.equal(p.top_k, 3);
+    assert.equal(p.n_keep, -1);
+    assert.ok(Math.abs((p.temperature as number) - 0.8) < 1e-6);
+    const ext = p.extend_param as unknown as Record<string, number>;
+    assert.equal(ext.enabled_cpus_mask, 0xf0);
+    assert.equal(ext.enabled_cpus_num, 4);
+    assert.equal(ext.base_domain_id, 1);
+    assert.equal(ext.n_batch, 1);
+    const start = log.find((l) => l.event === "run_start")!;
+    assert.equal(start.prompt, "héllo wörld");
+    assert.equal(start.role, "user");
+    assert.equal(start.enable_thinking, true);
+    assert.equal(start.keep_history, 1);
+  }, {
+    contextLength: 2048,
+    maxNewTokens: 100,
+    baseDomainId: 1,
+    sampling: { ...SAMPLING, topK: 3 },
+  });
+});
+
+Deno.test("RkllmBackend reassembles UTF-8 characters split across callbacks", async () => {
+  const reply = "Zürich — café 日本語 😀 naïve";
+  await withModel({ RKLLM_MOCK_REPLY: reply, RKLLM_MOCK_SPLIT_UTF8: "1" }, async (model) => {
+    const run = model.run(input("x"));
+    const events = await collect(run.events);
+    await run.settled;
+    assert.equal(textOf(events), reply);
+    assert.ok(!textOf(events).includes("\uFFFD"));
+  });
+});
+
+Deno.test("RkllmBackend abort() stops a run stuck in prefill and settles", async () => {
+  await withModel({ RKLLM_MOCK_HANG: "1" }, async (model, logPath) => {
+    const run = model.run(input("never answers"));
+    setTimeout(() => run.abort(), 50);
+    const events = await collect(run.events);
+    await run.settled;
+    assert.deepEqual(events, [{ type: "aborted" }]);
+    run.abort(); // idempotent after the end
+    const log = await readMockLog(logPath);
+    assert.ok(log.some((l) => l.fn === "rkllm_abort"));
+    assert.equal(log.find((l) => l.event === "run_end")?.result, "abort");
+  });
+});
+
+Deno.test("RkllmBackend cancelling the event stream aborts the run", async () => {
+  await withModel(
+    { RKLLM_MOCK_TOKENS: "400", RKLLM_MOCK_TOKEN_MS: "5" },
+    async (model, logPath) => {
+      const run = model.run(input("long"));
+      const reader = run.events.getReader();
+      await reader.read();
+      await reader.cancel();
+      await run.settled;
+      const end = (await readMockLog(logPath)).find((l) => l.event === "run_end");
+      assert.equal(end?.result, "abort");
+      assert.ok((end?.tokens ?? 400) < 400);
+    },
+  );
+});
+
+Deno.test("RkllmBackend reports a runtime error at token N", async () => {
+  await withModel({ RKLLM_MOCK_ERROR_AT: "3" }, async (model) => {
+    const run = model.run(input("x"));
+    const events = await collect(run.events);
+    await run.settled;
+    assert.equal(events.filter((e) => e.type === "text").length, 3);
+    const last = events.at(-1)!;
+    assert.equal(last.type, "error");
+    if (last.type === "error") assert.match(last.message, /mock error at token 3/);
+  });
+});
+
+Deno.test("RkllmBackend keeps history in the KV cache until cleared", async () => {
+  await withModel({ RKLLM_MOCK_TOKENS: "4" }, async (model, logPath) => {
+    for (const p of ["first turn", "second turn"]) {
+      const run = model.run(input(p, true));
+      await collect(run.events);
+      await run.settled;
+    }
+    await model.clearKvCache(false);
+    const log = await readMockLog(logPath);
+    const ends = log.filter((l) => l.event === "run_end").map((l) => l.kv_len ?? 0);
+    assert.ok(ends[1] > ends[0], `kv grows across turns: ${ends}`);
+    assert.equal(log.at(-1)?.fn, "rkllm_clear_kv_cache");
+  });
+});
+
+Deno.test("RkllmBackend load() fails with RkllmError for a missing model file", async () => {
+  const backend = RkllmBackend.open(mockLibrary());
+  try {
+    await assert.rejects(
+      backend.load({
+        modelPath: "/nonexistent/model.rkllm",
+        contextLength: 4096,
+        maxNewTokens: 16,
+        sampling: SAMPLING,
+        cpuMask: 0xf0,
+        baseDomainId: 0,
+        embedFlash: true,
+      }),
+      (err: unknown) => err instanceof RkllmError && err.op === "rkllm_init",
+    );
+  } finally {
+    backend.close();
+  }
+});
+
+Deno.test("RkllmBackend load() fails when rkllm_init fails", async () => {
+  await assert.rejects(
+    withModel({ RKLLM_MOCK_FAIL_INIT: "1" }, () => Promise.resolve()),
+    (err: unknown) => err instanceof RkllmError && err.code === -1,
+  );
+});
+
+Deno.test("RkllmBackend destroy() during a run aborts it first, then refuses new runs", async () => {
+  const dir = await makeModelsDir({ m: "m.rkllm" });
+  const logPath = join(dir, "mock.log");
+  const backend = RkllmBackend.open(mockLibrary());
+  try {
+    await withEnv({ RKLLM_MOCK_LOG: logPath, RKLLM_MOCK_HANG: "1" }, async () => {
+      const model = await backend.load({
+        modelPath: join(dir, "m", "m.rkllm"),
+        contextLength: 4096,
+        maxNewTokens: 16,
+        sampling: SAMPLING,
+        cpuMask: 0xf0,
+        baseDomainId: 0,
+        embedFlash: true,
+      });
+      const run = model.run(input("x"));
+      const events = collect(run.events);
+      await new Promise((r) => setTimeout(r, 20));
+      await model.destroy();
+      assert.deepEqual(await events, [{ type: "aborted" }]);
+      assert.throws(() => model.run(input("y")), RkllmError);
+      const log = await readMockLog(logPath);
+      assert.ok(!log.some((l) => l.destroy_while_running === true));
+      assert.equal(log.at(-1)?.fn, "rkllm_destroy");
+    });
+  } finally {
+    backend.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("RkllmBackend.open() names the path when the library cannot be loaded", () => {
+  assert.throws(
+    () => RkllmBackend.open("/nonexistent/librkllmrt.so"),
+    (err: unknown) => err instanceof RkllmError && /nonexistent\/librkllmrt\.so/.test(err.message),
+  );
+});

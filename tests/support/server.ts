@@ -1,0 +1,117 @@
+/**
+ * Starts the real server (`main.ts serve`) as a child process on a free loopback port with the
+ * mock runtime, collects its log lines, and stops it with SIGTERM (asserting a clean exit).
+ */
+import { join } from "node:path";
+import { makeModelsDir, mockLibrary, ROOT } from "./mock.ts";
+
+export const DEFAULT_MODELS: Record<string, string> = {
+  "Qwen3-1.7B": "Qwen3-1.7B-w8a8-rk3588.rkllm",
+  "Phi-3-Mini-4K-Instruct": "Phi-3-Mini-4K-Instruct-w8a8-rk3588.rkllm",
+};
+
+export interface TestServer {
+  url: string;
+  modelsDir: string;
+  mockLog: string;
+  logs: string[];
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number>;
+}
+
+export async function startServer(opts: {
+  env?: Record<string, string>;
+  models?: Record<string, string>;
+  args?: string[];
+  abi?: "1.2.3" | "1.3.0";
+} = {}): Promise<TestServer> {
+  const modelsDir = await makeModelsDir(opts.models ?? DEFAULT_MODELS);
+  const mockLog = join(modelsDir, "mock-calls.log");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-ffi",
+      "--allow-read",
+      "--allow-env",
+      "--allow-net",
+      join(ROOT, "main.ts"),
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--lib",
+      mockLibrary(opts.abi),
+      "--models",
+      modelsDir,
+      ...(opts.args ?? []),
+    ],
+    env: { RKLLM_MOCK_LOG: mockLog, NO_COLOR: "1", ...opts.env },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const logs: string[] = [];
+  const lines = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  let url: string | undefined;
+  const pump = (async () => {
+    while (true) {
+      const { value, done } = await lines.read();
+      if (done) return;
+      buffered += value;
+      let nl: number;
+      while ((nl = buffered.indexOf("\n")) !== -1) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        logs.push(line);
+        const m = line.match(/listening url=(http:\/\/[^\s]+)/);
+        if (m) url = m[1];
+      }
+    }
+  })();
+  const deadline = Date.now() + 15_000;
+  while (!url) {
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      await child.status;
+      await pump;
+      throw new Error(`server did not start:\n${logs.join("\n")}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    url,
+    modelsDir,
+    mockLog,
+    logs,
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // already exited
+      }
+      const status = await child.status;
+      await pump;
+      await Deno.remove(modelsDir, { recursive: true });
+      return status.code;
+    },
+  };
+}
+
+/** Reads an SSE body into its `data:` payloads (and counts comment lines). */
+export async function readSse(
+  res: Response,
+): Promise<{ data: string[]; comments: number; raw: string }> {
+  const raw = await res.text();
+  const data: string[] = [];
+  let comments = 0;
+  for (const block of raw.split("\n\n")) {
+    if (!block) continue;
+    for (const line of block.split("\n")) {
+      if (line.startsWith("data: ")) data.push(line.slice(6));
+      else if (line.startsWith(":")) comments++;
+    }
+  }
+  return { data, comments, raw };
+}
