@@ -8,9 +8,16 @@ import { z } from "zod";
 import { ConfigError } from "./errors.ts";
 import { LOG_LEVELS } from "./log.ts";
 
-const port = z.coerce.number().int().min(0).max(65535);
-const seconds = z.coerce.number().min(0);
-const positiveInt = z.coerce.number().int().positive();
+/**
+ * A JSON number or a numeric string. `z.coerce.number()` alone would turn "" (`--port=`), null,
+ * true and [8080] into numbers (0, 0, 1, 8080) instead of rejecting them.
+ */
+const numeric = z.union([z.number(), z.string().trim().min(1, "expected a number")])
+  .transform(Number);
+const port = numeric.pipe(z.number().int().min(0).max(65535));
+const seconds = numeric.pipe(z.number().min(0));
+const positiveInt = numeric.pipe(z.number().int().positive());
+const count = numeric.pipe(z.number().int().min(0));
 const bool = z.union([
   z.boolean(),
   z.enum(["1", "0", "true", "false", "yes", "no", "on", "off"]).transform((v) =>
@@ -83,7 +90,7 @@ export const SETTINGS = [
     flag: "queue-depth",
     env: "RKLLM_QUEUE_DEPTH",
     default: 8,
-    schema: z.coerce.number().int().min(0),
+    schema: count,
     description: "Requests allowed to wait for the NPU; beyond that → 503.",
   },
   {
@@ -147,7 +154,7 @@ export const SETTINGS = [
     flag: "base-domain-id",
     env: "RKLLM_BASE_DOMAIN_ID",
     default: 0,
-    schema: z.coerce.number().int().min(0),
+    schema: count,
     description: "IOMMU domain the model is loaded in.",
   },
 ] as const;
@@ -196,7 +203,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
       if (value === undefined) {
         value = argv[i + 1];
-        if (value === undefined) throw new ConfigError(`--${name} needs a value`);
+        // `--models --port 9000` is a forgotten value, not a models folder named "--port".
+        if (value === undefined || value.startsWith("--")) {
+          throw new ConfigError(`--${name} needs a value`);
+        }
         i++;
       }
       if (name === "config") {
@@ -332,5 +342,19 @@ export function helpText(name: string, version: string): string {
     "                              env RKLLM_API_CONFIG",
     ...rows,
     "  --help, --version",
+  ].join("\n");
+}
+
+/** The README's configuration table, generated from the same table (a test keeps them equal). */
+export function settingsMarkdown(): string {
+  const rows = SETTINGS.map((s) =>
+    `| \`${s.key}\` | \`--${s.flag}\` | \`${s.env}\` | \`${
+      JSON.stringify(s.default)
+    }\` | ${s.description} |`
+  );
+  return [
+    "| Setting (config file key) | Flag | Environment | Default | Description |",
+    "|---|---|---|---|---|",
+    ...rows,
   ].join("\n");
 }

@@ -86,7 +86,10 @@ export function buildPrompt(conv: CachedConversation, budgetTokens: number): Bui
     conversationTokens({ system, turns: [...ts] }) + TEMPLATE_TOKENS_PER_TURN;
   while (turns.length > 1 && cost(turns) > budgetTokens) {
     // Drop a whole exchange at a time so the transcript never starts with an orphan answer.
-    const cut = turns[0].role === "user" && turns[1]?.role === "assistant" ? 2 : 1;
+    // Never as far as the last turn, though, even when it is an assistant turn.
+    const cut = turns.length > 2 && turns[0].role === "user" && turns[1].role === "assistant"
+      ? 2
+      : 1;
     turns = turns.slice(cut);
     dropped += cut;
   }

@@ -109,7 +109,8 @@ export class Scheduler {
   /** Waits for exclusive use of the NPU, in arrival order. */
   acquire(signal?: AbortSignal): Promise<Lease> {
     if (this.#closing) return Promise.reject(new ShuttingDownError());
-    signal?.throwIfAborted();
+    // A rejection, not a synchronous throw, like every other refusal here.
+    if (signal?.aborted) return Promise.reject(signal.reason);
     this.#cancelIdleTimer();
     if (this.#holder === null && this.#queue.length === 0) {
       return Promise.resolve(this.#grant());

@@ -39,12 +39,16 @@ const RESULT_CALLBACK = {
   result: "i32",
 } as const satisfies Deno.UnsafeCallbackDefinition;
 
+const ABORT_RETRY_MS = 250;
+
 interface ActiveRun {
   controller: ReadableStreamDefaultController<NpuEvent>;
   decoder: TextDecoder;
   perf: PerfValues | null;
   error: string | null;
-  abortCall: Promise<number> | null;
+  /** Abort calls issued for this run; the run is settled only when all have returned. */
+  abortCalls: Promise<number>[];
+  abortRetry: ReturnType<typeof setTimeout> | undefined;
   ended: boolean;
   settled: Promise<void>;
 }
@@ -178,7 +182,8 @@ class RkllmModel implements NpuModel {
       decoder: new TextDecoder("utf-8"),
       perf: null,
       error: null,
-      abortCall: null,
+      abortCalls: [],
+      abortRetry: undefined,
       ended: false,
       settled: Promise.resolve(),
     };
@@ -190,20 +195,30 @@ class RkllmModel implements NpuModel {
     ).then(async () => {
       // The buffers were read by C until the call returned; an abort call may still be running.
       void [inputBuf, inferBuf, keep];
-      await active.abortCall?.catch(() => {});
+      await Promise.allSettled(active.abortCalls);
       if (this.#active === active) this.#active = null;
     });
     active.settled = settled;
     return { events, abort, settled };
   }
 
+  /**
+   * An abort that reaches the runtime before its run has really started is lost (the runtime
+   * resets its abort flag when a run begins), so it is repeated until the run returns.
+   */
   #abort(active: ActiveRun): void {
-    if (active.ended || active.abortCall) return;
-    active.abortCall = this.#lib.symbols.rkllm_abort(this.#handle);
+    if (active.ended || active.abortCalls.length) return;
+    const issue = (): void => {
+      if (active.ended) return;
+      active.abortCalls.push(this.#lib.symbols.rkllm_abort(this.#handle));
+      active.abortRetry = setTimeout(issue, ABORT_RETRY_MS);
+    };
+    issue();
   }
 
   #finishRun(active: ActiveRun, ret: number | null, cause: unknown): void {
     active.ended = true;
+    clearTimeout(active.abortRetry);
     const tail = active.decoder.decode();
     const send = (event: NpuEvent): void => {
       try {

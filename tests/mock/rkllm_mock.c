@@ -352,6 +352,7 @@ enum { THINK_OFF = 0, THINK_ON = 1, THINK_ALWAYS = 2, THINK_OPEN = 3 };
 
 typedef struct {
     long prefill_ms;
+    long start_delay_ms; /* before the run clears its abort flag: simulates a late-starting thread */
     long token_ms;
     long tokens;
     long error_at; /* -1 = never */
@@ -365,6 +366,7 @@ typedef struct {
 static void cfg_read(RunCfg* c) {
     memset(c, 0, sizeof *c);
     c->prefill_ms = env_long("RKLLM_MOCK_PREFILL_MS", 0);
+    c->start_delay_ms = env_long("RKLLM_MOCK_START_DELAY_MS", 0);
     c->token_ms = env_long("RKLLM_MOCK_TOKEN_MS", 0);
     c->tokens = env_long("RKLLM_MOCK_TOKENS", 32);
     if (c->tokens < 0) c->tokens = 0;
@@ -1079,6 +1081,9 @@ static int do_run(MockHandle* h, const RKLLMInput* in, const RKLLMInferParam* ip
     bool userdata_fallback = userdata == NULL;
     if (!userdata) userdata = h->callbacks.result_userdata;
 #endif
+
+    /* An abort arriving during this delay is cleared below and lost, as with the real runtime. */
+    if (cfg.start_delay_ms > 0) sleep_ns(cfg.start_delay_ms * 1000000L);
 
     pthread_mutex_lock(&g_mu);
     bool overlap = g_active_runs > 0;

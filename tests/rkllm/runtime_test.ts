@@ -251,3 +251,14 @@ Deno.test("RkllmBackend.open() names the path when the library cannot be loaded"
     (err: unknown) => err instanceof RkllmError && /nonexistent\/librkllmrt\.so/.test(err.message),
   );
 });
+
+Deno.test("RkllmBackend abort() issued before the native run starts still ends the run", async () => {
+  await withModel({ RKLLM_MOCK_HANG: "1", RKLLM_MOCK_START_DELAY_MS: "30" }, async (model) => {
+    for (let i = 0; i < 2; i++) {
+      const run = model.run(input(`race ${i}`));
+      run.abort();
+      assert.deepEqual(await collect(run.events), [{ type: "aborted" }]);
+      await run.settled;
+    }
+  });
+});
