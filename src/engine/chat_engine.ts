@@ -41,6 +41,22 @@ const SAMPLING_KEYS: Record<SamplingField, keyof SamplingParams> = {
   presence_penalty: "presencePenalty",
 };
 
+/**
+ * Context kept free for the answer. An explicit `max_tokens` is reserved in full (up to half the
+ * context); otherwise the model's limit, but at most 35 % of the context, so a large
+ * max_new_tokens does not leave long conversations no room (the runtime stops at a full context).
+ */
+export function answerReserve(
+  contextLength: number,
+  maxTokens: number,
+  requested: number | undefined,
+): number {
+  const cap = requested === undefined
+    ? Math.floor(contextLength * 0.35)
+    : Math.floor(contextLength / 2);
+  return Math.min(maxTokens, cap);
+}
+
 export class ChatEngine implements ChatService {
   #registry: ModelRegistry;
   #scheduler: Scheduler;
@@ -142,7 +158,8 @@ export class ChatEngine implements ChatService {
       );
     }
     const maxTokens = Math.min(req.maxTokens ?? entry.maxNewTokens, entry.maxNewTokens);
-    const budget = entry.contextLength - maxTokens;
+    const budget = entry.contextLength -
+      answerReserve(entry.contextLength, maxTokens, req.maxTokens);
     // Before queueing: an oversized prompt is refused at once, without waiting for the NPU.
     const built = buildPrompt(conv, budget);
     const thinking = supportsThinking(entry.capabilities) && req.enableThinking !== false;

@@ -12,6 +12,7 @@ export const DEFAULT_MODELS: Record<string, string> = {
 
 export interface TestServer {
   url: string;
+  pid: number;
   modelsDir: string;
   mockLog: string;
   logs: string[];
@@ -82,6 +83,7 @@ export async function startServer(opts: {
   }
   return {
     url,
+    pid: child.pid,
     modelsDir,
     mockLog,
     logs,

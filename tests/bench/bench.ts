@@ -1,0 +1,207 @@
+/**
+ * `deno task bench`: the server against a raw-FFI baseline, both driving the mock runtime.
+ * Prints a table; asserts nothing (speed goals live here, never in timed tests).
+ *
+ * - per-token overhead: a zero-delay mock generating 5,000 tokens, µs/token through the server's
+ *   SSE stream vs a bare thread-safe callback that only copies each token's bytes;
+ * - TTFT overhead: time to the first content delta minus the mock's prefill delay, p50/p99;
+ * - requests/s for 1-token answers, sequential and with 4 clients;
+ * - server RSS idle and after the request loops; startup to first answered request.
+ */
+import { join } from "node:path";
+import { makeModelsDir, mockLibrary } from "../support/mock.ts";
+import { startServer, type TestServer } from "../support/server.ts";
+
+const TOKENS = 5000;
+const TTFT_REQUESTS = Number(Deno.env.get("BENCH_TTFT_REQUESTS") ?? 200);
+const RPS_REQUESTS = Number(Deno.env.get("BENCH_RPS_REQUESTS") ?? 1000);
+const PREFILL_MS = 20;
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** The baseline: dlopen the mock, one thread-safe callback that copies the token text. */
+async function rawTokensPerRun(): Promise<number> {
+  const dir = await makeModelsDir({ m: "m.rkllm" });
+  Deno.env.set("RKLLM_MOCK_TOKENS", String(TOKENS));
+  const lib = Deno.dlopen(mockLibrary(), {
+    rkllm_init: { parameters: ["buffer", "buffer", "pointer"], result: "i32", nonblocking: true },
+    rkllm_run: {
+      parameters: ["pointer", "buffer", "buffer", "pointer"],
+      result: "i32",
+      nonblocking: true,
+    },
+    rkllm_destroy: { parameters: ["pointer"], result: "i32" },
+  });
+  let count = 0;
+  const cb = Deno.UnsafeCallback.threadSafe(
+    { parameters: ["pointer", "pointer", "i32"], result: "i32" },
+    (result, _ud, state) => {
+      if (state !== 0 || result === null) return 0;
+      const text = new Deno.UnsafePointerView(result).getPointer(0);
+      if (text) Deno.UnsafePointerView.getCString(text);
+      count++;
+      return 0;
+    },
+  );
+  const enc = new TextEncoder();
+  const path = enc.encode(join(dir, "m", "m.rkllm") + "\0");
+  const param = new Uint8Array(208);
+  const pv = new DataView(param.buffer);
+  pv.setBigUint64(0, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(path))), true);
+  pv.setInt32(8, 1 << 20, true); // max_context_len
+  pv.setInt32(12, TOKENS, true); // max_new_tokens
+  const handleOut = new Uint8Array(8);
+  await lib.symbols.rkllm_init(handleOut, param, cb.pointer);
+  const handle = Deno.UnsafePointer.create(new DataView(handleOut.buffer).getBigUint64(0, true));
+  const role = enc.encode("user\0");
+  const prompt = enc.encode("benchmark prompt\0");
+  const input = new Uint8Array(64);
+  const iv = new DataView(input.buffer);
+  iv.setBigUint64(0, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(role))), true);
+  iv.setBigUint64(16, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(prompt))), true);
+  const infer = new Uint8Array(32);
+  const best: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    count = 0;
+    const t0 = performance.now();
+    await lib.symbols.rkllm_run(handle, input, infer, null);
+    best.push(((performance.now() - t0) * 1000) / count);
+  }
+  lib.symbols.rkllm_destroy(handle);
+  cb.close();
+  lib.close();
+  Deno.env.delete("RKLLM_MOCK_TOKENS");
+  await Deno.remove(dir, { recursive: true });
+  return Math.min(...best);
+}
+
+async function chatOnce(
+  server: TestServer,
+  body: Record<string, unknown>,
+): Promise<{ firstContentMs: number; totalMs: number; deltas: number }> {
+  const t0 = performance.now();
+  const res = await fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({
+      model: "bench",
+      messages: [{ role: "user", content: "bench" }],
+      ...body,
+    }),
+  });
+  if (!body.stream) {
+    await res.json();
+    const ms = performance.now() - t0;
+    return { firstContentMs: ms, totalMs: ms, deltas: 1 };
+  }
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let firstContentMs = -1;
+  let deltas = 0;
+  let buf = "";
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += value;
+    let i: number;
+    while ((i = buf.indexOf("\n\n")) !== -1) {
+      const frame = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      if (frame.includes('"content":"') && !frame.includes('"role"')) {
+        deltas++;
+        if (firstContentMs < 0) firstContentMs = performance.now() - t0;
+      }
+    }
+  }
+  return { firstContentMs, totalMs: performance.now() - t0, deltas };
+}
+
+async function rssMb(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  const kb = Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function main(): Promise<void> {
+  const rows: [string, string][] = [];
+  const raw = await rawTokensPerRun();
+  rows.push(["raw FFI callback path", `${raw.toFixed(2)} µs/token`]);
+
+  const startT0 = performance.now();
+  const server = await startServer({
+    env: { RKLLM_MOCK_TOKENS: String(TOKENS) },
+    args: ["--queue-depth", "16", "--max-new-tokens", String(TOKENS)],
+    models: { Bench: "bench-1024k.rkllm" },
+  });
+  await chatOnce(server, { max_tokens: 1 });
+  rows.push([
+    "startup to first answered request",
+    `${(performance.now() - startT0).toFixed(0)} ms (incl. model load)`,
+  ]);
+  const rssIdle = await rssMb(server.pid);
+
+  const perToken: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const r = await chatOnce(server, { stream: true });
+    perToken.push((r.totalMs * 1000) / TOKENS);
+  }
+  const served = Math.min(...perToken);
+  rows.push([
+    "server SSE stream, 5,000 tokens",
+    `${served.toFixed(2)} µs/token (${(1e6 / served).toFixed(0)} tokens/s)`,
+  ]);
+  rows.push(["per-token overhead over raw", `${(served - raw).toFixed(2)} µs/token`]);
+  await server.stop();
+
+  const ttftServer = await startServer({
+    env: { RKLLM_MOCK_PREFILL_MS: String(PREFILL_MS), RKLLM_MOCK_TOKENS: "2" },
+    args: [],
+    models: { Bench: "bench.rkllm" },
+  });
+  await chatOnce(ttftServer, { stream: true });
+  const ttft: number[] = [];
+  for (let i = 0; i < TTFT_REQUESTS; i++) {
+    const r = await chatOnce(ttftServer, { stream: true });
+    ttft.push(r.firstContentMs - PREFILL_MS);
+  }
+  rows.push([
+    `TTFT overhead (${TTFT_REQUESTS} req, prefill ${PREFILL_MS} ms subtracted)`,
+    `p50 ${percentile(ttft, 50).toFixed(2)} ms, p99 ${percentile(ttft, 99).toFixed(2)} ms`,
+  ]);
+  await ttftServer.stop();
+
+  const rpsServer = await startServer({
+    env: { RKLLM_MOCK_TOKENS: "1" },
+    args: ["--queue-depth", "16"],
+    models: { Bench: "bench.rkllm" },
+  });
+  await chatOnce(rpsServer, {});
+  const rssBefore = await rssMb(rpsServer.pid);
+  let t0 = performance.now();
+  for (let i = 0; i < RPS_REQUESTS; i++) await chatOnce(rpsServer, {});
+  const seqRps = RPS_REQUESTS / ((performance.now() - t0) / 1000);
+  t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      for (let i = 0; i < RPS_REQUESTS / 4; i++) await chatOnce(rpsServer, {});
+    }),
+  );
+  const parRps = RPS_REQUESTS / ((performance.now() - t0) / 1000);
+  rows.push(["1-token answers, sequential", `${seqRps.toFixed(0)} req/s`]);
+  rows.push(["1-token answers, 4 clients", `${parRps.toFixed(0)} req/s`]);
+  const rssAfter = await rssMb(rpsServer.pid);
+  rows.push(["RSS idle (model loaded)", `${rssIdle.toFixed(1)} MB`]);
+  rows.push([
+    `RSS after ${2 * RPS_REQUESTS} requests`,
+    `${rssAfter.toFixed(1)} MB (growth ${(rssAfter - rssBefore).toFixed(1)} MB)`,
+  ]);
+  await rpsServer.stop();
+
+  const width = Math.max(...rows.map(([k]) => k.length));
+  console.log(`\nrkllm-api bench (${Deno.build.os}/${Deno.build.arch}, Deno ${Deno.version.deno})`);
+  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+}
+
+await main();
