@@ -37,7 +37,7 @@ async function rawTokensPerRun(): Promise<number> {
   });
   let count = 0;
   const cb = Deno.UnsafeCallback.threadSafe(
-    { parameters: ["pointer", "pointer", "i32"], result: "i32" },
+    { parameters: ["pointer", "pointer", "i32"], result: "i32" } as const,
     (result, _ud, state) => {
       if (state !== 0 || result === null) return 0;
       const text = new Deno.UnsafePointerView(result).getPointer(0);
