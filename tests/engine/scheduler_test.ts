@@ -87,6 +87,15 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Polls `condition` every 5 ms until it holds; fails after `timeoutMs` (timing-robust waits). */
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+    await delay(5);
+  }
+}
+
 /** Lets every pending promise callback run. */
 function tick(): Promise<void> {
   return delay(0);
@@ -195,8 +204,7 @@ Deno.test("Scheduler.acquire() answers 503 when the wait exceeds queueTimeoutMs"
   await tick();
   assert.equal(waiter.settled, false);
   assert.equal(scheduler.status().queued, 1);
-  await delay(60);
-  assert.equal(waiter.settled, true);
+  await waitFor(() => waiter.settled, "the waiter gives up");
   assert.ok(isBusy("1", /Waited 0\.03s/)(waiter.error));
   assert.equal(scheduler.status().queued, 0);
   assert.equal(scheduler.status().busy, true);
@@ -345,7 +353,8 @@ Deno.test("Scheduler unloads an idle model after idleUnloadMs", async (t) => {
     await lease.ensureLoaded("a", params("a"));
     lease.release();
     assert.equal(scheduler.status().loadedModel, "a");
-    await delay(60);
+    await waitFor(() => scheduler.status().loadedModel === null, "the model is unloaded");
+    await waitFor(() => !scheduler.status().busy, "the idle unload releases the NPU");
     assert.deepEqual(backend.calls, ["load a", "destroy a"]);
     assert.deepEqual(scheduler.status(), {
       loadedModel: null,
@@ -357,20 +366,19 @@ Deno.test("Scheduler unloads an idle model after idleUnloadMs", async (t) => {
     assert.deepEqual(backend.calls, ["load a", "destroy a"], "close() destroys nothing twice");
   });
   await t.step("a lease taken in time postpones the unload", async () => {
-    const { backend, scheduler } = setup({ idleUnloadMs: 30 });
+    const { backend, scheduler } = setup({ idleUnloadMs: 80 });
     const first = await scheduler.acquire();
     await first.ensureLoaded("a", params("a"));
     first.release();
     await delay(10);
     const second = await scheduler.acquire();
-    await delay(50);
+    await delay(120);
     assert.equal(scheduler.status().loadedModel, "a", "no unload while a lease is held");
     await second.ensureLoaded("a", params("a"));
     second.release();
     await delay(10);
     assert.equal(scheduler.status().loadedModel, "a", "the idle time restarts at release");
-    await delay(50);
-    assert.equal(scheduler.status().loadedModel, null);
+    await waitFor(() => scheduler.status().loadedModel === null, "the model is unloaded");
     assert.deepEqual(backend.calls, ["load a", "destroy a"]);
     await scheduler.close(0);
   });
@@ -409,8 +417,7 @@ Deno.test("Scheduler.close() shuts the NPU down", async (t) => {
       assert.equal(scheduler.status().queued, 0);
       assert.equal(closed.settled, false, "close() waits for the holder");
       assert.deepEqual(backend.calls, ["load a", "interrupt"]);
-      await delay(30);
-      assert.equal(closed.settled, true);
+      await waitFor(() => closed.settled, "close() returns");
       assert.equal(closed.error, undefined);
       assert.deepEqual(backend.calls, ["load a", "interrupt", "release", "destroy a"]);
       assert.equal(scheduler.status().loadedModel, null);
