@@ -20,9 +20,9 @@ const positiveInt = numeric.pipe(z.number().int().positive());
 const count = numeric.pipe(z.number().int().min(0));
 const bool = z.union([
   z.boolean(),
-  z.enum(["1", "0", "true", "false", "yes", "no", "on", "off"]).transform((v) =>
-    ["1", "true", "yes", "on"].includes(v)
-  ),
+  z.string().transform((v) => v.trim().toLowerCase()).pipe(
+    z.enum(["1", "0", "true", "false", "yes", "no", "on", "off"]),
+  ).transform((v) => ["1", "true", "yes", "on"].includes(v)),
 ]);
 
 /** Every setting. `key` is the config-file key and the field of `Config`. */
@@ -99,7 +99,7 @@ export const SETTINGS = [
     env: "RKLLM_QUEUE_TIMEOUT",
     default: 300,
     schema: seconds,
-    description: "Seconds a request may wait for the NPU before a 503.",
+    description: "Seconds a request may wait for the NPU before a 503 (0: no limit).",
   },
   {
     key: "idle_unload",
@@ -255,6 +255,8 @@ export function fileSettings(json: unknown, source: string): RawSettings {
 export function resolveConfig(
   sources: readonly RawSettings[],
   home: string | undefined,
+  /** Names of the sources for error messages, e.g. the config file path, "environment". */
+  labels: readonly string[] = [],
 ): Config {
   const out: Record<string, unknown> = {};
   for (const s of SETTINGS) {
@@ -263,7 +265,7 @@ export function resolveConfig(
     for (const [i, src] of sources.entries()) {
       if (src[s.key] !== undefined) {
         raw = src[s.key];
-        from = `source ${i + 1}`;
+        from = labels[i] ?? `source ${i + 1}`;
       }
     }
     const parsed = (s.schema as z.ZodType).safeParse(raw);
@@ -318,7 +320,7 @@ export async function loadConfig(
     sources.push(fileSettings(json, path));
   }
   sources.push(envSettings(env), args.flags);
-  return resolveConfig(sources, env.HOME);
+  return resolveConfig(sources, env.HOME, [...(path ? [path] : []), "environment", "flags"]);
 }
 
 /** `--help` text, generated from the table. */

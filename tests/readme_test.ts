@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { settingsMarkdown } from "../src/config.ts";
+import { README, TABLE } from "./support/readme_settings.ts";
 
 /** Cells trimmed and separator rows unified, so `deno fmt`'s column padding does not matter. */
 function normaliseTable(table: string): string[] {
@@ -9,14 +10,15 @@ function normaliseTable(table: string): string[] {
 }
 
 Deno.test("README's configuration table is the one generated from the settings table", async () => {
-  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
-  const m = readme.match(/<!-- settings:begin -->\n([\s\S]*?)\n<!-- settings:end -->/);
+  const readme = await Deno.readTextFile(README);
+  const m = readme.match(TABLE);
   assert.ok(m, "README has the settings markers");
-  assert.deepEqual(normaliseTable(m[1]), normaliseTable(settingsMarkdown()));
+  const table = m[0].split("\n").slice(1, -1).join("\n");
+  assert.deepEqual(normaliseTable(table), normaliseTable(settingsMarkdown()), "run deno task docs");
 });
 
 Deno.test("README names the two newcomer commands", async () => {
-  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const readme = await Deno.readTextFile(README);
   assert.match(readme, /deno task demo/);
   assert.match(readme, /deno task test/);
 });

@@ -14,6 +14,7 @@ import { runGeneration } from "./generation.ts";
 import { afterCleanRun, decideKv, normaliseConversation } from "./kv_cache.ts";
 import type { ModelLoadParams, SamplingParams } from "./npu.ts";
 import { buildPrompt, conversationTokens } from "./prompt.ts";
+import { decideThinking } from "./think_control.ts";
 import type { Lease, Scheduler } from "./scheduler.ts";
 import type {
   ChatGeneration,
@@ -150,7 +151,13 @@ export class ChatEngine implements ChatService {
 
   async start(req: ChatRequest, signal?: AbortSignal): Promise<ChatGeneration> {
     const entry = this.resolve(req.model);
-    const conv = normaliseConversation(req.messages);
+    const thinkingDecision = decideThinking(
+      req.messages,
+      supportsThinking(entry.capabilities),
+      req.enableThinking,
+    );
+    const thinking = thinkingDecision.enableThinking;
+    const conv = normaliseConversation(thinkingDecision.messages);
     if (conv.turns.at(-1)?.role !== "user" && conv.turns.at(-1)?.role !== "tool") {
       throw new InvalidRequestError(
         "The last message must be from the user (or a tool result).",
@@ -162,7 +169,6 @@ export class ChatEngine implements ChatService {
       answerReserve(entry.contextLength, maxTokens, req.maxTokens);
     // Before queueing: an oversized prompt is refused at once, without waiting for the NPU.
     const built = buildPrompt(conv, budget);
-    const thinking = supportsThinking(entry.capabilities) && req.enableThinking !== false;
     const ignoredParams = Object.entries(req.sampling)
       .filter(([k, v]) => entry.sampling[SAMPLING_KEYS[k as SamplingField]] !== v)
       .map(([k]) => k);

@@ -12,6 +12,7 @@ import type { CachedConversation } from "./kv_cache.ts";
 
 export interface SchedulerOptions {
   queueDepth: number;
+  /** 0 = wait without limit. */
   queueTimeoutMs: number;
   /** 0 disables idle unloading. */
   idleUnloadMs: number;
@@ -119,7 +120,7 @@ export class Scheduler {
       return Promise.reject(
         new ServerBusyError(
           `The NPU is busy and ${this.#queue.length} request(s) are already waiting; retry shortly.`,
-          Math.max(1, this.#opts.queueTimeoutMs / 1000 / 10),
+          this.#retryAfterSeconds(),
         ),
       );
     }
@@ -142,19 +143,25 @@ export class Scheduler {
       };
       const onAbort = (): void =>
         waiter.fail(signal!.reason ?? new DOMException("aborted", "AbortError"));
-      const timer = setTimeout(() => {
-        waiter.fail(
-          new ServerBusyError(
-            `Waited ${
-              this.#opts.queueTimeoutMs / 1000
-            }s for the NPU without getting it; retry shortly.`,
-            Math.max(1, this.#opts.queueTimeoutMs / 1000 / 10),
-          ),
-        );
-      }, this.#opts.queueTimeoutMs);
+      const timeoutMs = this.#opts.queueTimeoutMs;
+      const timer = timeoutMs > 0
+        ? setTimeout(() => {
+          waiter.fail(
+            new ServerBusyError(
+              `Waited ${timeoutMs / 1000}s for the NPU without getting it; retry shortly.`,
+              this.#retryAfterSeconds(),
+            ),
+          );
+        }, timeoutMs)
+        : undefined;
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#queue.push(waiter);
     });
+  }
+
+  /** A hint for clients: a tenth of the queue wait, between 1 and 30 seconds. */
+  #retryAfterSeconds(): number {
+    return Math.min(30, Math.max(1, this.#opts.queueTimeoutMs / 10_000));
   }
 
   #grant(): Lease {
@@ -183,6 +190,11 @@ export class Scheduler {
     this.#log.info("scheduler", "loading model", { model: id });
     try {
       const npu = await this.#backend.load(params());
+      if (this.#closing) {
+        // close() gave up waiting for this load; nobody else will free the model.
+        await npu.destroy();
+        throw new ShuttingDownError();
+      }
       this.#loaded = { id, npu, conversation: null };
       this.#log.info("scheduler", "model loaded", {
         model: id,

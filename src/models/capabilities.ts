@@ -13,6 +13,9 @@ export const BASE = "base";
 
 /** First matching rule wins; order matters (`qwen3-vl` must not reach the qwen3 thinking rule). */
 const RULES: ReadonlyArray<readonly [pattern: RegExp, capabilities: readonly string[]]> = [
+  // Qwen3 "Instruct-2507" releases dropped the thinking mode (their "Thinking-2507" siblings
+  // always think); the hybrid Qwen3 models keep it.
+  [/qwen3.*instruct-2507/, [INSTRUCT]],
   [/qwen3(?!.*vl)/, [THINKING, INSTRUCT]],
   [/deepseek.*r\d/, [THINKING, INSTRUCT]],
   [/qwq/, [THINKING, INSTRUCT]],

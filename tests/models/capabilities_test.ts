@@ -9,8 +9,9 @@ Deno.test("detectCapabilities() applies the first matching id rule", async (t) =
   const rows: Array<[id: string, expected: string[]]> = [
     ["qwen3-1.7b", ["thinking", "instruct"]],
     ["qwen3-4b-thinking-2507", ["thinking", "instruct"]],
-    // Reference behaviour kept: the qwen3 rule does not look at `instruct-2507`.
-    ["qwen3-4b-instruct-2507", ["thinking", "instruct"]],
+    // Unlike the reference: Qwen3 Instruct-2507 models have no thinking mode.
+    ["qwen3-4b-instruct-2507", ["instruct"]],
+    ["qwen3-30b-a3b-instruct-2507-w8a8", ["instruct"]],
     ["qwen3-vl-2b", ["instruct"]],
     ["deepseek-r1-distill-qwen-1.5b", ["thinking", "instruct"]],
     ["qwq-32b", ["thinking", "instruct"]],

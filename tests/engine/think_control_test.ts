@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { decideThinking, softSwitch } from "../../src/engine/think_control.ts";
+import type { ChatMessage } from "../../src/engine/types.ts";
+
+Deno.test("softSwitch() finds and removes Qwen's soft switches", async (t) => {
+  const rows: [string, string, boolean | undefined][] = [
+    ["plain question", "plain question", undefined],
+    ["/no_think What is 2+2?", "What is 2+2?", false],
+    ["What is 2+2? /no_think", "What is 2+2?", false],
+    ["/think hard problem", "hard problem", true],
+    ["/no_think then /think", "then", true],
+    ["path /no_thinking/x stays", "path /no_thinking/x stays", undefined],
+    ["a/no_think b", "a/no_think b", undefined],
+  ];
+  for (const [input, text, enable] of rows) {
+    await t.step(JSON.stringify(input), () => {
+      const s = softSwitch(input);
+      assert.equal(s.text, text);
+      assert.equal(s.enable, enable);
+    });
+  }
+});
+
+const msgs = (...contents: string[]): ChatMessage[] =>
+  contents.map((content, i) => ({ role: i % 2 === 0 ? "user" : "assistant", content }));
+
+Deno.test("decideThinking() combines capability, request and soft switches", async (t) => {
+  const rows: [string, ChatMessage[], boolean, boolean | undefined, boolean][] = [
+    ["capable model, nothing asked", msgs("hi"), true, undefined, true],
+    ["incapable model never thinks", msgs("/think hi"), false, true, false],
+    ["request turns it off", msgs("hi"), true, false, false],
+    ["latest /no_think beats the request", msgs("hi /no_think"), true, true, false],
+    ["latest /think beats the request", msgs("/think hi"), true, false, true],
+    ["an earlier switch does not apply", msgs("/no_think a", "b", "c"), true, undefined, true],
+  ];
+  for (const [name, messages, capable, requested, expected] of rows) {
+    await t.step(name, () => {
+      assert.equal(decideThinking(messages, capable, requested).enableThinking, expected);
+    });
+  }
+});
+
+Deno.test("decideThinking() strips switches from every user message, not from others", () => {
+  const out = decideThinking(
+    [
+      { role: "system", content: "/no_think system" },
+      { role: "user", content: "/no_think a" },
+      { role: "assistant", content: "b /think" },
+      { role: "user", content: "c" },
+    ],
+    true,
+    undefined,
+  ).messages;
+  assert.deepEqual(out.map((m) => m.content), ["/no_think system", "a", "b /think", "c"]);
+});
