@@ -75,11 +75,9 @@ async function serve(config: Config, log: Logger): Promise<void> {
     runtime: backend.description,
   });
 
-  const stopServing = new AbortController();
   const server = Deno.serve({
     hostname: config.host,
     port: config.port,
-    signal: stopServing.signal,
     onListen: ({ hostname, port }) => {
       log.info("http", "listening", { url: `http://${hostname}:${port}`, version: VERSION });
     },
@@ -94,11 +92,12 @@ async function serve(config: Config, log: Logger): Promise<void> {
       log.error("main", "shutdown took too long; exiting");
       Deno.exit(0);
     }, SHUTDOWN_GRACE_MS + 1000);
-    stopServing.abort();
+    // Stop accepting; open streams end once the scheduler has interrupted their generation.
+    const drained = server.shutdown();
     await scheduler.close(SHUTDOWN_GRACE_MS).catch((err) =>
       log.error("main", "unloading failed", { error: String(err) })
     );
-    await server.finished;
+    await drained;
     backend.close();
     clearTimeout(force);
     log.info("main", "stopped");

@@ -1,0 +1,210 @@
+import assert from "node:assert/strict";
+import { readMockLog } from "../support/mock.ts";
+import { readSse, startServer, type TestServer } from "../support/server.ts";
+
+async function withServer(
+  opts: { env?: Record<string, string>; args?: string[]; models?: Record<string, string> },
+  fn: (server: TestServer) => Promise<void>,
+): Promise<void> {
+  const server = await startServer(opts);
+  try {
+    await fn(server);
+  } finally {
+    assert.equal(await server.stop(), 0, server.logs.join("\n"));
+  }
+}
+
+const post = (server: TestServer, body: Record<string, unknown>, signal?: AbortSignal) =>
+  fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    body: JSON.stringify({ messages: [{ role: "user", content: "hi" }], ...body }),
+    signal,
+  });
+
+function streamed(data: string[]) {
+  const chunks = data.filter((d) => d !== "[DONE]").map((d) => JSON.parse(d));
+  return {
+    chunks,
+    content: chunks.map((c) => c.choices?.[0]?.delta?.content ?? "").join(""),
+    reasoning: chunks.map((c) => c.choices?.[0]?.delta?.reasoning_content ?? "").join(""),
+    finish: chunks.map((c) => c.choices?.[0]?.finish_reason).filter(Boolean),
+    error: chunks.find((c) => c.error)?.error,
+  };
+}
+
+Deno.test("e2e: stop sequences end the answer before the stop text, across token boundaries", async () => {
+  await withServer({
+    env: { RKLLM_MOCK_REPLY: "one two three END four five", RKLLM_MOCK_CHUNK: "2" },
+  }, async (server) => {
+    const res = await post(server, { model: "phi", stop: ["END", "never"] });
+    const body = await res.json();
+    assert.equal(body.choices[0].message.content, "one two three");
+    assert.equal(body.choices[0].finish_reason, "stop");
+    const s = streamed(
+      (await readSse(await post(server, { model: "phi", stream: true, stop: "END" }))).data,
+    );
+    assert.equal(s.content, "one two three ");
+    assert.deepEqual(s.finish, ["stop"]);
+    const log = await readMockLog(server.mockLog);
+    assert.ok(
+      log.filter((l) => l.fn === "rkllm_abort").length >= 2,
+      "the run was aborted at the stop",
+    );
+  });
+});
+
+Deno.test("e2e: max_tokens stops the run with finish_reason length", async () => {
+  await withServer({ env: { RKLLM_MOCK_TOKENS: "100" } }, async (server) => {
+    const s = streamed(
+      (await readSse(await post(server, { model: "phi", stream: true, max_completion_tokens: 5 })))
+        .data,
+    );
+    assert.deepEqual(s.finish, ["length"]);
+    const end = (await readMockLog(server.mockLog)).find((l) => l.event === "run_end");
+    assert.equal(end?.result, "abort");
+    assert.ok((end?.tokens ?? 100) <= 6);
+  });
+});
+
+Deno.test("e2e: a run that never produces a token times out, and the next request works", async () => {
+  await withServer({
+    env: { RKLLM_MOCK_HANG: "1" },
+    args: ["--first-token-timeout", "0.3"],
+  }, async (server) => {
+    const s = streamed((await readSse(await post(server, { model: "phi", stream: true }))).data);
+    assert.equal(s.error?.code, "timeout");
+    assert.deepEqual(s.finish, []);
+    const res = await post(server, { model: "phi" });
+    assert.equal(res.status, 504);
+    assert.equal((await res.json()).error.code, "timeout");
+    const log = await readMockLog(server.mockLog);
+    assert.equal(log.filter((l) => l.event === "run_end" && l.result === "abort").length, 2);
+  });
+});
+
+Deno.test("e2e: the total generation timeout aborts a long run", async () => {
+  await withServer({
+    env: { RKLLM_MOCK_TOKENS: "1000", RKLLM_MOCK_TOKEN_MS: "10" },
+    args: ["--generation-timeout", "0.3"],
+  }, async (server) => {
+    const s = streamed((await readSse(await post(server, { model: "phi", stream: true }))).data);
+    assert.ok(s.content.length > 0, "tokens before the timeout were delivered");
+    assert.equal(s.error?.code, "timeout");
+  });
+});
+
+Deno.test("e2e: a runtime error mid-stream becomes an error chunk, then the server serves on", async () => {
+  await withServer({ env: { RKLLM_MOCK_ERROR_AT: "3" } }, async (server) => {
+    const { data } = await readSse(await post(server, { model: "phi", stream: true }));
+    assert.equal(data.at(-1), "[DONE]");
+    const s = streamed(data);
+    assert.equal(s.error?.code, "generation_failed");
+    assert.match(s.error?.message, /mock error at token 3/);
+    const res = await post(server, { model: "phi" });
+    assert.equal(res.status, 500);
+    await res.body?.cancel();
+  });
+});
+
+Deno.test("e2e: SSE keep-alive comments flow during a long prefill", async () => {
+  await withServer({
+    env: { RKLLM_MOCK_PREFILL_MS: "600", RKLLM_MOCK_TOKENS: "2" },
+    args: ["--keepalive-interval", "0.1"],
+  }, async (server) => {
+    const { comments, data } = await readSse(await post(server, { model: "phi", stream: true }));
+    assert.ok(comments >= 3, `got ${comments} keep-alive comments`);
+    assert.deepEqual(streamed(data).finish, ["stop"]);
+  });
+});
+
+Deno.test("e2e: a prompt that cannot fit is refused with context_length_exceeded before loading", async () => {
+  await withServer({}, async (server) => {
+    const huge = "word ".repeat(20000);
+    const res = await post(server, { model: "phi", messages: [{ role: "user", content: huge }] });
+    assert.equal(res.status, 400);
+    const err = (await res.json()).error;
+    assert.equal(err.code, "context_length_exceeded");
+    assert.match(err.message, /\d+/);
+    assert.equal(
+      (await readMockLog(server.mockLog)).filter((l) => l.fn === "rkllm_init").length,
+      0,
+    );
+  });
+});
+
+Deno.test("e2e: long histories are trimmed oldest-first to fit the context", async () => {
+  await withServer({ env: { RKLLM_MOCK_TOKENS: "4" } }, async (server) => {
+    const messages = [{ role: "system", content: "Keep me." }];
+    for (let i = 0; i < 40; i++) {
+      messages.push({ role: "user", content: `old question ${i} ${"x".repeat(300)}` });
+      messages.push({ role: "assistant", content: `old answer ${i}` });
+    }
+    messages.push({ role: "user", content: "latest question" });
+    const res = await post(server, { model: "phi", messages });
+    assert.equal(res.status, 200);
+    await res.json();
+    const prompt = (await readMockLog(server.mockLog)).find((l) => l.event === "run_start")!
+      .prompt as string;
+    assert.ok(prompt.startsWith("Keep me.\n"));
+    assert.ok(prompt.endsWith("User: latest question"));
+    assert.ok(!prompt.includes("old question 0 "), "the oldest turns were dropped");
+    assert.ok(prompt.includes("old question 39 "), "the newest turns were kept");
+  });
+});
+
+Deno.test("e2e: thinking follows the model and the request switches", async () => {
+  await withServer({ env: { RKLLM_MOCK_THINK: "1", RKLLM_MOCK_TOKENS: "4" } }, async (server) => {
+    const cases: [Record<string, unknown>, boolean][] = [
+      [{ model: "qwen3-1.7b" }, true],
+      [{ model: "phi" }, false],
+      [{ model: "qwen3-1.7b", chat_template_kwargs: { enable_thinking: false } }, false],
+      [{ model: "qwen3-1.7b", reasoning_effort: "none" }, false],
+      [{ model: "qwen3-1.7b", messages: [{ role: "user", content: "/no_think hi" }] }, false],
+    ];
+    for (const [body, thinking] of cases) {
+      const reply = await (await post(server, body)).json();
+      assert.equal(
+        Boolean(reply.choices[0].message.reasoning_content),
+        thinking,
+        JSON.stringify(body),
+      );
+    }
+    const starts = (await readMockLog(server.mockLog)).filter((l) => l.event === "run_start");
+    assert.deepEqual(starts.map((s) => s.enable_thinking), cases.map(([, t]) => t));
+    assert.equal(starts.at(-1)!.prompt, "hi");
+  });
+});
+
+Deno.test("e2e: a thinking-2507 model's leading reasoning (no opening tag) is reasoning", async () => {
+  await withServer({
+    env: { RKLLM_MOCK_THINK: "open", RKLLM_MOCK_TOKENS: "5", RKLLM_MOCK_CHUNK: "3" },
+    models: { "Qwen3-4B-Thinking-2507": "q.rkllm" },
+  }, async (server) => {
+    const s = streamed(
+      (await readSse(await post(server, { model: "qwen3-4b-thinking-2507", stream: true }))).data,
+    );
+    assert.ok(s.reasoning.length > 0);
+    assert.ok(!s.content.includes("think>"), s.content);
+    assert.ok(s.content.length > 0);
+  });
+});
+
+Deno.test("e2e: SIGTERM ends open streams cleanly, unloads the model and exits 0 quickly", async () => {
+  const server = await startServer({
+    env: { RKLLM_MOCK_TOKENS: "5000", RKLLM_MOCK_TOKEN_MS: "5" },
+  });
+  const res = await post(server, { model: "phi", stream: true });
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = (await reader.read()).value ?? "";
+  const t0 = performance.now();
+  const code = server.stop();
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  assert.equal(await code, 0);
+  assert.ok(performance.now() - t0 < 5000);
+  assert.ok(text.endsWith("data: [DONE]\n\n"), text.slice(-200));
+  assert.match(text, /"error"/);
+});
