@@ -110,20 +110,7 @@ class RkllmModel implements NpuModel {
       (result, _userdata, state) => (target ? target.#onResult(result, state) : 0),
     );
     const keep: KeepAlive = [];
-    const param = encodeParam(layout, {
-      modelPath: p.modelPath,
-      maxContextLen: p.contextLength,
-      maxNewTokens: p.maxNewTokens,
-      topK: p.sampling.topK,
-      topP: p.sampling.topP,
-      temperature: p.sampling.temperature,
-      repeatPenalty: p.sampling.repeatPenalty,
-      frequencyPenalty: p.sampling.frequencyPenalty,
-      presencePenalty: p.sampling.presencePenalty,
-      cpuMask: p.cpuMask,
-      baseDomainId: p.baseDomainId,
-      embedFlash: p.embedFlash,
-    }, keep);
+    const param = encodeParam(layout, p, keep);
     let callbackArg: Deno.PointerValue = callback.pointer;
     if (layout.RKLLMCallback) {
       const struct = encodeCallbackStruct(

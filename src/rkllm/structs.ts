@@ -6,6 +6,7 @@
  * the probe compiled from the mock's declarations. Encoders zero the whole buffer first, so
  * padding and reserved bytes are always 0. Part of src/rkllm: the only code that handles pointers.
  */
+import type { ModelLoadParams } from "../engine/npu.ts";
 
 export type AbiVersion = "1.2.3" | "1.3.0";
 
@@ -187,21 +188,6 @@ function field(table: Table, name: string): number {
 /** Buffers a struct points into; must outlive every native call that uses the struct. */
 export type KeepAlive = Uint8Array<ArrayBuffer>[];
 
-export interface InitParamValues {
-  modelPath: string;
-  maxContextLen: number;
-  maxNewTokens: number;
-  topK: number;
-  topP: number;
-  temperature: number;
-  repeatPenalty: number;
-  frequencyPenalty: number;
-  presencePenalty: number;
-  cpuMask: number;
-  baseDomainId: number;
-  embedFlash: boolean;
-}
-
 function popcount(n: number): number {
   let count = 0;
   for (let v = n >>> 0; v; v >>>= 1) count += v & 1;
@@ -210,7 +196,7 @@ function popcount(n: number): number {
 
 export function encodeParam(
   layout: AbiLayout,
-  p: InitParamValues,
+  p: ModelLoadParams,
   keep: KeepAlive,
 ): Uint8Array<ArrayBuffer> {
   const t = layout.RKLLMParam;
@@ -219,16 +205,16 @@ export function encodeParam(
   const path = cString(p.modelPath);
   keep.push(path);
   view.setBigUint64(field(t, "model_path"), pointerValue(path), true);
-  view.setInt32(field(t, "max_context_len"), p.maxContextLen, true);
+  view.setInt32(field(t, "max_context_len"), p.contextLength, true);
   view.setInt32(field(t, "max_new_tokens"), p.maxNewTokens, true);
-  view.setInt32(field(t, "top_k"), p.topK, true);
+  view.setInt32(field(t, "top_k"), p.sampling.topK, true);
   // -1: keep the whole prefix when the context window shifts, so multi-turn history survives.
   view.setInt32(field(t, "n_keep"), -1, true);
-  view.setFloat32(field(t, "top_p"), p.topP, true);
-  view.setFloat32(field(t, "temperature"), p.temperature, true);
-  view.setFloat32(field(t, "repeat_penalty"), p.repeatPenalty, true);
-  view.setFloat32(field(t, "frequency_penalty"), p.frequencyPenalty, true);
-  view.setFloat32(field(t, "presence_penalty"), p.presencePenalty, true);
+  view.setFloat32(field(t, "top_p"), p.sampling.topP, true);
+  view.setFloat32(field(t, "temperature"), p.sampling.temperature, true);
+  view.setFloat32(field(t, "repeat_penalty"), p.sampling.repeatPenalty, true);
+  view.setFloat32(field(t, "frequency_penalty"), p.sampling.frequencyPenalty, true);
+  view.setFloat32(field(t, "presence_penalty"), p.sampling.presencePenalty, true);
   view.setInt32(field(t, "mirostat"), 0, true);
   view.setFloat32(field(t, "mirostat_tau"), 5.0, true);
   view.setFloat32(field(t, "mirostat_eta"), 0.1, true);

@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { ROOT } from "../support/mock.ts";
+import { RUN_MAIN } from "../support/mock.ts";
 
 async function run(args: string[], env: Record<string, string> = {}) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-ffi",
-      "--allow-read",
-      "--allow-env",
-      "--allow-net",
-      join(ROOT, "main.ts"),
-      ...args,
-    ],
+    args: [...RUN_MAIN, ...args],
     env: { NO_COLOR: "1", ...env },
     stdin: "null",
   }).output();

@@ -14,6 +14,20 @@ const SAMPLING = {
   presencePenalty: 0,
 };
 
+const loadParams = (
+  modelPath: string,
+  overrides: Partial<ModelLoadParams> = {},
+): ModelLoadParams => ({
+  modelPath,
+  contextLength: 4096,
+  maxNewTokens: 512,
+  sampling: SAMPLING,
+  cpuMask: 0xf0,
+  baseDomainId: 0,
+  embedFlash: true,
+  ...overrides,
+});
+
 async function withModel(
   env: Record<string, string>,
   fn: (model: NpuModel, logPath: string) => Promise<void>,
@@ -24,16 +38,7 @@ async function withModel(
   const backend = RkllmBackend.open(mockLibrary());
   try {
     await withEnv({ RKLLM_MOCK_LOG: logPath, ...env }, async () => {
-      const model = await backend.load({
-        modelPath: join(dir, "m", "m.rkllm"),
-        contextLength: 4096,
-        maxNewTokens: 512,
-        sampling: SAMPLING,
-        cpuMask: 0xf0,
-        baseDomainId: 0,
-        embedFlash: true,
-        ...params,
-      });
+      const model = await backend.load(loadParams(join(dir, "m", "m.rkllm"), params));
       try {
         await fn(model, logPath);
       } finally {
@@ -191,15 +196,7 @@ Deno.test("RkllmBackend load() fails with RkllmError for a missing model file", 
   const backend = RkllmBackend.open(mockLibrary());
   try {
     await assert.rejects(
-      backend.load({
-        modelPath: "/nonexistent/model.rkllm",
-        contextLength: 4096,
-        maxNewTokens: 16,
-        sampling: SAMPLING,
-        cpuMask: 0xf0,
-        baseDomainId: 0,
-        embedFlash: true,
-      }),
+      backend.load(loadParams("/nonexistent/model.rkllm")),
       (err: unknown) => err instanceof RkllmError && err.op === "rkllm_init",
     );
   } finally {
@@ -220,15 +217,7 @@ Deno.test("RkllmBackend destroy() during a run aborts it first, then refuses new
   const backend = RkllmBackend.open(mockLibrary());
   try {
     await withEnv({ RKLLM_MOCK_LOG: logPath, RKLLM_MOCK_HANG: "1" }, async () => {
-      const model = await backend.load({
-        modelPath: join(dir, "m", "m.rkllm"),
-        contextLength: 4096,
-        maxNewTokens: 16,
-        sampling: SAMPLING,
-        cpuMask: 0xf0,
-        baseDomainId: 0,
-        embedFlash: true,
-      });
+      const model = await backend.load(loadParams(join(dir, "m", "m.rkllm")));
       const run = model.run(input("x"));
       const events = collect(run.events);
       await new Promise((r) => setTimeout(r, 20));

@@ -7,6 +7,16 @@ import { join } from "node:path";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
 
+/** `deno run` arguments that start main.ts with exactly the permissions the binary gets. */
+export const RUN_MAIN = [
+  "run",
+  "--allow-ffi",
+  "--allow-read",
+  "--allow-env",
+  "--allow-net",
+  join(ROOT, "main.ts"),
+];
+
 export function mockLibrary(abi: "1.2.3" | "1.3.0" = "1.2.3"): string {
   return join(ROOT, "build", "mock", `v${abi}`, "librkllmrt.so");
 }

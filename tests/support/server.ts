@@ -3,7 +3,7 @@
  * mock runtime, collects its log lines, and stops it with SIGTERM (asserting a clean exit).
  */
 import { join } from "node:path";
-import { makeModelsDir, mockLibrary, ROOT } from "./mock.ts";
+import { makeModelsDir, mockLibrary, RUN_MAIN } from "./mock.ts";
 
 export const DEFAULT_MODELS: Record<string, string> = {
   "Qwen3-1.7B": "Qwen3-1.7B-w8a8-rk3588.rkllm",
@@ -30,12 +30,7 @@ export async function startServer(opts: {
   const mockLog = join(modelsDir, "mock-calls.log");
   const child = new Deno.Command(Deno.execPath(), {
     args: [
-      "run",
-      "--allow-ffi",
-      "--allow-read",
-      "--allow-env",
-      "--allow-net",
-      join(ROOT, "main.ts"),
+      ...RUN_MAIN,
       "serve",
       "--host",
       "127.0.0.1",
