@@ -59,6 +59,8 @@ export interface NpuModel {
   run(input: NpuRunInput): NpuRun;
   /** Empties the runtime's KV cache (no run may be active). */
   clearKvCache(keepSystemPrompt: boolean): Promise<void>;
+  /** Positions currently held in the KV cache, or null when the runtime cannot tell. */
+  kvCacheSize(): Promise<number | null>;
   /** Frees the model; the object is unusable afterwards. */
   destroy(): Promise<void>;
 }

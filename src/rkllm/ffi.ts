@@ -26,6 +26,8 @@ export const SYMBOLS = {
     result: "i32",
     nonblocking: true,
   },
+  // int rkllm_get_kv_cache_size(LLMHandle, int* cache_sizes /* one per batch */)
+  rkllm_get_kv_cache_size: { parameters: ["pointer", "buffer"], result: "i32", nonblocking: true },
   // int rkllm_destroy(LLMHandle)
   rkllm_destroy: { parameters: ["pointer"], result: "i32", nonblocking: true },
 } as const satisfies Deno.ForeignLibraryInterface;

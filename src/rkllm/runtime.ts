@@ -270,6 +270,16 @@ class RkllmModel implements NpuModel {
     if (ret !== 0) throw new RkllmError("rkllm_clear_kv_cache", ret, `returned ${ret}`);
   }
 
+  async kvCacheSize(): Promise<number | null> {
+    if (this.#active || this.#destroyed) return null;
+    const out = new Int32Array(1);
+    const ret = await this.#lib.symbols.rkllm_get_kv_cache_size(
+      this.#handle,
+      new Uint8Array(out.buffer),
+    );
+    return ret === 0 ? out[0] : null;
+  }
+
   async destroy(): Promise<void> {
     if (this.#destroyed) return;
     this.#destroyed = true;

@@ -25,6 +25,9 @@ class FakeModel implements NpuModel {
   clearKvCache(): Promise<void> {
     return Promise.resolve();
   }
+  kvCacheSize(): Promise<number | null> {
+    return Promise.resolve(null);
+  }
   destroy(): Promise<void> {
     this.#calls.push(`destroy ${this.#path}`);
     return Promise.resolve();

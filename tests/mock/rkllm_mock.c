@@ -353,6 +353,7 @@ enum { THINK_OFF = 0, THINK_ON = 1, THINK_ALWAYS = 2, THINK_OPEN = 3 };
 typedef struct {
     long prefill_ms;
     long start_delay_ms; /* before the run clears its abort flag: simulates a late-starting thread */
+    bool keep0_rollback; /* keep_history=0 restores the cache to its state before the run */
     long token_ms;
     long tokens;
     long error_at; /* -1 = never */
@@ -367,6 +368,8 @@ static void cfg_read(RunCfg* c) {
     memset(c, 0, sizeof *c);
     c->prefill_ms = env_long("RKLLM_MOCK_PREFILL_MS", 0);
     c->start_delay_ms = env_long("RKLLM_MOCK_START_DELAY_MS", 0);
+    const char* k0 = getenv("RKLLM_MOCK_KEEP0");
+    c->keep0_rollback = k0 && strcmp(k0, "rollback") == 0;
     c->token_ms = env_long("RKLLM_MOCK_TOKEN_MS", 0);
     c->tokens = env_long("RKLLM_MOCK_TOKENS", 32);
     if (c->tokens < 0) c->tokens = 0;
@@ -1289,10 +1292,11 @@ static int do_run(MockHandle* h, const RKLLMInput* in, const RKLLMInferParam* ip
 
 done:
     pthread_mutex_lock(&g_mu);
-    /* keep_history == 0: the runtime discards the turn. A pause keeps the cache (so the caller
-     * can resume or clear a range); an overflow added nothing. */
+    /* keep_history == 0: the runtime discards the turn: the whole cache by default (the safest
+     * reading of the header), or only this turn with RKLLM_MOCK_KEEP0=rollback. A pause keeps the
+     * cache (so the caller can resume or clear a range); an overflow added nothing. */
     if (keep_history == 0 && result != RES_PAUSE && result != RES_OVERFLOW)
-        h->kv_len = 0;
+        h->kv_len = cfg.keep0_rollback ? kv_before : 0;
     int kv_after = h->kv_len;
     g_active_runs--;
     pthread_mutex_unlock(&g_mu);

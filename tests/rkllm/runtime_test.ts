@@ -251,3 +251,21 @@ Deno.test("RkllmBackend abort() issued before the native run starts still ends t
     }
   });
 });
+
+Deno.test("RkllmBackend kvCacheSize() reports what a keep_history=0 run left behind", async (t) => {
+  for (const [mode, survives] of [["clear", false], ["rollback", true]] as const) {
+    await t.step(`runtime reading: ${mode}`, async () => {
+      await withModel({ RKLLM_MOCK_TOKENS: "3", RKLLM_MOCK_KEEP0: mode }, async (model) => {
+        const first = model.run(input("a conversation turn", true));
+        await collect(first.events);
+        await first.settled;
+        const before = await model.kvCacheSize();
+        assert.ok(before !== null && before > 0);
+        const task = model.run(input("a background task", false));
+        await collect(task.events);
+        await task.settled;
+        assert.equal(await model.kvCacheSize() === before, survives);
+      });
+    });
+  }
+});
