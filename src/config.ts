@@ -134,6 +134,31 @@ export const SETTINGS = [
     description: "Seconds between SSE keep-alive comments while waiting for tokens (0 disables).",
   },
   {
+    key: "rag_cache_ttl",
+    flag: "rag-cache-ttl",
+    env: "RKLLM_RAG_CACHE_TTL",
+    default: 300,
+    schema: seconds,
+    description:
+      "Seconds a web-search (RAG) answer is replayed for the same question and sources (0 disables).",
+  },
+  {
+    key: "task_modes",
+    flag: "task-modes",
+    env: "RKLLM_TASK_MODES",
+    default: "title=shortcut,tags=shortcut,queries=shortcut,follow_ups=model,autocomplete=model",
+    schema: z.string(),
+    description: "Open WebUI background tasks: per task, 'shortcut' (instant, no NPU) or 'model'.",
+  },
+  {
+    key: "task_max_tokens",
+    flag: "task-max-tokens",
+    env: "RKLLM_TASK_MAX_TOKENS",
+    default: 256,
+    schema: positiveInt,
+    description: "Token limit for background tasks run on the model.",
+  },
+  {
     key: "cpu_mask",
     flag: "cpu-mask",
     env: "RKLLM_CPU_MASK",

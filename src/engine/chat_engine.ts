@@ -176,6 +176,8 @@ export class ChatEngine implements ChatService {
     const lease = await this.#scheduler.acquire(signal);
     try {
       const loaded = await this.#load(lease, entry);
+      // The client may have gone while the model loaded: do not generate for nobody.
+      signal?.throwIfAborted();
       let decision = decideKv(loaded.conversation, conv);
       // The runtime's cache only grows: once it could overflow, start over with trimmed history.
       if (decision.mode === "incremental" && conversationTokens(conv) > budget) {

@@ -33,6 +33,8 @@ export interface GenerationOutcome {
   rawText: string;
   /** The visible content as it was sent to the client. */
   content: string;
+  /** The reasoning as it was sent to the client. */
+  reasoning: string;
   perf: PerfStats | null;
   finishReason: FinishReason | null;
   error: Error | null;
@@ -53,6 +55,7 @@ export async function* runGeneration(
     clean: false,
     rawText: "",
     content: "",
+    reasoning: "",
     perf: null,
     finishReason: null,
     error: null,
@@ -78,6 +81,7 @@ export async function* runGeneration(
         if (stoppedBy) continue;
         for (const piece of think.push(event.text)) {
           if (piece.kind === "reasoning") {
+            outcome.reasoning += piece.text;
             yield { type: "reasoning", text: piece.text };
             continue;
           }
@@ -120,6 +124,7 @@ export async function* runGeneration(
     if (!stoppedBy && !outcome.error) {
       for (const piece of think.flush()) {
         if (piece.kind === "reasoning") {
+          outcome.reasoning += piece.text;
           yield { type: "reasoning", text: piece.text };
         } else {
           const text = stops.push(piece.text).text;

@@ -52,6 +52,8 @@ export function chatCompletionsHandler(deps: ChatRouteDeps) {
     if (parsed.stream) return streamResponse(gen, meta, parsed.includeUsage, headers, deps);
 
     const onAbort = (): void => gen.cancel();
+    // A listener added after the client left would never fire.
+    if (signal.aborted) gen.cancel();
     signal.addEventListener("abort", onAbort, { once: true });
     let content = "";
     let reasoning = "";

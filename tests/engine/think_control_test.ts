@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decideThinking, softSwitch } from "../../src/engine/think_control.ts";
+import { decideThinking, isAgentPrompt, softSwitch } from "../../src/engine/think_control.ts";
 import type { ChatMessage } from "../../src/engine/types.ts";
 
 Deno.test("softSwitch() finds and removes Qwen's soft switches", async (t) => {
@@ -52,4 +52,36 @@ Deno.test("decideThinking() strips switches from every user message, not from ot
     undefined,
   ).messages;
   assert.deepEqual(out.map((m) => m.content), ["/no_think system", "a", "b /think", "c"]);
+});
+
+Deno.test("isAgentPrompt() recognises Home Assistant and long tool-driving prompts", async (t) => {
+  const rows: [string, string, boolean][] = [
+    [
+      "Home Assistant",
+      "You are a voice assistant, the smart home manager of Home Assistant.",
+      true,
+    ],
+    ["HA device list", "Answer questions.\nAvailable Devices:\n```csv\nentity_id,name\n```", true],
+    ["HA services", "Use the execute_services function to control devices.", true],
+    ["ordinary persona", "You are a pirate. Answer in pirate speak.", false],
+    ["short prompt naming tools", 'Tools: {"type": "function"}', false],
+    [
+      "long agent prompt with tools",
+      "x".repeat(3001) + '<tools>{"type": "function"}</tools>',
+      true,
+    ],
+    ["long prompt without tools", "y".repeat(5000), false],
+  ];
+  for (const [name, system, expected] of rows) {
+    await t.step(name, () => assert.equal(isAgentPrompt(system), expected));
+  }
+});
+
+Deno.test("decideThinking() turns thinking off for agent prompts unless asked for", () => {
+  const ha: ChatMessage[] = [
+    { role: "system", content: "You are the smart home manager of Home Assistant." },
+    { role: "user", content: "turn on the kitchen light" },
+  ];
+  assert.equal(decideThinking(ha, true, undefined).enableThinking, false);
+  assert.equal(decideThinking(ha, true, true).enableThinking, true);
 });
