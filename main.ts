@@ -12,6 +12,9 @@ import { ConfigError, RkllmError } from "./src/errors.ts";
 import { createLogger, type Logger } from "./src/log.ts";
 import { scanModels } from "./src/models/discovery.ts";
 import { ModelRegistry } from "./src/models/registry.ts";
+import { RagCache } from "./src/rag/cache.ts";
+import type { TaskKind } from "./src/tasks/detect.ts";
+import { parseTaskModes, type TaskMode } from "./src/tasks/settings.ts";
 import { candidatePaths, fileExists, findLibrary } from "./src/rkllm/library_path.ts";
 import { RkllmBackend } from "./src/rkllm/runtime.ts";
 import { VERSION } from "./src/version.ts";
@@ -42,6 +45,14 @@ async function discoverModels(config: Config, log: Logger): Promise<ModelRegistr
   return registry;
 }
 
+function taskModes(config: Config): Record<TaskKind, TaskMode> {
+  try {
+    return parseTaskModes(config.task_modes);
+  } catch (cause) {
+    throw new ConfigError(`invalid task_modes: ${(cause as Error).message}`, { cause });
+  }
+}
+
 function openRuntime(config: Config): RkllmBackend {
   const candidates = candidatePaths({
     configured: config.lib_path,
@@ -66,6 +77,9 @@ async function serve(config: Config, log: Logger): Promise<void> {
     cpuMask: Number(config.cpu_mask),
     baseDomainId: config.base_domain_id,
     embedFlash: config.embed_flash,
+    taskModes: taskModes(config),
+    taskMaxTokens: config.task_max_tokens,
+    ragCache: new RagCache({ ttlMs: config.rag_cache_ttl * 1000, now: Date.now }),
   }, log);
   const app = createApp({
     service: engine,

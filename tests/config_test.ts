@@ -204,7 +204,8 @@ Deno.test("resolveConfig() applies defaults", async (t) => {
       generation_timeout: 600,
       keepalive_interval: 5,
       rag_cache_ttl: 300,
-      task_modes: "title=shortcut,tags=shortcut,queries=shortcut,follow_ups=model,autocomplete=model",
+      task_modes:
+        "title=shortcut,tags=shortcut,queries=shortcut,follow_ups=model,autocomplete=model",
       task_max_tokens: 256,
       cpu_mask: "0xF0",
       embed_flash: true,

@@ -1,23 +1,43 @@
 /**
- * Orchestrates one chat request: resolve the model, check the prompt fits, wait for the NPU
- * (scheduler), load or switch the model, decide between an incremental turn and a KV reset,
- * start the run and hand back its events. The lease on the NPU is released only when the
- * generation has ended and the native run has settled.
+ * Orchestrates one chat request. After resolving the model and the thinking switch, a request
+ * is one of four kinds:
+ * - an Open WebUI background task: answered at once without the NPU (shortcut), or run on the
+ *   model with keep_history=0 and its reply normalised to the JSON Open WebUI parses;
+ * - a RAG (web search / documents) request: a cached answer is replayed, else the cleaned and
+ *   packed context runs as one turn (incremental on the user's conversation when it fits);
+ * - a RAG request that is a follow-up or found nothing useful: an ordinary chat turn;
+ * - an ordinary chat turn: incremental when the KV cache holds its history, else a reset.
+ * Every NPU turn goes through `#run`: wait for the NPU, load or switch the model, prepare the
+ * prompt with the NPU held, run, and release only after the native run has settled.
  * Knows nothing of HTTP wire formats or FFI.
  */
 import { InvalidRequestError, ModelLoadError, ModelNotFoundError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { supportsThinking } from "../models/capabilities.ts";
-import type { ModelRegistry } from "../models/registry.ts";
-import type { ModelEntry } from "../models/registry.ts";
-import { runGeneration } from "./generation.ts";
-import { afterCleanRun, decideKv, normaliseConversation } from "./kv_cache.ts";
+import type { ModelEntry, ModelRegistry } from "../models/registry.ts";
+import type { RagCache } from "../rag/cache.ts";
+import { detectRag } from "../rag/detect.ts";
+import { planRag, withoutRag } from "../rag/pipeline.ts";
+import { detectTask, type TaskKind } from "../tasks/detect.ts";
+import { normaliseTaskReply } from "../tasks/reply.ts";
+import type { TaskMode } from "../tasks/settings.ts";
+import { shortcutReply } from "../tasks/shortcut.ts";
+import { type GenerationOutcome, runGeneration } from "./generation.ts";
+import {
+  afterCleanRun,
+  type CachedConversation,
+  decideKv,
+  normaliseConversation,
+} from "./kv_cache.ts";
 import type { ModelLoadParams, SamplingParams } from "./npu.ts";
-import { buildPrompt, conversationTokens } from "./prompt.ts";
+import { buildPrompt, cleanSystemPrompt, conversationTokens, estimateTokens } from "./prompt.ts";
+import { replayGeneration } from "./replay.ts";
+import type { LoadedModel, Scheduler } from "./scheduler.ts";
 import { decideThinking } from "./think_control.ts";
-import type { Lease, Scheduler } from "./scheduler.ts";
 import type {
+  ChatEvent,
   ChatGeneration,
+  ChatMessage,
   ChatRequest,
   ChatService,
   EngineStatus,
@@ -31,6 +51,9 @@ export interface ChatEngineOptions {
   cpuMask: number;
   baseDomainId: number;
   embedFlash: boolean;
+  taskModes: Readonly<Record<TaskKind, TaskMode>>;
+  taskMaxTokens: number;
+  ragCache: RagCache;
 }
 
 const SAMPLING_KEYS: Record<SamplingField, keyof SamplingParams> = {
@@ -56,6 +79,27 @@ export function answerReserve(
     ? Math.floor(contextLength * 0.35)
     : Math.floor(contextLength / 2);
   return Math.min(maxTokens, cap);
+}
+
+/** What to send once the NPU is held, and how the KV-cache record changes afterwards. */
+interface PreparedTurn {
+  prompt: string;
+  keepHistory: boolean;
+  /** For the log line: incremental, reset, task… */
+  kv: string;
+  after(outcome: GenerationOutcome): void | Promise<void>;
+}
+
+interface TurnSpec {
+  kind: "chat" | "rag" | "task";
+  enableThinking: boolean;
+  maxTokens: number;
+  stop: string[];
+  implicitThink: boolean;
+  promptTokensEstimate: number;
+  prepare(loaded: LoadedModel): Promise<PreparedTurn>;
+  /** Buffer the whole reply and replace it (background tasks). */
+  rewrite?: (content: string) => string;
 }
 
 export class ChatEngine implements ChatService {
@@ -120,7 +164,7 @@ export class ChatEngine implements ChatService {
     };
   }
 
-  async #load(lease: Lease, entry: ModelEntry) {
+  async #load(lease: Awaited<ReturnType<Scheduler["acquire"]>>, entry: ModelEntry) {
     try {
       return await lease.ensureLoaded(entry.id, () => this.loadParams(entry));
     } catch (err) {
@@ -149,72 +193,258 @@ export class ChatEngine implements ChatService {
     }
   }
 
-  async start(req: ChatRequest, signal?: AbortSignal): Promise<ChatGeneration> {
+  start(req: ChatRequest, signal?: AbortSignal): Promise<ChatGeneration> {
     const entry = this.resolve(req.model);
-    const thinkingDecision = decideThinking(
+    const decision = decideThinking(
       req.messages,
       supportsThinking(entry.capabilities),
       req.enableThinking,
     );
-    const thinking = thinkingDecision.enableThinking;
-    const conv = normaliseConversation(thinkingDecision.messages);
-    if (conv.turns.at(-1)?.role !== "user" && conv.turns.at(-1)?.role !== "tool") {
-      throw new InvalidRequestError(
-        "The last message must be from the user (or a tool result).",
-        "messages",
-      );
-    }
-    const maxTokens = Math.min(req.maxTokens ?? entry.maxNewTokens, entry.maxNewTokens);
-    const budget = entry.contextLength -
-      answerReserve(entry.contextLength, maxTokens, req.maxTokens);
-    // Before queueing: an oversized prompt is refused at once, without waiting for the NPU.
-    const built = buildPrompt(conv, budget);
+    let messages = decision.messages;
     const ignoredParams = Object.entries(req.sampling)
       .filter(([k, v]) => entry.sampling[SAMPLING_KEYS[k as SamplingField]] !== v)
       .map(([k]) => k);
+    const maxTokens = Math.min(req.maxTokens ?? entry.maxNewTokens, entry.maxNewTokens);
+    const budget = entry.contextLength -
+      answerReserve(entry.contextLength, maxTokens, req.maxTokens);
 
+    const task = detectTask(messages);
+    if (task) return this.#task(req, entry, task, messages, budget, signal);
+
+    const rag = planRag(messages, {
+      contextTokens: entry.contextLength,
+      answerTokens: entry.contextLength - budget,
+    });
+    if (rag.kind === "followup" || rag.kind === "no_results") {
+      this.#log.info("rag", rag.kind === "followup" ? "skipped: follow-up" : "nothing useful", {
+        id: req.requestId,
+        reason: rag.kind === "followup" ? rag.reason : undefined,
+        best_score: rag.kind === "no_results" ? rag.pack.bestScore : undefined,
+      });
+      messages = rag.messages;
+    }
+
+    const conv = normaliseConversation(
+      rag.kind === "rag" ? withoutRag(messages, detectRag(messages)!) : messages,
+    );
+    const last = conv.turns.at(-1)?.role;
+    if (last !== "user" && last !== "tool") {
+      return Promise.reject(
+        new InvalidRequestError(
+          "The last message must be from the user (or a tool result).",
+          "messages",
+        ),
+      );
+    }
+    // Before queueing: an oversized prompt is refused at once, without waiting for the NPU.
+    const built = buildPrompt(conv, budget);
+    const common = {
+      maxTokens,
+      stop: req.stop,
+      implicitThink: decision.enableThinking && entry.thinkPrefilled,
+    };
+
+    if (rag.kind === "rag") {
+      const key = this.#opts.ragCache.key(entry.id, rag.question, rag.cacheContext);
+      const hit = this.#opts.ragCache.get(key);
+      if (hit !== undefined) {
+        const cached = JSON.parse(hit) as { content: string; reasoning: string };
+        this.#log.info("rag", "cache hit", { id: req.requestId, model: entry.id });
+        return Promise.resolve(replayGeneration({
+          requestId: req.requestId,
+          model: entry.id,
+          content: cached.content,
+          reasoning: cached.reasoning,
+          promptText: rag.prompt,
+        }));
+      }
+      const thinking = decision.enableThinking && rag.thinkingAllowed;
+      const ragTokens = estimateTokens(rag.prompt);
+      this.#log.info("rag", "context packed", {
+        id: req.requestId,
+        sources: rag.sourceIds.join(",") || "-",
+        chars_before: rag.pack.charsBefore,
+        chars_after: rag.pack.charsAfter,
+        best_score: rag.pack.bestScore,
+      });
+      return this.#run(req, entry, ignoredParams, {
+        kind: "rag",
+        ...common,
+        enableThinking: thinking,
+        implicitThink: thinking && entry.thinkPrefilled,
+        promptTokensEstimate: ragTokens,
+        prepare: async (loaded) => {
+          const kv = decideKv(loaded.conversation, conv);
+          const extra = ragTokens - estimateTokens(rag.question);
+          const held = loaded.conversation ? conversationTokens(loaded.conversation) : 0;
+          const store = (o: GenerationOutcome): void => {
+            if (o.clean && o.content) {
+              this.#opts.ragCache.set(
+                key,
+                JSON.stringify({ content: o.content, reasoning: o.reasoning }),
+              );
+            }
+          };
+          loaded.conversation = null;
+          // The retrieved context joins the user's conversation in the KV cache when it fits, so
+          // the chat continues incrementally afterwards.
+          if (kv.mode === "incremental" && held + ragTokens <= budget) {
+            const before = conv;
+            return {
+              prompt: rag.prompt,
+              keepHistory: true,
+              kv: "incremental",
+              after: (o) => {
+                store(o);
+                if (o.clean) loaded.conversation = afterCleanRun(before, o.content, extra);
+              },
+            };
+          }
+          await loaded.npu.clearKvCache(false);
+          const system = cleanSystemPrompt(conv.system, rag.question);
+          return {
+            prompt: system ? `${system}\n\n${rag.prompt}` : rag.prompt,
+            keepHistory: true,
+            kv: "reset",
+            after: (o) => {
+              store(o);
+              // Only a first turn is fully in the cache; an earlier history was not re-sent.
+              if (o.clean && conv.turns.length === 1) {
+                loaded.conversation = afterCleanRun(conv, o.content, extra);
+              }
+            },
+          };
+        },
+      }, signal);
+    }
+
+    return this.#run(req, entry, ignoredParams, {
+      kind: "chat",
+      ...common,
+      enableThinking: decision.enableThinking,
+      promptTokensEstimate: built.estimatedTokens,
+      prepare: async (loaded) => {
+        let kv = decideKv(loaded.conversation, conv);
+        // The runtime's cache only grows: once it could overflow, start over with trimmed history.
+        if (kv.mode === "incremental" && conversationTokens(conv) > budget) kv = { mode: "reset" };
+        loaded.conversation = null;
+        if (kv.mode === "reset") await loaded.npu.clearKvCache(false);
+        return {
+          prompt: kv.mode === "incremental" ? kv.message : built.prompt,
+          keepHistory: true,
+          kv: kv.mode,
+          after: (o) => {
+            if (o.clean) loaded.conversation = afterCleanRun(conv, o.content);
+          },
+        };
+      },
+    }, signal);
+  }
+
+  #task(
+    req: ChatRequest,
+    entry: ModelEntry,
+    task: TaskKind,
+    messages: ChatMessage[],
+    budget: number,
+    signal?: AbortSignal,
+  ): Promise<ChatGeneration> {
+    if (this.#opts.taskModes[task] === "shortcut") {
+      this.#log.info("task", "answered without the NPU", { id: req.requestId, task });
+      return Promise.resolve(replayGeneration({
+        requestId: req.requestId,
+        model: entry.id,
+        content: shortcutReply(task, messages),
+        promptText: messages.map((m) => m.content).join("\n"),
+      }));
+    }
+    const taskConv = normaliseConversation(messages);
+    const built = buildPrompt(taskConv, budget);
+    return this.#run(req, entry, [], {
+      kind: "task",
+      enableThinking: false,
+      maxTokens: Math.min(this.#opts.taskMaxTokens, entry.maxNewTokens),
+      stop: [],
+      implicitThink: false,
+      promptTokensEstimate: built.estimatedTokens,
+      rewrite: (content) => normaliseTaskReply(task, content, messages),
+      prepare: async (loaded) => {
+        // keep_history=0: the task must not become part of the user's conversation. Whether the
+        // runtime keeps the conversation around such a run is not documented, so the cache size
+        // is compared before and after; on any doubt the conversation record is dropped.
+        const conversation = loaded.conversation;
+        let before: number | null = null;
+        if (conversation && conversationTokens(conversation) + built.estimatedTokens <= budget) {
+          before = await loaded.npu.kvCacheSize();
+        } else if (conversation) {
+          loaded.conversation = null;
+          await loaded.npu.clearKvCache(false);
+        }
+        loaded.conversation = null;
+        return {
+          prompt: built.prompt,
+          keepHistory: false,
+          kv: `task:${task}`,
+          after: async (o) => {
+            if (!conversation || before === null || o.error) return;
+            const now = await loaded.npu.kvCacheSize();
+            if (now === before) loaded.conversation = conversation;
+          },
+        };
+      },
+    }, signal);
+  }
+
+  async #run(
+    req: ChatRequest,
+    entry: ModelEntry,
+    ignoredParams: string[],
+    spec: TurnSpec,
+    signal?: AbortSignal,
+  ): Promise<ChatGeneration> {
     const lease = await this.#scheduler.acquire(signal);
     try {
       const loaded = await this.#load(lease, entry);
       // The client may have gone while the model loaded: do not generate for nobody.
       signal?.throwIfAborted();
-      let decision = decideKv(loaded.conversation, conv);
-      // The runtime's cache only grows: once it could overflow, start over with trimmed history.
-      if (decision.mode === "incremental" && conversationTokens(conv) > budget) {
-        decision = { mode: "reset" };
-      }
-      loaded.conversation = null;
-      if (decision.mode === "reset") await loaded.npu.clearKvCache(false);
-      const prompt = decision.mode === "incremental" ? decision.message : built.prompt;
+      const turn = await spec.prepare(loaded);
       this.#log.info("engine", "run", {
         id: req.requestId,
         model: entry.id,
-        kv: decision.mode,
-        sent_chars: prompt.length,
-        full_chars: built.prompt.length,
-        dropped_turns: built.droppedTurns || undefined,
-        thinking,
+        kind: spec.kind,
+        kv: turn.kv,
+        sent_chars: turn.prompt.length,
+        thinking: spec.enableThinking,
       });
-      this.#log.debug("engine", "prompt", { id: req.requestId, prompt });
+      this.#log.debug("engine", "prompt", { id: req.requestId, prompt: turn.prompt });
       const run = loaded.npu.run({
-        prompt,
+        prompt: turn.prompt,
         role: "user",
-        enableThinking: thinking,
-        keepHistory: true,
+        enableThinking: spec.enableThinking,
+        keepHistory: turn.keepHistory,
       });
       lease.onInterrupt = () => run.abort();
       const started = performance.now();
       const events = runGeneration(run, {
-        maxTokens,
+        maxTokens: spec.maxTokens,
         runtimeMaxTokens: entry.maxNewTokens,
-        stop: req.stop,
+        stop: spec.stop,
         firstTokenTimeoutMs: this.#opts.firstTokenTimeoutMs,
         totalTimeoutMs: this.#opts.totalTimeoutMs,
-        implicitThink: thinking && entry.thinkPrefilled,
-        promptTokensEstimate: built.estimatedTokens,
-      }, (outcome) => {
-        if (outcome.clean) loaded.conversation = afterCleanRun(conv, outcome.content);
-        lease.release();
+        implicitThink: spec.implicitThink,
+        promptTokensEstimate: spec.promptTokensEstimate,
+      }, async (outcome) => {
+        try {
+          await turn.after(outcome);
+        } catch (err) {
+          loaded.conversation = null;
+          this.#log.warn("engine", "could not update the KV-cache record", {
+            id: req.requestId,
+            error: String(err),
+          });
+        } finally {
+          lease.release();
+        }
         const perf = outcome.perf;
         this.#log.info("engine", "run ended", {
           id: req.requestId,
@@ -231,7 +461,7 @@ export class ChatEngine implements ChatService {
         requestId: req.requestId,
         model: entry.id,
         ignoredParams,
-        events,
+        events: spec.rewrite ? rewritten(events, spec.rewrite) : events,
         cancel: () => run.abort(),
       };
     } catch (err) {
@@ -240,3 +470,21 @@ export class ChatEngine implements ChatService {
     }
   }
 }
+
+/** Holds a reply back and emits `rewrite(content)` as one piece before `done`. */
+async function* rewritten(
+  events: AsyncGenerator<ChatEvent>,
+  rewrite: (content: string) => string,
+): AsyncGenerator<ChatEvent> {
+  let content = "";
+  for await (const event of events) {
+    if (event.type === "content") content += event.text;
+    else if (event.type === "reasoning") continue;
+    else if (event.type === "done") {
+      yield { type: "content", text: rewrite(content) };
+      yield event;
+    } else yield event;
+  }
+}
+
+export type { CachedConversation };

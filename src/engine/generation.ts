@@ -43,7 +43,8 @@ export interface GenerationOutcome {
 export async function* runGeneration(
   run: NpuRun,
   limits: GenerationLimits,
-  onEnd: (outcome: GenerationOutcome) => void,
+  /** Awaited before the generation reports its end (the caller releases the NPU here). */
+  onEnd: (outcome: GenerationOutcome) => void | Promise<void>,
 ): AsyncGenerator<ChatEvent> {
   const think = new ThinkSplitter({ implicitOpen: limits.implicitThink });
   const stops = new StopMatcher(limits.stop);
@@ -169,6 +170,6 @@ export async function* runGeneration(
       outcome.error = new Error("generation abandoned by the client");
       outcome.clean = false;
     }
-    onEnd(outcome);
+    await onEnd(outcome);
   }
 }

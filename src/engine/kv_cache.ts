@@ -20,6 +20,11 @@ export interface Turn {
 export interface CachedConversation {
   system: string;
   turns: Turn[];
+  /**
+   * Tokens the cache holds beyond the turns' text: a RAG turn is recorded as the user's
+   * question, but the runtime prefilled the whole retrieved context.
+   */
+  extraTokens?: number;
 }
 
 export type KvDecision =
@@ -65,9 +70,16 @@ export function decideKv(
 }
 
 /** What the cache holds after a clean run that answered `request` with `reply`. */
-export function afterCleanRun(request: CachedConversation, reply: string): CachedConversation {
+export function afterCleanRun(
+  request: CachedConversation,
+  reply: string,
+  extraTokens = 0,
+): CachedConversation {
   const content = stripThinkBlocks(reply).trim();
   const turns = [...request.turns];
   if (content) turns.push({ role: "assistant", content });
-  return { system: request.system, turns };
+  const extra = (request.extraTokens ?? 0) + extraTokens;
+  return extra
+    ? { system: request.system, turns, extraTokens: extra }
+    : { system: request.system, turns };
 }

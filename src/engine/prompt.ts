@@ -69,7 +69,7 @@ export interface BuiltPrompt {
 }
 
 export function conversationTokens(conv: CachedConversation): number {
-  return estimateTokens(conv.system) +
+  return (conv.extraTokens ?? 0) + estimateTokens(conv.system) +
     conv.turns.reduce((sum, t) => sum + estimateTokens(t.content) + TEMPLATE_TOKENS_PER_TURN, 0);
 }
 

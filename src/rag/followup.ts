@@ -1,0 +1,106 @@
+/**
+ * Follow-up detection: whether a question that arrived with retrieved context is really a
+ * conversational follow-up ("thanks", "why?", "and the other one?") that the web results do not
+ * answer, so the context should be dropped and the conversation answered normally. Open WebUI
+ * searches on every turn when web search is on, and a small model handed unrelated search
+ * results for "thanks" answers the search results.
+ *
+ * Pure: no Deno APIs, no clock, no I/O. Imports nothing.
+ *
+ * Layers, after Part C of the reference:
+ * - questions that refer to the document or page ("summarize", "the article", "this file") never
+ *   skip: they are about the context even when they share no word with it;
+ * - layer 1 (always): the whole question is a filler word or phrase;
+ * - layer 2 of v2.0 (≤ 3 words after an assistant turn) is gone: "Qwen3 RK3588 speed?" is short
+ *   and a real question;
+ * - layer 3 (only after an assistant turn): 1–8 content words, none of which occurs in the
+ *   reference text (v2.0 skipped below 30 % overlap, which dropped good results).
+ */
+
+/** Layer 1: questions that are nothing but one of these (after trimming `?!.,`). */
+export const FILLER_QUESTIONS: ReadonlySet<string> = new Set([
+  "yes",
+  "no",
+  "yeah",
+  "nah",
+  "yep",
+  "nope",
+  "ok",
+  "okay",
+  "sure",
+  "thanks",
+  "thank you",
+  "please",
+  "go ahead",
+  "continue",
+  "more",
+  "why",
+  "how",
+  "what",
+  "really",
+  "cool",
+  "nice",
+  "wow",
+  "great",
+  "interesting",
+  "tell me more",
+  "go on",
+  "and",
+  "also",
+]);
+
+/** Layer 3: words that carry no topic (the reference's list). */
+export const FOLLOWUP_STOPWORDS: ReadonlySet<string> = new Set(
+  (
+    "the a an is are was were be been of in to for and or but not on at by it its this that " +
+    "with from as do does did has have had will would can could should may me my i you your " +
+    "we our they them their he she him her about what which who how when where why tell give " +
+    "some any all more much many very just also so if than then like know get make go see no " +
+    "yes up out new one two"
+  ).split(" "),
+);
+
+/** A question about the retrieved material itself never skips it. */
+const DOCUMENT_REFERENTIAL = new RegExp(
+  String.raw`\b(?:summari[sz]e|summari[sz]ing|summary|tl;?dr)\b` +
+    String.raw`|\b(?:the|this|that|these|those|above|attached|uploaded|provided|given)\s+` +
+    String.raw`(?:documents?|docs?|files?|articles?|pages?|web\s?pages?|pdfs?|texts?|links?|` +
+    String.raw`urls?|websites?|sites?|sources?|search results?|results?|context|attachments?|` +
+    String.raw`papers?|reports?|passages?|excerpts?)\b`,
+  "i",
+);
+
+const MAX_CONTENT_WORDS = 8;
+const MIN_CONTENT_WORD = 3;
+
+/** The layer-3 content words of a question. */
+export function contentWords(question: string): string[] {
+  return question.toLowerCase().split(/\s+/)
+    .map((w) => w.replace(/^[?!.,;:'"()]+|[?!.,;:'"()]+$/g, ""))
+    .filter((w) => w.length >= MIN_CONTENT_WORD && !FOLLOWUP_STOPWORDS.has(w));
+}
+
+/** True when the question is about the retrieved document or page itself. */
+export function isDocumentReferential(question: string): boolean {
+  return DOCUMENT_REFERENTIAL.test(question);
+}
+
+/**
+ * Why the retrieved context should be ignored for this question, or null to use it.
+ * `referenceText` is the cleaned text of all sources.
+ */
+export function followUpReason(
+  question: string,
+  hasAssistantTurn: boolean,
+  referenceText: string,
+): string | null {
+  if (isDocumentReferential(question)) return null;
+  const norm = question.trim().toLowerCase().replace(/[?!.,]+$/, "").replace(/\s+/g, " ");
+  if (FILLER_QUESTIONS.has(norm)) return `filler follow-up "${norm}"`;
+  if (!hasAssistantTurn) return null;
+  const words = contentWords(question);
+  if (words.length === 0 || words.length > MAX_CONTENT_WORDS) return null;
+  const reference = referenceText.toLowerCase();
+  if (words.some((w) => reference.includes(w))) return null;
+  return `follow-up shares no word with the sources (${words.join(", ")})`;
+}

@@ -1,0 +1,107 @@
+/**
+ * The one entry the engine calls for retrieved context: messages → a plan. Detect the context;
+ * drop it for a conversational follow-up; otherwise clean, deduplicate, score and pack it to the
+ * model's context; when nothing worth reading is left, tell the model the search found nothing;
+ * otherwise build the reading-comprehension prompt.
+ *
+ * Pure: no Deno APIs, no clock, no I/O. Imports only src/rag/* and the ChatMessage type.
+ *
+ * Deliberate differences from the reference (A.10, A.18 quirk 6):
+ * - Dropping the context (follow-up, or nothing useful) removes only the RAG block: the user
+ *   message becomes the bare question and a system message keeps its own instructions. The
+ *   reference threw the whole system prompt away.
+ * - Nothing useful (all junk, or every paragraph a duplicate) is said to the model with a short
+ *   system notice, so it does not pretend to have searched successfully.
+ * - Budget: 3 characters per token of what the answer does not reserve,
+ *   max(500, ⌊(contextTokens − answerTokens) × 3⌋ − |question| − 200). The reference used
+ *   ctx × 1.5 (v2.0) or ctx × 4 × 0.65 (HEAD), ignoring the answer reserve.
+ */
+import type { ChatMessage } from "../engine/types.ts";
+import { cleanSource } from "./clean.ts";
+import { detectRag, type RagInput } from "./detect.ts";
+import { followUpReason } from "./followup.ts";
+import { type PackResult, packSources } from "./pack.ts";
+import { noResultsNotice, ragPrompt } from "./prompt.ts";
+
+export type RagPlan =
+  | { kind: "none" }
+  | { kind: "followup"; messages: ChatMessage[]; reason: string }
+  | { kind: "no_results"; messages: ChatMessage[]; pack: PackResult }
+  | {
+    kind: "rag";
+    prompt: string;
+    question: string;
+    sourceIds: string[];
+    thinkingAllowed: boolean;
+    cacheContext: string;
+    pack: PackResult;
+  };
+
+export interface RagPlanOptions {
+  /** The model's context length in tokens. */
+  contextTokens: number;
+  /** Tokens reserved for the answer. */
+  answerTokens: number;
+}
+
+/** Below this context, RAG answers run without thinking (reference A.10.8). */
+export const THINKING_MIN_CONTEXT = 8192;
+const CHARS_PER_TOKEN = 3;
+const MIN_BUDGET = 500;
+const BUDGET_MARGIN = 200;
+
+/** Characters of context the packer may use. */
+export function ragBudget(opts: RagPlanOptions, question: string): number {
+  const free = Math.floor((opts.contextTokens - opts.answerTokens) * CHARS_PER_TOKEN);
+  return Math.max(MIN_BUDGET, free - question.length - BUDGET_MARGIN);
+}
+
+/** The conversation with the RAG block taken out of the message that carried it. */
+export function withoutRag(messages: readonly ChatMessage[], rag: RagInput): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  for (const [i, m] of messages.entries()) {
+    if (i !== rag.messageIndex) out.push({ ...m });
+    else if (rag.placement === "user") out.push({ ...m, content: rag.question });
+    else if (rag.rest !== "") out.push({ ...m, content: rag.rest });
+  }
+  return out;
+}
+
+/** Adds a system instruction: appended to the first system message, or as a new first one. */
+function withSystemNote(messages: ChatMessage[], note: string): ChatMessage[] {
+  const i = messages.findIndex((m) => m.role === "system");
+  if (i < 0) return [{ role: "system", content: note }, ...messages];
+  return messages.map((m, j) => j === i ? { ...m, content: `${m.content}\n\n${note}` } : m);
+}
+
+/** What to do with a chat request that may carry retrieved context. */
+export function planRag(messages: readonly ChatMessage[], opts: RagPlanOptions): RagPlan {
+  const rag = detectRag(messages);
+  if (!rag) return { kind: "none" };
+  const question = rag.question.trim();
+  if (question === "") return { kind: "none" };
+
+  const hasAssistantTurn = messages.some((m) => m.role === "assistant");
+  const reference = rag.sources.map((s) => cleanSource(s.text)).join("\n\n");
+  const reason = followUpReason(question, hasAssistantTurn, reference);
+  if (reason !== null) return { kind: "followup", messages: withoutRag(messages, rag), reason };
+
+  const pack = packSources(rag.sources, question, ragBudget(opts, question));
+  if (pack.kept.length === 0) {
+    return {
+      kind: "no_results",
+      messages: withSystemNote(withoutRag(messages, rag), noResultsNotice()),
+      pack,
+    };
+  }
+  const thinkingAllowed = opts.contextTokens >= THINKING_MIN_CONTEXT;
+  return {
+    kind: "rag",
+    prompt: ragPrompt(pack.kept, question, { thinking: thinkingAllowed }),
+    question,
+    sourceIds: [...new Set(pack.kept.map((p) => p.sourceId))],
+    thinkingAllowed,
+    cacheContext: pack.kept.map((p) => `[${p.sourceId}] ${p.text}`).join("\n\n"),
+    pack,
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * Tests for src/rag/followup.ts: layer 1 for every filler, layer 3 (assistant turn, zero
+ * overlap only, 1–8 content words), no layer 2, and document-referential questions.
+ */
+import assert from "node:assert/strict";
+import {
+  contentWords,
+  FILLER_QUESTIONS,
+  followUpReason,
+  isDocumentReferential,
+} from "../../src/rag/followup.ts";
+
+const REFERENCE = "The RK3588 NPU runs Qwen3 1.7B at about 14 tokens per second.";
+
+Deno.test("followUpReason() layer 1 skips every filler question", async (t) => {
+  assert.equal(FILLER_QUESTIONS.size, 28);
+  for (const filler of FILLER_QUESTIONS) {
+    await t.step(`followUpReason() skips "${filler}" even without an assistant turn`, () => {
+      assert.match(followUpReason(filler, false, REFERENCE) ?? "", /filler/);
+    });
+  }
+  const rows: [string, string][] = [
+    ["trailing punctuation and case", "  Thanks!! "],
+    ["question marks", "Why?"],
+    ["inner whitespace", "thank   you."],
+  ];
+  for (const [name, question] of rows) {
+    await t.step(`followUpReason() layer 1 ignores ${name}`, () => {
+      assert.notEqual(followUpReason(question, false, REFERENCE), null);
+    });
+  }
+  await t.step("followUpReason() layer 1 needs the whole question to be filler", () => {
+    assert.equal(followUpReason("why is the NPU fast?", false, REFERENCE), null);
+  });
+});
+
+Deno.test("followUpReason() layer 3 skips only on zero overlap after an assistant turn", async (t) => {
+  const rows: [string, string, boolean, boolean][] = [
+    ["no overlap after an assistant turn", "And the weather in Berlin?", true, true],
+    ["no overlap, first turn", "And the weather in Berlin?", false, false],
+    ["one word of three overlaps (v2.0 skipped under 30 %)", "Berlin weather NPU?", true, false],
+    ["overlap is a substring match", "tokens?", true, false],
+    ["no content words at all", "what about it?", true, false],
+    [
+      "more than 8 content words never skip",
+      "Compare Berlin Paris Rome Madrid Lisbon Vienna Prague Warsaw Oslo",
+      true,
+      false,
+    ],
+    [
+      "exactly 8 content words with no overlap skip",
+      "Compare Berlin Paris Rome Madrid Lisbon Vienna Prague",
+      true,
+      true,
+    ],
+    // Layer 2 of v2.0 (≤ 3 words after an assistant turn) is gone.
+    ["a short question that overlaps is kept (no layer 2)", "NPU speed?", true, false],
+  ];
+  for (const [name, question, hasAssistant, skips] of rows) {
+    await t.step(`followUpReason() layer 3: ${name}`, () => {
+      const reason = followUpReason(question, hasAssistant, REFERENCE);
+      assert.equal(reason !== null, skips, String(reason));
+      if (skips) assert.match(reason ?? "", /no word/);
+    });
+  }
+});
+
+Deno.test("followUpReason() never skips a question about the document", async (t) => {
+  const questions = [
+    "Summarize",
+    "summarise it",
+    "give me a summary",
+    "tl;dr",
+    "What does the document say?",
+    "what is in this file",
+    "Explain the article",
+    "what's on the page",
+    "is this webpage reliable",
+    "what do the sources claim",
+    "read the attached pdf",
+    "rewrite the text above",
+    "check the search results",
+  ];
+  for (const q of questions) {
+    await t.step(`followUpReason() keeps the context for "${q}"`, () => {
+      assert.equal(isDocumentReferential(q), true);
+      // After an assistant turn and with no word in common: layer 3 would have skipped.
+      assert.equal(followUpReason(q, true, "zzz"), null);
+    });
+  }
+  await t.step("isDocumentReferential() is false for an ordinary question", () => {
+    assert.equal(isDocumentReferential("How fast is the NPU on a page of text"), false);
+  });
+});
+
+Deno.test("contentWords() keeps words of 3+ characters that are not stop words", () => {
+  assert.deepEqual(contentWords("Tell me: why is (the) RK3588's NPU so 'fast'?"), [
+    "rk3588's",
+    "npu",
+    "fast",
+  ]);
+});
