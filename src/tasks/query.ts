@@ -92,9 +92,9 @@ function isAcknowledgement(text: string): boolean {
   return ws.length > 0 && ws.every((w) => ACKNOWLEDGEMENTS.has(w));
 }
 
-/** A name-like word: starts with a capital letter ("Paris", "RK3588", "Qwen3"). */
+/** A name-like word: starts with a capital ("Paris", "RK3588") or is camel-cased ("iPhone"). */
 function isCapitalised(word: string): boolean {
-  return /^\p{Lu}/u.test(word);
+  return /^\p{Ll}*\p{Lu}/u.test(word);
 }
 
 /** Whether a word at `index` of `text` opens a sentence (or a line, list item, heading). */

@@ -5,17 +5,18 @@
  *
  * Steps: drop `<think>…</think>` blocks (also an orphan `</think>` and everything before it, and
  * an unclosed `<think>` and everything after it); then, for each `{` in order, take the balanced
- * object (string-aware) and parse it (retrying once without trailing commas); the first object
- * whose shape fits the kind wins. Lenient on keys (case, `-`/`_`: `"Follow-Ups"` is
- * `follow_ups`) and, for the list kinds, on a bare array when the output holds no object at
- * all (an older follow-up template asked for an array); strict on values:
+ * object (string-aware) and parse it (retrying without trailing commas, then with raw line breaks
+ * and tabs as spaces); the first object whose shape fits the kind wins. Lenient on keys (case,
+ * `-`/`_`: `"Follow-Ups"` is `follow_ups`) and, for the list kinds, on a bare array when the
+ * output holds no object at all (an older follow-up template asked for an array); strict on
+ * values:
  * - title: a string, trimmed and whitespace-collapsed, 1..80 characters;
  * - tags, follow_ups, queries: an array of at most 10 strings, each non-empty once trimmed
  *   (an empty array is valid);
  * - autocomplete (`text`): a string, kept verbatim (a leading space is part of a continuation).
  * Values that are the templates' own placeholders ("your concise title here", "tag1",
- * "Question 1?", "query1", "<your_completion>") are rejected. Output is re-serialised with only the
- * kind's key. Never throws.
+ * "Question 1?", "query1", "<your_completion>") are rejected. Output is re-serialised with only
+ * the kind's key. Never throws.
  *
  * Pure: imports only src/tasks/* and the ChatMessage type; no Deno.* calls, no clock.
  */
@@ -85,9 +86,13 @@ function balancedEnd(text: string, start: number): number {
   return -1;
 }
 
-/** JSON.parse, retried without trailing commas; undefined when neither parses. */
+/**
+ * JSON.parse, retried without trailing commas and then also with raw line breaks and tabs (which
+ * small models put inside strings) as spaces; undefined when nothing parses.
+ */
 function parseLoose(slice: string): unknown {
-  for (const attempt of [slice, slice.replace(/,\s*([}\]])/g, "$1")]) {
+  const noTrailingCommas = slice.replace(/,\s*([}\]])/g, "$1");
+  for (const attempt of [slice, noTrailingCommas, noTrailingCommas.replace(/[\r\n\t]/g, " ")]) {
     try {
       return JSON.parse(attempt);
     } catch {

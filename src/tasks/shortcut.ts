@@ -5,8 +5,9 @@
  * - title: `{"title":"…"}` from the first real user message (see title.ts; an emoji only when the
  *   template asks for one);
  * - tags: `{"tags":["General"]}`: Open WebUI's own template names "General" as the tag for short
- *   or diverse chats, and Open WebUI matches tags case-insensitively, so the reference's
- *   lower-case `general` and this are the same tag; the capitalised form is what its UI shows;
+ *   or diverse chats, matching the tags its model-made answers carry; Open WebUI files a tag
+ *   under a lower-cased id (spaces → `_`), so this and the reference's `general` are the same
+ *   tag, shown capitalised;
  * - follow_ups: `{"follow_ups":[]}`: Open WebUI then shows no suggestions;
  * - queries: `{"queries":["…"]}` from the last user turn (see query.ts), `{"queries":[]}` when it
  *   asks nothing searchable (Open WebUI then searches nothing);

@@ -14,9 +14,17 @@ Deno.test("RagCache.key() normalises the question and keeps model and context ap
   const { cache } = setup();
   const base = cache.key("qwen3", "How fast is it?", "[1] ctx");
   const rows: [string, string, boolean][] = [
-    ["case and whitespace of the question do not matter", cache.key("qwen3", "  how FAST\nis it? ", "[1] ctx"), true],
+    [
+      "case and whitespace of the question do not matter",
+      cache.key("qwen3", "  how FAST\nis it? ", "[1] ctx"),
+      true,
+    ],
     ["another model differs", cache.key("qwen3-4b", "How fast is it?", "[1] ctx"), false],
-    ["another context differs (new web results)", cache.key("qwen3", "How fast is it?", "[1] ctx2"), false],
+    [
+      "another context differs (new web results)",
+      cache.key("qwen3", "How fast is it?", "[1] ctx2"),
+      false,
+    ],
     ["another question differs", cache.key("qwen3", "How slow is it?", "[1] ctx"), false],
     ["fields cannot run into each other", cache.key("qwen3 how", "fast is it?", "[1] ctx"), false],
   ];

@@ -6,7 +6,9 @@
 import { join } from "node:path";
 import { ROOT } from "./mock.ts";
 
-export const FIXTURES_DIR = join(ROOT, "..", "shared", "fixtures", "openwebui");
+/** RKLLM_FIXTURES_DIR overrides the location (e.g. a non-existent path to test the skip path). */
+export const FIXTURES_DIR = Deno.env.get("RKLLM_FIXTURES_DIR") ??
+  join(ROOT, "..", "shared", "fixtures", "openwebui");
 
 function exists(path: string): boolean {
   try {

@@ -25,19 +25,25 @@ export async function startServer(opts: {
   models?: Record<string, string>;
   args?: string[];
   abi?: "1.2.3" | "1.3.0";
+  /** The program to run instead of `deno run main.ts` (e.g. the bundle under qemu). */
+  command?: string[];
+  /** Runtime library instead of the host mock. */
+  lib?: string;
+  startupTimeoutMs?: number;
 } = {}): Promise<TestServer> {
   const modelsDir = await makeModelsDir(opts.models ?? DEFAULT_MODELS);
   const mockLog = join(modelsDir, "mock-calls.log");
-  const child = new Deno.Command(Deno.execPath(), {
+  const [program, ...programArgs] = opts.command ?? [Deno.execPath(), ...RUN_MAIN];
+  const child = new Deno.Command(program, {
     args: [
-      ...RUN_MAIN,
+      ...programArgs,
       "serve",
       "--host",
       "127.0.0.1",
       "--port",
       "0",
       "--lib",
-      mockLibrary(opts.abi),
+      opts.lib ?? mockLibrary(opts.abi),
       "--models",
       modelsDir,
       ...(opts.args ?? []),
@@ -66,7 +72,7 @@ export async function startServer(opts: {
       }
     }
   })();
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + (opts.startupTimeoutMs ?? 15_000);
   while (!url) {
     if (Date.now() > deadline) {
       child.kill("SIGKILL");

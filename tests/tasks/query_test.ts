@@ -34,6 +34,9 @@ Deno.test("extractEntities() takes the first tier that yields anything", async (
       ["Orange Pi 5 Plus", "Rockchip RK3588"],
     ],
     ["names with a connector", "It is run by the Bank of America.", ["Bank of America"]],
+    ["camel-cased names", "Compared with Apple's iPhone 15 Pro, it is cheaper.", [
+      "Apple's iPhone 15 Pro",
+    ]],
     [
       "single capitalised words that do not open a sentence",
       "The capital of France is Paris.",

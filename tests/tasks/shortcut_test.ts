@@ -62,7 +62,8 @@ Deno.test("shortcutReply() never fails, even for messages that are not a task", 
   }
 });
 
-const title = (messages: ChatMessage[]): string => JSON.parse(shortcutReply("title", messages)).title;
+const title = (messages: ChatMessage[]): string =>
+  JSON.parse(shortcutReply("title", messages)).title;
 
 Deno.test("shortcutReply('title') titles the first real user message", async (t) => {
   const rows: [string, ChatMessage[], string][] = [
