@@ -17,6 +17,9 @@ import type { TaskKind } from "./src/tasks/detect.ts";
 import { parseTaskModes, type TaskMode } from "./src/tasks/settings.ts";
 import { candidatePaths, fileExists, findLibrary } from "./src/rkllm/library_path.ts";
 import { RkllmBackend } from "./src/rkllm/runtime.ts";
+import { identifyLibrary } from "./src/rkllm/library_version.ts";
+import { type DoctorFacts, formatReport, runChecks } from "./src/doctor/checks.ts";
+import { gatherFacts } from "./src/doctor/gather.ts";
 import { VERSION } from "./src/version.ts";
 
 const SHUTDOWN_GRACE_MS = 4000;
@@ -123,6 +126,57 @@ async function serve(config: Config, log: Logger): Promise<void> {
   await server.finished;
 }
 
+/** The runtime version the struct layouts in src/rkllm/structs.ts speak by default. */
+const SUPPORTED_RUNTIME = "1.2.3";
+
+async function libraryFacts(config: Config): Promise<DoctorFacts["library"]> {
+  const candidates = candidatePaths({
+    configured: config.lib_path,
+    execPath: Deno.execPath(),
+    home: Deno.env.get("HOME"),
+  });
+  const found = candidates.find(fileExists) ?? null;
+  const facts: DoctorFacts["library"] = {
+    candidates,
+    found,
+    version: null,
+    hash: null,
+    loadError: null,
+  };
+  if (!found) return facts;
+  const identity = await identifyLibrary(found);
+  facts.hash = identity.hash;
+  facts.version = identity.known?.version ?? null;
+  try {
+    RkllmBackend.open(found).close();
+  } catch (err) {
+    facts.loadError = (err as Error).message;
+  }
+  return facts;
+}
+
+/** `rkllm-api doctor`: one line per check; exit 1 when any check fails. */
+async function doctor(config: Config): Promise<number> {
+  const scan = await scanModels(config.models_dir, {
+    defaultContext: config.default_context,
+    defaultMaxNewTokens: config.max_new_tokens,
+  });
+  const facts = gatherFacts({
+    root: Deno.env.get("RKLLM_ROOT") ?? "",
+    host: config.host,
+    port: config.port,
+    modelsDir: config.models_dir,
+    models: scan.models,
+    library: await libraryFacts(config),
+    supportedRuntime: SUPPORTED_RUNTIME,
+  });
+  const results = runChecks(facts);
+  console.log(formatReport(results));
+  const failed = results.filter((r) => r.status === "fail").length;
+  console.log(failed ? `\n${failed} check(s) failed.` : "\nAll checks passed.");
+  return failed ? 1 : 0;
+}
+
 async function listModels(config: Config, log: Logger): Promise<void> {
   const registry = await discoverModels(config, log);
   const rows = registry.list().map((m) => [
@@ -170,6 +224,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       case "models":
         await listModels(config, log);
         return 0;
+      case "doctor":
+        return await doctor(config);
       default:
         console.error(`rkllm-api: unknown command '${command}' (see --help)`);
         return 2;
