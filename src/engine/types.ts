@@ -10,6 +10,25 @@ export interface ChatMessage {
   role: Role;
   /** Text content; list-of-parts content has already been joined by the HTTP layer. */
   content: string;
+  /** Calls an assistant message made (OpenAI `tool_calls`). */
+  toolCalls?: ToolCall[];
+  /** For a `tool` message: the call it answers. */
+  toolCallId?: string;
+}
+
+/** A function the model may call (OpenAI `tools[].function`). */
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments. */
+  parameters?: Record<string, unknown>;
+}
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** The arguments as a JSON text, as OpenAI sends them. */
+  arguments: string;
 }
 
 export interface ChatRequest {
@@ -25,6 +44,10 @@ export interface ChatRequest {
   enableThinking?: boolean;
   /** Sampling fields the client sent; reported, since runtime 1.2.3 only takes them at load. */
   sampling: Partial<Record<SamplingField, number>>;
+  /** Functions the model may call; empty or absent = no tool calling. */
+  tools?: ToolDefinition[];
+  /** "none" disables tool calls for this request even when tools are given. */
+  toolChoice?: "none" | "auto" | "required";
 }
 
 export const SAMPLING_FIELDS = [
@@ -37,7 +60,7 @@ export const SAMPLING_FIELDS = [
 ] as const;
 export type SamplingField = typeof SAMPLING_FIELDS[number];
 
-export type FinishReason = "stop" | "length";
+export type FinishReason = "stop" | "length" | "tool_calls";
 
 export interface Usage {
   promptTokens: number;
@@ -49,6 +72,7 @@ export interface Usage {
 export type ChatEvent =
   | { type: "reasoning"; text: string }
   | { type: "content"; text: string }
+  | { type: "tool_calls"; calls: ToolCall[] }
   | { type: "done"; finishReason: FinishReason; usage: Usage }
   | { type: "error"; error: Error };
 

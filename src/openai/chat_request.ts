@@ -18,11 +18,30 @@ const content = z.union([z.string(), z.null(), z.array(part)], {
   error: "must be a string, null, or an array of content parts",
 }).optional();
 
+const toolCall = z.looseObject({
+  id: z.string().optional(),
+  type: z.literal("function").optional(),
+  function: z.looseObject({ name: z.string().min(1), arguments: z.string().optional() }),
+});
+
 const message = z.looseObject({
   role: z.enum(["system", "developer", "user", "assistant", "tool", "function"], {
     error: "must be one of system, developer, user, assistant, tool",
   }),
   content,
+  tool_calls: z.array(toolCall).nullish(),
+  tool_call_id: z.string().nullish(),
+});
+
+const tool = z.looseObject({
+  type: z.literal("function", { error: "only function tools are supported" }),
+  function: z.looseObject({
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, {
+      error: "must be 1-64 letters, digits, _ . or -",
+    }),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+  }),
 });
 
 const optionalNumber = (min: number, max: number) => z.number().min(min).max(max).nullish();
@@ -51,6 +70,11 @@ export const chatRequestSchema = z.looseObject({
   presence_penalty: optionalNumber(-2, 2),
   reasoning_effort: z.enum(["none", "minimal", "low", "medium", "high"]).nullish(),
   chat_template_kwargs: z.looseObject({ enable_thinking: z.boolean().nullish() }).nullish(),
+  tools: z.array(tool).max(128).nullish(),
+  tool_choice: z.union([
+    z.enum(["none", "auto", "required"]),
+    z.looseObject({ type: z.literal("function"), function: z.looseObject({ name: z.string() }) }),
+  ]).nullish(),
 });
 
 export type ChatRequestBody = z.infer<typeof chatRequestSchema>;
@@ -118,10 +142,19 @@ export interface ParsedChatRequest {
 export function toChatRequest(body: unknown, requestId: string): ParsedChatRequest {
   const b = parseBody(chatRequestSchema, body);
   let dropped = 0;
-  const messages: ChatMessage[] = b.messages.map((m) => {
+  const messages: ChatMessage[] = b.messages.map((m, i) => {
     const c = normaliseContent(m.content);
     dropped += c.droppedParts;
-    return { role: ROLE_MAP[m.role], content: c.text };
+    const out: ChatMessage = { role: ROLE_MAP[m.role], content: c.text };
+    if (m.tool_calls?.length) {
+      out.toolCalls = m.tool_calls.map((t, j) => ({
+        id: t.id ?? `call_${i}_${j}`,
+        name: t.function.name,
+        arguments: t.function.arguments ?? "{}",
+      }));
+    }
+    if (m.tool_call_id) out.toolCallId = m.tool_call_id;
+    return out;
   });
   const sampling: Partial<Record<SamplingField, number>> = {};
   for (const field of SAMPLING_FIELDS) {
@@ -142,6 +175,15 @@ export function toChatRequest(body: unknown, requestId: string): ParsedChatReque
       stop: stop.filter((s) => s.length > 0),
       enableThinking,
       sampling,
+      tools: b.tools?.map((t) => ({
+        name: t.function.name,
+        description: t.function.description,
+        parameters: t.function.parameters,
+      })) ?? [],
+      // A named function cannot be forced through the runtime; it still requires a call.
+      toolChoice: typeof b.tool_choice === "object" && b.tool_choice !== null
+        ? "required"
+        : b.tool_choice ?? undefined,
     },
     stream: b.stream === true,
     includeUsage: b.stream_options?.include_usage === true,

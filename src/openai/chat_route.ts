@@ -6,12 +6,12 @@
  */
 import type { Context } from "hono";
 import { toApiError } from "../errors.ts";
-import type { ChatGeneration, ChatService } from "../engine/types.ts";
+import type { ChatGeneration, ChatService, ToolCall } from "../engine/types.ts";
 import type { Logger } from "../log.ts";
 import { sseResponse } from "../http/sse.ts";
 import { readJson } from "../http/json_body.ts";
 import { toChatRequest } from "./chat_request.ts";
-import { chunk, completion, type ResponseMeta, usageChunk } from "./chat_wire.ts";
+import { chunk, completion, type ResponseMeta, toolCallsWire, usageChunk } from "./chat_wire.ts";
 
 export interface ChatRouteDeps {
   service: ChatService;
@@ -57,14 +57,23 @@ export function chatCompletionsHandler(deps: ChatRouteDeps) {
     signal.addEventListener("abort", onAbort, { once: true });
     let content = "";
     let reasoning = "";
+    const toolCalls: ToolCall[] = [];
     try {
       for await (const event of gen.events) {
         if (event.type === "content") content += event.text;
         else if (event.type === "reasoning") reasoning += event.text;
+        else if (event.type === "tool_calls") toolCalls.push(...event.calls);
         else if (event.type === "error") throw event.error;
         else {
           return c.json(
-            completion(meta, content.trim(), reasoning.trim(), event.finishReason, event.usage),
+            completion(
+              meta,
+              content.trim(),
+              reasoning.trim(),
+              event.finishReason,
+              event.usage,
+              toolCalls,
+            ),
             200,
             headers,
           );
@@ -92,6 +101,9 @@ function streamResponse(
           yield JSON.stringify(chunk(meta, { content: event.text }, null, includeUsage));
         } else if (event.type === "reasoning") {
           yield JSON.stringify(chunk(meta, { reasoning_content: event.text }, null, includeUsage));
+        } else if (event.type === "tool_calls") {
+          const delta = { tool_calls: toolCallsWire(event.calls, true) };
+          yield JSON.stringify(chunk(meta, delta, null, includeUsage));
         } else if (event.type === "error") {
           const err = toApiError(event.error);
           deps.log.warn("chat", "stream ended with an error", {

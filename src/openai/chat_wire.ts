@@ -2,7 +2,7 @@
  * OpenAI chat-completion wire shapes: the non-streaming completion object and the streaming
  * chunks. Pure builders; every chunk of one response shares `id`, `created` and `model`.
  */
-import type { FinishReason, Usage } from "../engine/types.ts";
+import type { FinishReason, ToolCall, Usage } from "../engine/types.ts";
 import { VERSION } from "../version.ts";
 
 export const SYSTEM_FINGERPRINT = `rkllm-api-${VERSION}`;
@@ -27,10 +27,27 @@ export function usageWire(u: Usage): UsageWire {
   };
 }
 
+export interface ToolCallWire {
+  index?: number;
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+export function toolCallsWire(calls: readonly ToolCall[], withIndex: boolean): ToolCallWire[] {
+  return calls.map((c, index) => ({
+    ...(withIndex ? { index } : {}),
+    id: c.id,
+    type: "function",
+    function: { name: c.name, arguments: c.arguments },
+  }));
+}
+
 export interface Delta {
   role?: "assistant";
   content?: string;
   reasoning_content?: string;
+  tool_calls?: ToolCallWire[];
 }
 
 export function chunk(
@@ -70,9 +87,15 @@ export function completion(
   reasoning: string,
   finishReason: FinishReason,
   usage: Usage,
+  toolCalls: readonly ToolCall[] = [],
 ): Record<string, unknown> {
-  const message: Record<string, unknown> = { role: "assistant", content };
+  // OpenAI sends `content: null` when the answer is only tool calls.
+  const message: Record<string, unknown> = {
+    role: "assistant",
+    content: toolCalls.length && !content ? null : content,
+  };
   if (reasoning) message.reasoning_content = reasoning;
+  if (toolCalls.length) message.tool_calls = toolCallsWire(toolCalls, false);
   return {
     id: meta.id,
     object: "chat.completion",
