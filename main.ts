@@ -56,18 +56,18 @@ function taskModes(config: Config): Record<TaskKind, TaskMode> {
   }
 }
 
-function openRuntime(config: Config): RkllmBackend {
+function openRuntime(config: Config): Promise<RkllmBackend> {
   const candidates = candidatePaths({
     configured: config.lib_path,
     execPath: Deno.execPath(),
     home: Deno.env.get("HOME"),
   });
-  return RkllmBackend.open(findLibrary(candidates, fileExists));
+  return RkllmBackend.open(findLibrary(candidates, fileExists), config.abi);
 }
 
 async function serve(config: Config, log: Logger): Promise<void> {
   const registry = await discoverModels(config, log);
-  const backend = openRuntime(config);
+  const backend = await openRuntime(config);
   log.info("runtime", "library opened", { library: backend.description });
   const scheduler = new Scheduler(backend, {
     queueDepth: config.queue_depth,
@@ -80,6 +80,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
     cpuMask: Number(config.cpu_mask),
     baseDomainId: config.base_domain_id,
     embedFlash: config.embed_flash,
+    perRunSampling: backend.perRunSampling,
     taskModes: taskModes(config),
     taskMaxTokens: config.task_max_tokens,
     ragCache: new RagCache({ ttlMs: config.rag_cache_ttl * 1000, now: Date.now }),
@@ -126,9 +127,6 @@ async function serve(config: Config, log: Logger): Promise<void> {
   await server.finished;
 }
 
-/** The runtime version the struct layouts in src/rkllm/structs.ts speak by default. */
-const SUPPORTED_RUNTIME = "1.2.3";
-
 async function libraryFacts(config: Config): Promise<DoctorFacts["library"]> {
   const candidates = candidatePaths({
     configured: config.lib_path,
@@ -141,6 +139,7 @@ async function libraryFacts(config: Config): Promise<DoctorFacts["library"]> {
     found,
     version: null,
     hash: null,
+    abi: null,
     loadError: null,
   };
   if (!found) return facts;
@@ -148,7 +147,9 @@ async function libraryFacts(config: Config): Promise<DoctorFacts["library"]> {
   facts.hash = identity.hash;
   facts.version = identity.known?.version ?? null;
   try {
-    RkllmBackend.open(found).close();
+    const backend = await RkllmBackend.open(found, config.abi);
+    facts.abi = backend.description;
+    backend.close();
   } catch (err) {
     facts.loadError = (err as Error).message;
   }
@@ -168,7 +169,6 @@ async function doctor(config: Config): Promise<number> {
     modelsDir: config.models_dir,
     models: scan.models,
     library: await libraryFacts(config),
-    supportedRuntime: SUPPORTED_RUNTIME,
   });
   const results = runChecks(facts);
   console.log(formatReport(results));

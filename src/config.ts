@@ -61,6 +61,14 @@ export const SETTINGS = [
       "Path of librkllmrt.so; empty searches next to the binary, /usr/lib, /usr/local/lib, ~.",
   },
   {
+    key: "abi",
+    flag: "abi",
+    env: "RKLLM_ABI",
+    default: "auto",
+    schema: z.enum(["auto", "1.2.3", "1.3.0"]),
+    description: "Runtime ABI: auto (by the library's hash, else a probe), 1.2.3 or 1.3.0.",
+  },
+  {
     key: "log_level",
     flag: "log-level",
     env: "RKLLM_API_LOG_LEVEL",

@@ -194,6 +194,7 @@ Deno.test("resolveConfig() applies defaults", async (t) => {
       port: 8000,
       models_dir: "/home/pi/models",
       lib_path: "",
+      abi: "auto",
       log_level: "info",
       default_context: 4096,
       max_new_tokens: 2048,

@@ -23,10 +23,11 @@ export interface DoctorFacts {
     /** Runtime version of a known official build, null when unknown. */
     version: string | null;
     hash: string | null;
+    /** The layout chosen for it, with the reason. */
+    abi: string | null;
+    /** Not loadable, or an ABI the server refuses. */
     loadError: string | null;
   };
-  /** The runtime version this server's binding speaks. */
-  supportedRuntime: string;
   models: {
     dir: string;
     exists: boolean;
@@ -43,6 +44,7 @@ export interface DoctorFacts {
 }
 
 export const MIN_DRIVER = "0.9.8";
+const SUPPORTED = "1.2.3 or 1.3.0";
 
 /** Numeric comparison of dotted versions ("0.10.0" > "0.9.8"). */
 export function compareVersions(a: string, b: string): number {
@@ -100,34 +102,27 @@ function library(f: DoctorFacts): CheckResult {
       name,
       status: "fail",
       detail: `librkllmrt.so not found (tried ${l.candidates.join(", ")})`,
-      fix: "install Rockchip's librkllmrt.so (runtime " + f.supportedRuntime +
-        ") to /usr/lib, or set RKLLM_LIB_PATH / --lib",
+      fix: `install Rockchip's librkllmrt.so (runtime ${SUPPORTED}) to /usr/lib, ` +
+        "or set RKLLM_LIB_PATH / --lib",
     };
   }
   if (l.loadError) {
     return {
       name,
       status: "fail",
-      detail: `${l.found} cannot be loaded: ${l.loadError}`,
-      fix: "use the aarch64 librkllmrt.so from rknn-llm release " + f.supportedRuntime,
+      detail: `${l.found} cannot be used: ${l.loadError}`,
+      fix: `use the aarch64 librkllmrt.so from rknn-llm release ${SUPPORTED}`,
     };
   }
   if (!l.version) {
     return {
       name,
       status: "warn",
-      detail: `${l.found}: unknown build (blob ${l.hash?.slice(0, 12)})`,
-      fix: `the server speaks runtime ${f.supportedRuntime}; other builds may crash`,
+      detail: `${l.found}: unknown build (blob ${l.hash?.slice(0, 12)}); ${l.abi ?? ""}`,
+      fix: `official ${SUPPORTED} builds are recognised by hash; set --abi if the guess is wrong`,
     };
   }
-  return l.version === f.supportedRuntime
-    ? { name, status: "pass", detail: `${l.found}: runtime ${l.version}` }
-    : {
-      name,
-      status: "fail",
-      detail: `${l.found}: runtime ${l.version}, but this server speaks ${f.supportedRuntime}`,
-      fix: `install librkllmrt.so from rknn-llm release ${f.supportedRuntime}`,
-    };
+  return { name, status: "pass", detail: `runtime ${l.version}: ${l.abi ?? l.found}` };
 }
 
 function models(f: DoctorFacts): CheckResult {

@@ -60,7 +60,6 @@ export interface GatherInput {
   modelsDir: string;
   models: readonly ModelEntry[];
   library: DoctorFacts["library"];
-  supportedRuntime: string;
 }
 
 export function gatherFacts(input: GatherInput): DoctorFacts {
@@ -105,7 +104,6 @@ export function gatherFacts(input: GatherInput): DoctorFacts {
       : compatibleText.split("\0").map((s) => s.trim()).filter(Boolean),
     driverVersion,
     library: input.library,
-    supportedRuntime: input.supportedRuntime,
     models: {
       dir: input.modelsDir,
       exists: modelsDirExists,

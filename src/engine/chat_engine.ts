@@ -51,6 +51,8 @@ export interface ChatEngineOptions {
   cpuMask: number;
   baseDomainId: number;
   embedFlash: boolean;
+  /** The runtime takes sampling and max_new_tokens per run (1.3.0); else only at load. */
+  perRunSampling: boolean;
   taskModes: Readonly<Record<TaskKind, TaskMode>>;
   taskMaxTokens: number;
   ragCache: RagCache;
@@ -94,6 +96,8 @@ interface TurnSpec {
   kind: "chat" | "rag" | "task";
   enableThinking: boolean;
   maxTokens: number;
+  /** Sampling for this run when the runtime takes it per run. */
+  sampling?: SamplingParams;
   stop: string[];
   implicitThink: boolean;
   promptTokensEstimate: number;
@@ -201,9 +205,7 @@ export class ChatEngine implements ChatService {
       req.enableThinking,
     );
     let messages = decision.messages;
-    const ignoredParams = Object.entries(req.sampling)
-      .filter(([k, v]) => entry.sampling[SAMPLING_KEYS[k as SamplingField]] !== v)
-      .map(([k]) => k);
+    const { sampling, ignoredParams } = this.#sampling(entry, req);
     const maxTokens = Math.min(req.maxTokens ?? entry.maxNewTokens, entry.maxNewTokens);
     const budget = entry.contextLength -
       answerReserve(entry.contextLength, maxTokens, req.maxTokens);
@@ -240,6 +242,7 @@ export class ChatEngine implements ChatService {
     const built = buildPrompt(conv, budget);
     const common = {
       maxTokens,
+      sampling,
       stop: req.stop,
       implicitThink: decision.enableThinking && entry.thinkPrefilled,
     };
@@ -341,6 +344,26 @@ export class ChatEngine implements ChatService {
     }, signal);
   }
 
+  /**
+   * Request sampling fields over the model's profile. Runtime 1.2.3 takes sampling only at load:
+   * then the fields that differ from the profile are reported back as not applied.
+   */
+  #sampling(
+    entry: ModelEntry,
+    req: ChatRequest,
+  ): { sampling?: SamplingParams; ignoredParams: string[] } {
+    const fields = Object.entries(req.sampling) as [SamplingField, number][];
+    if (!this.#opts.perRunSampling) {
+      return {
+        ignoredParams: fields.filter(([k, v]) => entry.sampling[SAMPLING_KEYS[k]] !== v)
+          .map(([k]) => k),
+      };
+    }
+    const sampling = { ...entry.sampling };
+    for (const [k, v] of fields) sampling[SAMPLING_KEYS[k]] = v;
+    return { sampling, ignoredParams: [] };
+  }
+
   #task(
     req: ChatRequest,
     entry: ModelEntry,
@@ -422,6 +445,9 @@ export class ChatEngine implements ChatService {
         role: "user",
         enableThinking: spec.enableThinking,
         keepHistory: turn.keepHistory,
+        ...(this.#opts.perRunSampling
+          ? { sampling: spec.sampling, maxNewTokens: spec.maxTokens }
+          : {}),
       });
       lease.onInterrupt = () => run.abort();
       const started = performance.now();

@@ -25,6 +25,9 @@ export interface NpuRunInput {
   enableThinking: boolean;
   /** Keep this turn in the runtime's KV cache (multi-turn reuse). */
   keepHistory: boolean;
+  /** Per-run sampling and token limit; only backends with `perRunSampling` apply them. */
+  sampling?: SamplingParams;
+  maxNewTokens?: number;
 }
 
 /** Figures the runtime reports when a run finishes normally. */
@@ -68,6 +71,8 @@ export interface NpuModel {
 export interface NpuBackend {
   /** Human-readable description (library path and ABI) for logs and /health. */
   readonly description: string;
+  /** Sampling and max_new_tokens can change per run (runtime 1.3.0), not only at load. */
+  readonly perRunSampling: boolean;
   load(params: ModelLoadParams): Promise<NpuModel>;
   close(): void;
 }

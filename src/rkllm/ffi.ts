@@ -28,6 +28,10 @@ export const SYMBOLS = {
   },
   // int rkllm_get_kv_cache_size(LLMHandle, int* cache_sizes /* one per batch */)
   rkllm_get_kv_cache_size: { parameters: ["pointer", "buffer"], result: "i32", nonblocking: true },
+  // RKLLMParam rkllm_createDefaultParam(void): returned by value through a hidden result pointer.
+  // Declared as 256 bytes, more than either ABI's struct (208 / 184), so the callee writes into
+  // memory we own whichever layout it has; only used to tell the ABIs apart.
+  rkllm_createDefaultParam: { parameters: [], result: { struct: Array(32).fill("u64") } },
   // int rkllm_destroy(LLMHandle)
   rkllm_destroy: { parameters: ["pointer"], result: "i32", nonblocking: true },
 } as const satisfies Deno.ForeignLibraryInterface;

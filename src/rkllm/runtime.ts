@@ -17,10 +17,10 @@ import type {
   NpuRun,
   NpuRunInput,
 } from "../engine/npu.ts";
+import { type AbiSetting, chooseAbi } from "./abi.ts";
 import { openLibrary, type RkllmLib } from "./ffi.ts";
 import {
   type AbiLayout,
-  type AbiVersion,
   CallState,
   copyResultText,
   decodePerf,
@@ -55,17 +55,27 @@ interface ActiveRun {
 
 export class RkllmBackend implements NpuBackend {
   readonly description: string;
+  readonly perRunSampling: boolean;
   #lib: RkllmLib;
   #layout: AbiLayout;
 
-  private constructor(lib: RkllmLib, layout: AbiLayout) {
+  private constructor(lib: RkllmLib, layout: AbiLayout, reason: string) {
     this.#lib = lib;
     this.#layout = layout;
-    this.description = `${lib.path} (ABI ${layout.version})`;
+    this.description = `${lib.path} (ABI ${layout.version}, ${reason})`;
+    this.perRunSampling = layout.RKLLMSamplingParam !== undefined;
   }
 
-  static open(path: string, abi: AbiVersion = "1.2.3"): RkllmBackend {
-    return new RkllmBackend(openLibrary(path), LAYOUTS[abi]);
+  /** Opens the library and settles its ABI (see abi.ts); refuses an unknown one. */
+  static async open(path: string, abi: AbiSetting = "auto"): Promise<RkllmBackend> {
+    const lib = openLibrary(path);
+    try {
+      const choice = await chooseAbi(lib, abi);
+      return new RkllmBackend(lib, LAYOUTS[choice.abi], choice.reason);
+    } catch (err) {
+      lib.close();
+      throw err;
+    }
   }
 
   load(params: ModelLoadParams): Promise<NpuModel> {
@@ -155,7 +165,9 @@ class RkllmModel implements NpuModel {
     const inferBuf = encodeInferParam(this.#layout, {
       mode: InferMode.GENERATE,
       keepHistory: input.keepHistory,
-    });
+      sampling: input.sampling,
+      maxNewTokens: input.maxNewTokens,
+    }, keep);
     let controller!: ReadableStreamDefaultController<NpuEvent>;
     const abort = (): void => this.#abort(active);
     const events = new ReadableStream<NpuEvent>({

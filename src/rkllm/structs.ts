@@ -264,14 +264,41 @@ export function encodePromptInput(
 export interface InferValues {
   mode: number;
   keepHistory: boolean;
+  /** 1.3.0 only: per-run sampling (NULL = the values given at init). */
+  sampling?: ModelLoadParams["sampling"];
+  /** 1.3.0 only: > 0 overrides max_new_tokens for this run. */
+  maxNewTokens?: number;
 }
 
-export function encodeInferParam(layout: AbiLayout, v: InferValues): Uint8Array<ArrayBuffer> {
+export function encodeInferParam(
+  layout: AbiLayout,
+  v: InferValues,
+  keep: KeepAlive,
+): Uint8Array<ArrayBuffer> {
   const t = layout.RKLLMInferParam;
   const buf = new Uint8Array(t.__size);
   const view = new DataView(buf.buffer);
   view.setInt32(field(t, "mode"), v.mode, true);
   view.setInt32(field(t, "keep_history"), v.keepHistory ? 1 : 0, true);
+  const s = layout.RKLLMSamplingParam;
+  if (s && v.sampling) {
+    const sampling = new Uint8Array(s.__size);
+    const sv = new DataView(sampling.buffer);
+    sv.setInt32(field(s, "top_k"), v.sampling.topK, true);
+    sv.setFloat32(field(s, "top_p"), v.sampling.topP, true);
+    sv.setFloat32(field(s, "temperature"), v.sampling.temperature, true);
+    sv.setFloat32(field(s, "repeat_penalty"), v.sampling.repeatPenalty, true);
+    sv.setFloat32(field(s, "frequency_penalty"), v.sampling.frequencyPenalty, true);
+    sv.setFloat32(field(s, "presence_penalty"), v.sampling.presencePenalty, true);
+    sv.setInt32(field(s, "mirostat"), 0, true);
+    sv.setFloat32(field(s, "mirostat_tau"), 5.0, true);
+    sv.setFloat32(field(s, "mirostat_eta"), 0.1, true);
+    keep.push(sampling);
+    view.setBigUint64(field(t, "sampling_params"), pointerValue(sampling), true);
+  }
+  if (t.max_new_tokens !== undefined && v.maxNewTokens && v.maxNewTokens > 0) {
+    view.setInt32(t.max_new_tokens, v.maxNewTokens, true);
+  }
   return buf;
 }
 

@@ -17,9 +17,9 @@ const GOOD: DoctorFacts = {
     found: "/usr/lib/librkllmrt.so",
     version: "1.2.3",
     hash: "0084abc34ab43359cfa9fd5d4c92ece34127dbd0",
+    abi: "ABI 1.2.3 (runtime 1.2.3 (file hash))",
     loadError: null,
   },
-  supportedRuntime: "1.2.3",
   models: {
     dir: "/home/pi/models",
     exists: true,
@@ -56,8 +56,16 @@ Deno.test("doctor checks flag each missing or wrong part with a fix", async (t) 
       "fail",
     ],
     [
-      "runtime 1.3.0",
+      "runtime 1.3.0 is supported",
       { library: { ...GOOD.library, version: "1.3.0" } },
+      "runtime library",
+      "pass",
+    ],
+    [
+      "an unsupported runtime is refused when opened",
+      {
+        library: { ...GOOD.library, version: "1.1.4", loadError: "runtime 1.1.4 is not supported" },
+      },
       "runtime library",
       "fail",
     ],
@@ -131,7 +139,6 @@ Deno.test("gatherFacts() reads a fake board tree", async () => {
       modelsDir: root,
       models: [],
       library: GOOD.library,
-      supportedRuntime: "1.2.3",
     });
     assert.deepEqual(facts.compatible, ["xunlong,orangepi-5-plus", "rockchip,rk3588"]);
     assert.equal(facts.driverVersion, "0.9.8");

@@ -6,8 +6,9 @@ import { readSse, startServer, type TestServer } from "../support/server.ts";
 async function withServer(
   env: Record<string, string>,
   fn: (server: TestServer) => Promise<void>,
+  abi: "1.2.3" | "1.3.0" = "1.2.3",
 ): Promise<void> {
-  const server = await startServer({ env });
+  const server = await startServer({ env, abi });
   try {
     await fn(server);
   } finally {
@@ -24,79 +25,82 @@ const chat = (server: TestServer, body: unknown, init: RequestInit = {}) =>
     ...init,
   });
 
-Deno.test("e2e: the openai client streams and fetches a reply from the server", async () => {
-  await withServer({ RKLLM_MOCK_TOKENS: "20", RKLLM_MOCK_THINK: "1" }, async (server) => {
-    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "not-needed" });
-    const models = await client.models.list();
-    assert.deepEqual(models.data.map((m) => m.id), ["phi-3-mini-4k-instruct", "qwen3-1.7b"]);
+for (const abi of ["1.2.3", "1.3.0"] as const) {
+  Deno.test(`e2e [ABI ${abi}]: the openai client streams and fetches a reply from the server`, async () => {
+    await withServer({ RKLLM_MOCK_TOKENS: "20", RKLLM_MOCK_THINK: "1" }, async (server) => {
+      const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "not-needed" });
+      const models = await client.models.list();
+      assert.deepEqual(models.data.map((m) => m.id), ["phi-3-mini-4k-instruct", "qwen3-1.7b"]);
 
-    const stream = await client.chat.completions.create({
-      model: "qwen3-1.7b",
-      stream: true,
-      stream_options: { include_usage: true },
-      messages: [{ role: "user", content: "What is the capital of France?" }],
-    });
-    let content = "";
-    let reasoning = "";
-    let finish: string | null = null;
-    let usage: OpenAI.CompletionUsage | undefined;
-    const ids = new Set<string>();
-    for await (const part of stream) {
-      ids.add(part.id);
-      const delta = part.choices[0]?.delta as
-        | { content?: string; reasoning_content?: string }
-        | undefined;
-      content += delta?.content ?? "";
-      reasoning += delta?.reasoning_content ?? "";
-      finish = part.choices[0]?.finish_reason ?? finish;
-      if (part.usage) usage = part.usage;
-    }
-    assert.equal(ids.size, 1);
-    assert.ok(content.length > 0, "content streamed");
-    assert.ok(reasoning.length > 0, "reasoning separated");
-    assert.ok(!content.includes("<think>") && !content.includes("</think>"));
-    assert.equal(finish, "stop");
-    const runEnd = (await readMockLog(server.mockLog)).find((l) => l.event === "run_end");
-    assert.equal(usage?.completion_tokens, runEnd?.tokens, "usage = the runtime's token count");
-
-    const reply = await client.chat.completions.create({
-      model: "phi",
-      messages: [{ role: "user", content: "Hello" }],
-    });
-    assert.equal(reply.model, "phi-3-mini-4k-instruct");
-    assert.equal(reply.choices[0].finish_reason, "stop");
-    assert.ok((reply.choices[0].message.content ?? "").length > 0);
-    assert.equal(reply.usage?.completion_tokens, 20);
-  });
-});
-
-Deno.test("e2e: SSE wire format is exact and split UTF-8 arrives intact", async () => {
-  const reply = "Zürich — café 日本語 😀";
-  await withServer(
-    { RKLLM_MOCK_REPLY: reply, RKLLM_MOCK_SPLIT_UTF8: "1", RKLLM_MOCK_CHUNK: "2" },
-    async (server) => {
-      const res = await chat(server, {
-        model: "phi-3-mini-4k-instruct",
+      const stream = await client.chat.completions.create({
+        model: "qwen3-1.7b",
         stream: true,
-        messages: [{ role: "user", content: "hi" }],
+        stream_options: { include_usage: true },
+        messages: [{ role: "user", content: "What is the capital of France?" }],
       });
-      assert.equal(res.status, 200);
-      assert.match(res.headers.get("content-type") ?? "", /^text\/event-stream/);
-      const { data, raw } = await readSse(res);
-      assert.ok(raw.endsWith("data: [DONE]\n\n"));
-      assert.equal(data.at(-1), "[DONE]");
-      const chunks = data.slice(0, -1).map((d) => JSON.parse(d));
-      assert.deepEqual(chunks[0].choices[0].delta, { role: "assistant", content: "" });
-      const finishes = chunks.filter((c) => c.choices[0]?.finish_reason);
-      assert.equal(finishes.length, 1);
-      assert.equal(chunks.at(-1).choices[0].finish_reason, "stop");
-      assert.equal(new Set(chunks.map((c) => `${c.id}/${c.created}`)).size, 1);
-      for (const c of chunks) assert.equal(c.object, "chat.completion.chunk");
-      const text = chunks.map((c) => c.choices[0].delta.content ?? "").join("");
-      assert.equal(text, reply);
-    },
-  );
-});
+      let content = "";
+      let reasoning = "";
+      let finish: string | null = null;
+      let usage: OpenAI.CompletionUsage | undefined;
+      const ids = new Set<string>();
+      for await (const part of stream) {
+        ids.add(part.id);
+        const delta = part.choices[0]?.delta as
+          | { content?: string; reasoning_content?: string }
+          | undefined;
+        content += delta?.content ?? "";
+        reasoning += delta?.reasoning_content ?? "";
+        finish = part.choices[0]?.finish_reason ?? finish;
+        if (part.usage) usage = part.usage;
+      }
+      assert.equal(ids.size, 1);
+      assert.ok(content.length > 0, "content streamed");
+      assert.ok(reasoning.length > 0, "reasoning separated");
+      assert.ok(!content.includes("<think>") && !content.includes("</think>"));
+      assert.equal(finish, "stop");
+      const runEnd = (await readMockLog(server.mockLog)).find((l) => l.event === "run_end");
+      assert.equal(usage?.completion_tokens, runEnd?.tokens, "usage = the runtime's token count");
+
+      const reply = await client.chat.completions.create({
+        model: "phi",
+        messages: [{ role: "user", content: "Hello" }],
+      });
+      assert.equal(reply.model, "phi-3-mini-4k-instruct");
+      assert.equal(reply.choices[0].finish_reason, "stop");
+      assert.ok((reply.choices[0].message.content ?? "").length > 0);
+      assert.equal(reply.usage?.completion_tokens, 20);
+    }, abi);
+  });
+
+  Deno.test(`e2e [ABI ${abi}]: SSE wire format is exact and split UTF-8 arrives intact`, async () => {
+    const reply = "Zürich — café 日本語 😀";
+    await withServer(
+      { RKLLM_MOCK_REPLY: reply, RKLLM_MOCK_SPLIT_UTF8: "1", RKLLM_MOCK_CHUNK: "2" },
+      async (server) => {
+        const res = await chat(server, {
+          model: "phi-3-mini-4k-instruct",
+          stream: true,
+          messages: [{ role: "user", content: "hi" }],
+        });
+        assert.equal(res.status, 200);
+        assert.match(res.headers.get("content-type") ?? "", /^text\/event-stream/);
+        const { data, raw } = await readSse(res);
+        assert.ok(raw.endsWith("data: [DONE]\n\n"));
+        assert.equal(data.at(-1), "[DONE]");
+        const chunks = data.slice(0, -1).map((d) => JSON.parse(d));
+        assert.deepEqual(chunks[0].choices[0].delta, { role: "assistant", content: "" });
+        const finishes = chunks.filter((c) => c.choices[0]?.finish_reason);
+        assert.equal(finishes.length, 1);
+        assert.equal(chunks.at(-1).choices[0].finish_reason, "stop");
+        assert.equal(new Set(chunks.map((c) => `${c.id}/${c.created}`)).size, 1);
+        for (const c of chunks) assert.equal(c.object, "chat.completion.chunk");
+        const text = chunks.map((c) => c.choices[0].delta.content ?? "").join("");
+        assert.equal(text, reply);
+      },
+      abi,
+    );
+  });
+}
 
 Deno.test("e2e: a client that disconnects mid-stream aborts the run and frees the NPU", async () => {
   await withServer({ RKLLM_MOCK_TOKENS: "2000", RKLLM_MOCK_TOKEN_MS: "5" }, async (server) => {
@@ -166,4 +170,31 @@ Deno.test("e2e: bad requests get OpenAI error bodies and the server stays up", a
     const health = await (await fetch(`${server.url}/health`)).json();
     assert.equal(health.status, "ok");
   });
+});
+
+Deno.test("e2e: request sampling is applied per run on 1.3.0 and reported as ignored on 1.2.3", async () => {
+  for (const abi of ["1.2.3", "1.3.0"] as const) {
+    await withServer({ RKLLM_MOCK_TOKENS: "50" }, async (server) => {
+      const res = await chat(server, {
+        model: "phi",
+        temperature: 0.25,
+        top_k: 7,
+        max_tokens: 4,
+        messages: [{ role: "user", content: "sample" }],
+      });
+      const body = await res.json();
+      assert.equal(body.choices[0].finish_reason, "length");
+      const start = (await readMockLog(server.mockLog)).find((l) => l.event === "run_start")!;
+      if (abi === "1.3.0") {
+        assert.equal(res.headers.get("x-rkllm-ignored-params"), null);
+        const s = start.sampling_params as Record<string, number>;
+        assert.ok(Math.abs(s.temperature - 0.25) < 1e-6);
+        assert.equal(s.top_k, 7);
+        assert.equal(start.max_new_tokens, 4);
+      } else {
+        assert.equal(res.headers.get("x-rkllm-ignored-params"), "temperature, top_k");
+        assert.equal(start.sampling_params, undefined);
+      }
+    }, abi);
+  }
 });

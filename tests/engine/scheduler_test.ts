@@ -37,6 +37,7 @@ class FakeModel implements NpuModel {
 /** `load` records the call and, when `manual`, waits until the test calls `finishLoad()`. */
 class FakeBackend implements NpuBackend {
   readonly description = "fake backend";
+  readonly perRunSampling = false;
   readonly calls: string[] = [];
   manual = false;
   failNextLoad: Error | null = null;

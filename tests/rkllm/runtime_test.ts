@@ -29,13 +29,14 @@ const loadParams = (
 });
 
 async function withModel(
+  abi: "1.2.3" | "1.3.0",
   env: Record<string, string>,
   fn: (model: NpuModel, logPath: string) => Promise<void>,
   params: Partial<ModelLoadParams> = {},
 ): Promise<void> {
   const dir = await makeModelsDir({ m: "m.rkllm" });
   const logPath = join(dir, "mock.log");
-  const backend = RkllmBackend.open(mockLibrary());
+  const backend = await RkllmBackend.open(mockLibrary(abi));
   try {
     await withEnv({ RKLLM_MOCK_LOG: logPath, ...env }, async () => {
       const model = await backend.load(loadParams(join(dir, "m", "m.rkllm"), params));
@@ -68,204 +69,243 @@ const input = (prompt: string, keepHistory = false) => ({
   keepHistory,
 });
 
-Deno.test("RkllmBackend run() streams tokens then finish with perf, deterministically", async () => {
-  await withModel({ RKLLM_MOCK_TOKENS: "12" }, async (model) => {
-    const first = model.run(input("What is the capital of France?"));
-    const a = await collect(first.events);
-    await first.settled;
-    const second = model.run(input("What is the capital of France?"));
-    const b = await collect(second.events);
-    await second.settled;
-    assert.equal(a.filter((e) => e.type === "text").length, 12);
-    const last = a.at(-1)!;
-    assert.equal(last.type, "finish");
-    if (last.type === "finish") {
-      assert.equal(last.perf.generateTokens, 12);
-      assert.ok(last.perf.prefillTokens >= 1);
-    }
-    assert.ok(textOf(a).length > 0);
-    assert.equal(textOf(a), textOf(b));
-  });
-});
-
-Deno.test("RkllmBackend passes init parameters and the prompt through the ABI", async () => {
-  await withModel({}, async (model, logPath) => {
-    const run = model.run({
-      prompt: "héllo wörld",
-      role: "user",
-      enableThinking: true,
-      keepHistory: true,
+for (const abi of ["1.2.3", "1.3.0"] as const) {
+  Deno.test(`[ABI ${abi}] RkllmBackend run() streams tokens then finish with perf, deterministically`, async () => {
+    await withModel(abi, { RKLLM_MOCK_TOKENS: "12" }, async (model) => {
+      const first = model.run(input("What is the capital of France?"));
+      const a = await collect(first.events);
+      await first.settled;
+      const second = model.run(input("What is the capital of France?"));
+      const b = await collect(second.events);
+      await second.settled;
+      assert.equal(a.filter((e) => e.type === "text").length, 12);
+      const last = a.at(-1)!;
+      assert.equal(last.type, "finish");
+      if (last.type === "finish") {
+        assert.equal(last.perf.generateTokens, 12);
+        assert.ok(last.perf.prefillTokens >= 1);
+      }
+      assert.ok(textOf(a).length > 0);
+      assert.equal(textOf(a), textOf(b));
     });
-    await collect(run.events);
-    await run.settled;
-    const log = await readMockLog(logPath);
-    const init = log.find((l) => l.fn === "rkllm_init")!;
-    const p = init.params as Record<string, number | boolean | string>;
-    assert.equal(p.max_context_len, 2048);
-    assert.equal(p.max_new_tokens, 100);
-    assert.equal(p.top_k, 3);
-    assert.equal(p.n_keep, -1);
-    assert.ok(Math.abs((p.temperature as number) - 0.8) < 1e-6);
-    const ext = p.extend_param as unknown as Record<string, number>;
-    assert.equal(ext.enabled_cpus_mask, 0xf0);
-    assert.equal(ext.enabled_cpus_num, 4);
-    assert.equal(ext.base_domain_id, 1);
-    assert.equal(ext.n_batch, 1);
-    const start = log.find((l) => l.event === "run_start")!;
-    assert.equal(start.prompt, "héllo wörld");
-    assert.equal(start.role, "user");
-    assert.equal(start.enable_thinking, true);
-    assert.equal(start.keep_history, 1);
-  }, {
-    contextLength: 2048,
-    maxNewTokens: 100,
-    baseDomainId: 1,
-    sampling: { ...SAMPLING, topK: 3 },
   });
-});
 
-Deno.test("RkllmBackend reassembles UTF-8 characters split across callbacks", async () => {
-  const reply = "Zürich — café 日本語 😀 naïve";
-  await withModel({ RKLLM_MOCK_REPLY: reply, RKLLM_MOCK_SPLIT_UTF8: "1" }, async (model) => {
-    const run = model.run(input("x"));
-    const events = await collect(run.events);
-    await run.settled;
-    assert.equal(textOf(events), reply);
-    assert.ok(!textOf(events).includes("\uFFFD"));
-  });
-});
-
-Deno.test("RkllmBackend abort() stops a run stuck in prefill and settles", async () => {
-  await withModel({ RKLLM_MOCK_HANG: "1" }, async (model, logPath) => {
-    const run = model.run(input("never answers"));
-    setTimeout(() => run.abort(), 50);
-    const events = await collect(run.events);
-    await run.settled;
-    assert.deepEqual(events, [{ type: "aborted" }]);
-    run.abort(); // idempotent after the end
-    const log = await readMockLog(logPath);
-    assert.ok(log.some((l) => l.fn === "rkllm_abort"));
-    assert.equal(log.find((l) => l.event === "run_end")?.result, "abort");
-  });
-});
-
-Deno.test("RkllmBackend cancelling the event stream aborts the run", async () => {
-  await withModel(
-    { RKLLM_MOCK_TOKENS: "400", RKLLM_MOCK_TOKEN_MS: "5" },
-    async (model, logPath) => {
-      const run = model.run(input("long"));
-      const reader = run.events.getReader();
-      await reader.read();
-      await reader.cancel();
+  Deno.test(`[ABI ${abi}] RkllmBackend passes init parameters and the prompt through the ABI`, async () => {
+    await withModel(abi, {}, async (model, logPath) => {
+      const run = model.run({
+        prompt: "héllo wörld",
+        role: "user",
+        enableThinking: true,
+        keepHistory: true,
+      });
+      await collect(run.events);
       await run.settled;
-      const end = (await readMockLog(logPath)).find((l) => l.event === "run_end");
-      assert.equal(end?.result, "abort");
-      assert.ok((end?.tokens ?? 400) < 400);
-    },
-  );
-});
+      const log = await readMockLog(logPath);
+      const init = log.find((l) => l.fn === "rkllm_init")!;
+      const p = init.params as Record<string, number | boolean | string>;
+      assert.equal(p.max_context_len, 2048);
+      assert.equal(p.max_new_tokens, 100);
+      assert.equal(p.top_k, 3);
+      assert.equal(p.n_keep, -1);
+      assert.ok(Math.abs((p.temperature as number) - 0.8) < 1e-6);
+      const ext = p.extend_param as unknown as Record<string, number>;
+      assert.equal(ext.enabled_cpus_mask, 0xf0);
+      assert.equal(ext.enabled_cpus_num, 4);
+      assert.equal(ext.base_domain_id, 1);
+      assert.equal(ext.n_batch, 1);
+      const start = log.find((l) => l.event === "run_start")!;
+      assert.equal(start.prompt, "héllo wörld");
+      assert.equal(start.role, "user");
+      assert.equal(start.enable_thinking, true);
+      assert.equal(start.keep_history, 1);
+    }, {
+      contextLength: 2048,
+      maxNewTokens: 100,
+      baseDomainId: 1,
+      sampling: { ...SAMPLING, topK: 3 },
+    });
+  });
 
-Deno.test("RkllmBackend reports a runtime error at token N", async () => {
-  await withModel({ RKLLM_MOCK_ERROR_AT: "3" }, async (model) => {
-    const run = model.run(input("x"));
+  Deno.test(`[ABI ${abi}] RkllmBackend reassembles UTF-8 characters split across callbacks`, async () => {
+    const reply = "Zürich — café 日本語 😀 naïve";
+    await withModel(abi, { RKLLM_MOCK_REPLY: reply, RKLLM_MOCK_SPLIT_UTF8: "1" }, async (model) => {
+      const run = model.run(input("x"));
+      const events = await collect(run.events);
+      await run.settled;
+      assert.equal(textOf(events), reply);
+      assert.ok(!textOf(events).includes("\uFFFD"));
+    });
+  });
+
+  Deno.test(`[ABI ${abi}] RkllmBackend abort() stops a run stuck in prefill and settles`, async () => {
+    await withModel(abi, { RKLLM_MOCK_HANG: "1" }, async (model, logPath) => {
+      const run = model.run(input("never answers"));
+      setTimeout(() => run.abort(), 50);
+      const events = await collect(run.events);
+      await run.settled;
+      assert.deepEqual(events, [{ type: "aborted" }]);
+      run.abort(); // idempotent after the end
+      const log = await readMockLog(logPath);
+      assert.ok(log.some((l) => l.fn === "rkllm_abort"));
+      assert.equal(log.find((l) => l.event === "run_end")?.result, "abort");
+    });
+  });
+
+  Deno.test(`[ABI ${abi}] RkllmBackend cancelling the event stream aborts the run`, async () => {
+    await withModel(
+      abi,
+      { RKLLM_MOCK_TOKENS: "400", RKLLM_MOCK_TOKEN_MS: "5" },
+      async (model, logPath) => {
+        const run = model.run(input("long"));
+        const reader = run.events.getReader();
+        await reader.read();
+        await reader.cancel();
+        await run.settled;
+        const end = (await readMockLog(logPath)).find((l) => l.event === "run_end");
+        assert.equal(end?.result, "abort");
+        assert.ok((end?.tokens ?? 400) < 400);
+      },
+    );
+  });
+
+  Deno.test(`[ABI ${abi}] RkllmBackend reports a runtime error at token N`, async () => {
+    await withModel(abi, { RKLLM_MOCK_ERROR_AT: "3" }, async (model) => {
+      const run = model.run(input("x"));
+      const events = await collect(run.events);
+      await run.settled;
+      assert.equal(events.filter((e) => e.type === "text").length, 3);
+      const last = events.at(-1)!;
+      assert.equal(last.type, "error");
+      if (last.type === "error") assert.match(last.message, /mock error at token 3/);
+    });
+  });
+
+  Deno.test(`[ABI ${abi}] RkllmBackend keeps history in the KV cache until cleared`, async () => {
+    await withModel(abi, { RKLLM_MOCK_TOKENS: "4" }, async (model, logPath) => {
+      for (const p of ["first turn", "second turn"]) {
+        const run = model.run(input(p, true));
+        await collect(run.events);
+        await run.settled;
+      }
+      await model.clearKvCache(false);
+      const log = await readMockLog(logPath);
+      const ends = log.filter((l) => l.event === "run_end").map((l) => l.kv_len ?? 0);
+      assert.ok(ends[1] > ends[0], `kv grows across turns: ${ends}`);
+      assert.equal(log.at(-1)?.fn, "rkllm_clear_kv_cache");
+    });
+  });
+
+  Deno.test(`[ABI ${abi}] RkllmBackend load() fails with RkllmError for a missing model file`, async () => {
+    const backend = await RkllmBackend.open(mockLibrary(abi));
+    try {
+      await assert.rejects(
+        backend.load(loadParams("/nonexistent/model.rkllm")),
+        (err: unknown) => err instanceof RkllmError && err.op === "rkllm_init",
+      );
+    } finally {
+      backend.close();
+    }
+  });
+
+  Deno.test(`[ABI ${abi}] RkllmBackend load() fails when rkllm_init fails`, async () => {
+    await assert.rejects(
+      withModel(abi, { RKLLM_MOCK_FAIL_INIT: "1" }, () => Promise.resolve()),
+      (err: unknown) => err instanceof RkllmError && err.code === -1,
+    );
+  });
+
+  Deno.test(`[ABI ${abi}] RkllmBackend destroy() during a run aborts it first, then refuses new runs`, async () => {
+    const dir = await makeModelsDir({ m: "m.rkllm" });
+    const logPath = join(dir, "mock.log");
+    const backend = await RkllmBackend.open(mockLibrary(abi));
+    try {
+      await withEnv({ RKLLM_MOCK_LOG: logPath, RKLLM_MOCK_HANG: "1" }, async () => {
+        const model = await backend.load(loadParams(join(dir, "m", "m.rkllm")));
+        const run = model.run(input("x"));
+        const events = collect(run.events);
+        await new Promise((r) => setTimeout(r, 20));
+        await model.destroy();
+        assert.deepEqual(await events, [{ type: "aborted" }]);
+        assert.throws(() => model.run(input("y")), RkllmError);
+        const log = await readMockLog(logPath);
+        assert.ok(!log.some((l) => l.destroy_while_running === true));
+        assert.equal(log.at(-1)?.fn, "rkllm_destroy");
+      });
+    } finally {
+      backend.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+
+  Deno.test(`[ABI ${abi}] RkllmBackend.open() names the path when the library cannot be loaded`, async () => {
+    await assert.rejects(
+      RkllmBackend.open("/nonexistent/librkllmrt.so", abi),
+      (err: unknown) =>
+        err instanceof RkllmError && /nonexistent\/librkllmrt\.so/.test(err.message),
+    );
+  });
+
+  Deno.test(`[ABI ${abi}] RkllmBackend.open() detects the mock's ABI by the default-parameter probe`, async () => {
+    const backend = await RkllmBackend.open(mockLibrary(abi));
+    try {
+      assert.match(
+        backend.description,
+        new RegExp(`ABI ${abi.replaceAll(".", "\\.")}, default-parameter probe`),
+      );
+      assert.equal(backend.perRunSampling, abi === "1.3.0");
+    } finally {
+      backend.close();
+    }
+  });
+
+  Deno.test(`[ABI ${abi}] RkllmBackend abort() issued before the native run starts still ends the run`, async () => {
+    await withModel(
+      abi,
+      { RKLLM_MOCK_HANG: "1", RKLLM_MOCK_START_DELAY_MS: "30" },
+      async (model) => {
+        for (let i = 0; i < 2; i++) {
+          const run = model.run(input(`race ${i}`));
+          run.abort();
+          assert.deepEqual(await collect(run.events), [{ type: "aborted" }]);
+          await run.settled;
+        }
+      },
+    );
+  });
+
+  Deno.test(`[ABI ${abi}] RkllmBackend kvCacheSize() reports what a keep_history=0 run left behind`, async (t) => {
+    for (const [mode, survives] of [["clear", false], ["rollback", true]] as const) {
+      await t.step(`runtime reading: ${mode}`, async () => {
+        await withModel(abi, { RKLLM_MOCK_TOKENS: "3", RKLLM_MOCK_KEEP0: mode }, async (model) => {
+          const first = model.run(input("a conversation turn", true));
+          await collect(first.events);
+          await first.settled;
+          const before = await model.kvCacheSize();
+          assert.ok(before !== null && before > 0);
+          const task = model.run(input("a background task", false));
+          await collect(task.events);
+          await task.settled;
+          assert.equal(await model.kvCacheSize() === before, survives);
+        });
+      });
+    }
+  });
+}
+
+Deno.test("[ABI 1.3.0] per-run sampling and max_new_tokens reach the runtime", async () => {
+  await withModel("1.3.0", { RKLLM_MOCK_TOKENS: "50" }, async (model, logPath) => {
+    const run = model.run({
+      ...input("sampled"),
+      sampling: { ...SAMPLING, topK: 5, temperature: 0.3 },
+      maxNewTokens: 3,
+    });
     const events = await collect(run.events);
     await run.settled;
     assert.equal(events.filter((e) => e.type === "text").length, 3);
-    const last = events.at(-1)!;
-    assert.equal(last.type, "error");
-    if (last.type === "error") assert.match(last.message, /mock error at token 3/);
+    const start = (await readMockLog(logPath)).find((l) => l.event === "run_start")!;
+    const s = start.sampling_params as Record<string, number>;
+    assert.equal(s.top_k, 5);
+    assert.ok(Math.abs(s.temperature - 0.3) < 1e-6);
+    assert.equal(start.max_new_tokens, 3);
   });
-});
-
-Deno.test("RkllmBackend keeps history in the KV cache until cleared", async () => {
-  await withModel({ RKLLM_MOCK_TOKENS: "4" }, async (model, logPath) => {
-    for (const p of ["first turn", "second turn"]) {
-      const run = model.run(input(p, true));
-      await collect(run.events);
-      await run.settled;
-    }
-    await model.clearKvCache(false);
-    const log = await readMockLog(logPath);
-    const ends = log.filter((l) => l.event === "run_end").map((l) => l.kv_len ?? 0);
-    assert.ok(ends[1] > ends[0], `kv grows across turns: ${ends}`);
-    assert.equal(log.at(-1)?.fn, "rkllm_clear_kv_cache");
-  });
-});
-
-Deno.test("RkllmBackend load() fails with RkllmError for a missing model file", async () => {
-  const backend = RkllmBackend.open(mockLibrary());
-  try {
-    await assert.rejects(
-      backend.load(loadParams("/nonexistent/model.rkllm")),
-      (err: unknown) => err instanceof RkllmError && err.op === "rkllm_init",
-    );
-  } finally {
-    backend.close();
-  }
-});
-
-Deno.test("RkllmBackend load() fails when rkllm_init fails", async () => {
-  await assert.rejects(
-    withModel({ RKLLM_MOCK_FAIL_INIT: "1" }, () => Promise.resolve()),
-    (err: unknown) => err instanceof RkllmError && err.code === -1,
-  );
-});
-
-Deno.test("RkllmBackend destroy() during a run aborts it first, then refuses new runs", async () => {
-  const dir = await makeModelsDir({ m: "m.rkllm" });
-  const logPath = join(dir, "mock.log");
-  const backend = RkllmBackend.open(mockLibrary());
-  try {
-    await withEnv({ RKLLM_MOCK_LOG: logPath, RKLLM_MOCK_HANG: "1" }, async () => {
-      const model = await backend.load(loadParams(join(dir, "m", "m.rkllm")));
-      const run = model.run(input("x"));
-      const events = collect(run.events);
-      await new Promise((r) => setTimeout(r, 20));
-      await model.destroy();
-      assert.deepEqual(await events, [{ type: "aborted" }]);
-      assert.throws(() => model.run(input("y")), RkllmError);
-      const log = await readMockLog(logPath);
-      assert.ok(!log.some((l) => l.destroy_while_running === true));
-      assert.equal(log.at(-1)?.fn, "rkllm_destroy");
-    });
-  } finally {
-    backend.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("RkllmBackend.open() names the path when the library cannot be loaded", () => {
-  assert.throws(
-    () => RkllmBackend.open("/nonexistent/librkllmrt.so"),
-    (err: unknown) => err instanceof RkllmError && /nonexistent\/librkllmrt\.so/.test(err.message),
-  );
-});
-
-Deno.test("RkllmBackend abort() issued before the native run starts still ends the run", async () => {
-  await withModel({ RKLLM_MOCK_HANG: "1", RKLLM_MOCK_START_DELAY_MS: "30" }, async (model) => {
-    for (let i = 0; i < 2; i++) {
-      const run = model.run(input(`race ${i}`));
-      run.abort();
-      assert.deepEqual(await collect(run.events), [{ type: "aborted" }]);
-      await run.settled;
-    }
-  });
-});
-
-Deno.test("RkllmBackend kvCacheSize() reports what a keep_history=0 run left behind", async (t) => {
-  for (const [mode, survives] of [["clear", false], ["rollback", true]] as const) {
-    await t.step(`runtime reading: ${mode}`, async () => {
-      await withModel({ RKLLM_MOCK_TOKENS: "3", RKLLM_MOCK_KEEP0: mode }, async (model) => {
-        const first = model.run(input("a conversation turn", true));
-        await collect(first.events);
-        await first.settled;
-        const before = await model.kvCacheSize();
-        assert.ok(before !== null && before > 0);
-        const task = model.run(input("a background task", false));
-        await collect(task.events);
-        await task.settled;
-        assert.equal(await model.kvCacheSize() === before, survives);
-      });
-    });
-  }
 });
