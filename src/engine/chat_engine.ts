@@ -25,6 +25,7 @@ import { shortcutReply } from "../tasks/shortcut.ts";
 import { type GenerationOutcome, runGeneration } from "./generation.ts";
 import {
   afterCleanRun,
+  assistantText,
   type CachedConversation,
   decideKv,
   normaliseConversation,
@@ -34,6 +35,7 @@ import { buildPrompt, cleanSystemPrompt, conversationTokens, estimateTokens } fr
 import { replayGeneration } from "./replay.ts";
 import type { LoadedModel, Scheduler } from "./scheduler.ts";
 import { decideThinking } from "./think_control.ts";
+import { ToolCallParser } from "./tool_calls.ts";
 import type {
   ChatEvent,
   ChatGeneration,
@@ -86,6 +88,8 @@ export function answerReserve(
 /** What to send once the NPU is held, and how the KV-cache record changes afterwards. */
 interface PreparedTurn {
   prompt: string;
+  /** The runtime's input role: tool results go back as "tool". */
+  role?: "user" | "tool";
   keepHistory: boolean;
   /** For the log line: incremental, reset, task… */
   kv: string;
@@ -104,7 +108,13 @@ interface TurnSpec {
   prepare(loaded: LoadedModel): Promise<PreparedTurn>;
   /** Buffer the whole reply and replace it (background tasks). */
   rewrite?: (content: string) => string;
+  /** Parse `<tool_call>` blocks into tool calls. */
+  toolCalls?: boolean;
 }
+
+/** The tag Rockchip's examples use to mark tool results in the chat template. */
+const TOOL_RESPONSE_TAG = "tool_response";
+const DEFAULT_TOOLS_SYSTEM_PROMPT = "You are a helpful assistant.";
 
 export class ChatEngine implements ChatService {
   #registry: ModelRegistry;
@@ -277,6 +287,7 @@ export class ChatEngine implements ChatService {
         implicitThink: thinking && entry.thinkPrefilled,
         promptTokensEstimate: ragTokens,
         prepare: async (loaded) => {
+          await syncFunctionTools(loaded, null);
           const kv = decideKv(loaded.conversation, conv);
           const extra = ragTokens - estimateTokens(rag.question);
           const held = loaded.conversation ? conversationTokens(loaded.conversation) : 0;
@@ -321,23 +332,42 @@ export class ChatEngine implements ChatService {
       }, signal);
     }
 
+    const offered = req.tools?.length ? req.tools : [];
+    const toolsActive = offered.length > 0 && req.toolChoice !== "none" && !entry.disableTools;
+    if (offered.length && entry.disableTools) ignoredParams.push("tools");
+    // With tools, the runtime's tool template carries the system prompt (rkllm_set_function_tools).
+    const toolsSystem = conv.system || DEFAULT_TOOLS_SYSTEM_PROMPT;
+    const toolsJson = JSON.stringify(offered.map((t) => ({ type: "function", function: t })));
+    const wantedTools = toolsActive ? `${toolsSystem}\u0000${toolsJson}` : "";
+    const fullPrompt = toolsActive ? buildPrompt({ ...conv, system: "" }, budget) : built;
+
     return this.#run(req, entry, ignoredParams, {
       kind: "chat",
       ...common,
+      toolCalls: toolsActive,
       enableThinking: decision.enableThinking,
-      promptTokensEstimate: built.estimatedTokens,
+      promptTokensEstimate: fullPrompt.estimatedTokens,
       prepare: async (loaded) => {
         let kv = decideKv(loaded.conversation, conv);
         // The runtime's cache only grows: once it could overflow, start over with trimmed history.
         if (kv.mode === "incremental" && conversationTokens(conv) > budget) kv = { mode: "reset" };
+        if (
+          await syncFunctionTools(
+            loaded,
+            toolsActive ? { system: toolsSystem, json: toolsJson, key: wantedTools } : null,
+          )
+        ) kv = { mode: "reset" };
         loaded.conversation = null;
         if (kv.mode === "reset") await loaded.npu.clearKvCache(false);
         return {
-          prompt: kv.mode === "incremental" ? kv.message : built.prompt,
+          prompt: kv.mode === "incremental" ? kv.message : fullPrompt.prompt,
+          role: kv.mode === "incremental" ? kv.role : "user",
           keepHistory: true,
           kv: kv.mode,
           after: (o) => {
-            if (o.clean) loaded.conversation = afterCleanRun(conv, o.content);
+            if (o.clean) {
+              loaded.conversation = afterCleanRun(conv, assistantText(o.content, o.toolCalls));
+            }
           },
         };
       },
@@ -392,6 +422,7 @@ export class ChatEngine implements ChatService {
       promptTokensEstimate: built.estimatedTokens,
       rewrite: (content) => normaliseTaskReply(task, content, messages),
       prepare: async (loaded) => {
+        await syncFunctionTools(loaded, null);
         // keep_history=0: the task must not become part of the user's conversation. Whether the
         // runtime keeps the conversation around such a run is not documented, so the cache size
         // is compared before and after; on any doubt the conversation record is dropped.
@@ -442,7 +473,7 @@ export class ChatEngine implements ChatService {
       this.#log.debug("engine", "prompt", { id: req.requestId, prompt: turn.prompt });
       const run = loaded.npu.run({
         prompt: turn.prompt,
-        role: "user",
+        role: turn.role ?? "user",
         enableThinking: spec.enableThinking,
         keepHistory: turn.keepHistory,
         ...(this.#opts.perRunSampling
@@ -459,6 +490,7 @@ export class ChatEngine implements ChatService {
         totalTimeoutMs: this.#opts.totalTimeoutMs,
         implicitThink: spec.implicitThink,
         promptTokensEstimate: spec.promptTokensEstimate,
+        toolCalls: spec.toolCalls ? new ToolCallParser(newCallId) : undefined,
       }, async (outcome) => {
         try {
           await turn.after(outcome);
@@ -495,6 +527,31 @@ export class ChatEngine implements ChatService {
       throw err;
     }
   }
+}
+
+/**
+ * Sets the runtime's function tools when they differ from what is set (`null` = none; empty
+ * strings switch them off). Returns true when they changed: the chat template changed, so the
+ * cached conversation no longer applies.
+ */
+async function syncFunctionTools(
+  loaded: LoadedModel,
+  tools: { system: string; json: string; key: string } | null,
+): Promise<boolean> {
+  const key = tools?.key ?? "";
+  if (loaded.functionTools === key) return false;
+  await loaded.npu.setFunctionTools(
+    tools?.system ?? "",
+    tools?.json ?? "",
+    tools ? TOOL_RESPONSE_TAG : "",
+  );
+  loaded.functionTools = key;
+  loaded.conversation = null;
+  return true;
+}
+
+function newCallId(): string {
+  return `call_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
 }
 
 /** Holds a reply back and emits `rewrite(content)` as one piece before `done`. */

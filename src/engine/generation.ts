@@ -8,8 +8,9 @@
 import { GenerationError, GenerationTimeoutError } from "../errors.ts";
 import type { NpuRun, PerfStats } from "./npu.ts";
 import { StopMatcher } from "./stop_sequences.ts";
-import { ThinkSplitter } from "./think.ts";
-import type { ChatEvent, FinishReason, Usage } from "./types.ts";
+import { type ThinkPiece, ThinkSplitter } from "./think.ts";
+import type { ToolCallParser, ToolPiece } from "./tool_calls.ts";
+import type { ChatEvent, FinishReason, ToolCall, Usage } from "./types.ts";
 
 export interface GenerationLimits {
   /** Abort after this many tokens with finish_reason "length". */
@@ -23,6 +24,8 @@ export interface GenerationLimits {
   implicitThink: boolean;
   /** Estimated prompt tokens, used when the runtime reports no figures. */
   promptTokensEstimate: number;
+  /** Parses `<tool_call>` blocks out of the content when tools are offered. */
+  toolCalls?: ToolCallParser;
 }
 
 /** How a generation ended, for the KV-cache tracker and logs. */
@@ -35,6 +38,7 @@ export interface GenerationOutcome {
   content: string;
   /** The reasoning as it was sent to the client. */
   reasoning: string;
+  toolCalls: ToolCall[];
   perf: PerfStats | null;
   finishReason: FinishReason | null;
   error: Error | null;
@@ -48,27 +52,64 @@ export async function* runGeneration(
 ): AsyncGenerator<ChatEvent> {
   const think = new ThinkSplitter({ implicitOpen: limits.implicitThink });
   const stops = new StopMatcher(limits.stop);
-  let timedOut: "first" | "total" | null = null;
-  let stoppedBy: FinishReason | null = null;
+  const state: { timedOut: "first" | "total" | null; stoppedBy: FinishReason | null } = {
+    timedOut: null,
+    stoppedBy: null,
+  };
   let tokens = 0;
-  let rawText = "";
   const outcome: GenerationOutcome = {
     clean: false,
     rawText: "",
     content: "",
     reasoning: "",
+    toolCalls: [],
     perf: null,
     finishReason: null,
     error: null,
   };
   const firstTimer = setTimeout(() => {
-    timedOut = "first";
+    state.timedOut = "first";
     run.abort();
   }, limits.firstTokenTimeoutMs);
   const totalTimer = setTimeout(() => {
-    timedOut = "total";
+    state.timedOut = "total";
     run.abort();
   }, limits.totalTimeoutMs);
+
+  /** Content after the think split: tool calls taken out, then stop sequences applied. */
+  function* content(parts: readonly ToolPiece[]): Generator<ChatEvent> {
+    for (const part of parts) {
+      if (state.stoppedBy) return;
+      if (part.kind === "call") {
+        outcome.toolCalls.push(part.call);
+        yield { type: "tool_calls", calls: [part.call] };
+        continue;
+      }
+      const { text, stopped } = stops.push(part.text);
+      if (text) {
+        outcome.content += text;
+        yield { type: "content", text };
+      }
+      if (stopped) {
+        state.stoppedBy = "stop";
+        run.abort();
+      }
+    }
+  }
+  function* split(pieces: readonly ThinkPiece[]): Generator<ChatEvent> {
+    for (const piece of pieces) {
+      if (piece.kind === "reasoning") {
+        outcome.reasoning += piece.text;
+        yield { type: "reasoning", text: piece.text };
+      } else {
+        yield* content(
+          limits.toolCalls
+            ? limits.toolCalls.push(piece.text)
+            : [{ kind: "content", text: piece.text }],
+        );
+      }
+    }
+  }
 
   const reader = run.events.getReader();
   try {
@@ -78,79 +119,54 @@ export async function* runGeneration(
       if (event.type === "text") {
         if (tokens === 0) clearTimeout(firstTimer);
         tokens++;
-        rawText += event.text;
-        if (stoppedBy) continue;
-        for (const piece of think.push(event.text)) {
-          if (piece.kind === "reasoning") {
-            outcome.reasoning += piece.text;
-            yield { type: "reasoning", text: piece.text };
-            continue;
-          }
-          const { text, stopped } = stops.push(piece.text);
-          if (text) {
-            outcome.content += text;
-            yield { type: "content", text };
-          }
-          if (stopped) {
-            stoppedBy = "stop";
-            run.abort();
-            break;
-          }
-        }
-        if (!stoppedBy && tokens >= limits.maxTokens) {
-          stoppedBy = "length";
+        outcome.rawText += event.text;
+        if (state.stoppedBy) continue;
+        yield* split(think.push(event.text));
+        if (!state.stoppedBy && tokens >= limits.maxTokens) {
+          state.stoppedBy = "length";
           run.abort();
         }
-        continue;
-      }
-      if (event.type === "finish") {
+      } else if (event.type === "finish") {
         outcome.perf = event.perf;
-        outcome.clean = stoppedBy === null;
+        outcome.clean = state.stoppedBy === null;
       } else if (event.type === "error") {
         outcome.error = new GenerationError(`The NPU runtime reported an error: ${event.message}`);
-      } else if (timedOut && !stoppedBy) {
+      } else if (state.timedOut && !state.stoppedBy) {
         outcome.error = new GenerationTimeoutError(
-          timedOut === "first"
+          state.timedOut === "first"
             ? `No token within ${
               limits.firstTokenTimeoutMs / 1000
             }s (prefill too slow or runtime stuck); the run was aborted.`
             : `Generation exceeded ${limits.totalTimeoutMs / 1000}s; the run was aborted.`,
         );
-      } else if (!stoppedBy) {
+      } else if (!state.stoppedBy) {
         outcome.error = new GenerationError(
           "The generation was interrupted before it finished (server shutting down or request cancelled).",
         );
       }
     }
-    if (!stoppedBy && !outcome.error) {
-      for (const piece of think.flush()) {
-        if (piece.kind === "reasoning") {
-          outcome.reasoning += piece.text;
-          yield { type: "reasoning", text: piece.text };
-        } else {
-          const text = stops.push(piece.text).text;
-          if (text) {
-            outcome.content += text;
-            yield { type: "content", text };
-          }
-        }
-      }
+    if (!state.stoppedBy && !outcome.error) {
+      yield* split(think.flush());
+      yield* content(limits.toolCalls?.flush() ?? []);
       const rest = stops.flush();
       if (rest) {
         outcome.content += rest;
         yield { type: "content", text: rest };
       }
     }
-    outcome.rawText = rawText;
     if (outcome.error) {
       yield { type: "error", error: outcome.error };
       return;
     }
     const perf = outcome.perf;
-    const finishReason: FinishReason = stoppedBy ??
-      (perf && perf.generateTokens >= limits.runtimeMaxTokens ? "length" : "stop");
+    const finishReason: FinishReason = state.stoppedBy ??
+      (outcome.toolCalls.length
+        ? "tool_calls"
+        : perf && perf.generateTokens >= limits.runtimeMaxTokens
+        ? "length"
+        : "stop");
     outcome.finishReason = finishReason;
-    const completionTokens = perf && !stoppedBy ? perf.generateTokens : tokens;
+    const completionTokens = perf && !state.stoppedBy ? perf.generateTokens : tokens;
     const promptTokens = perf ? perf.prefillTokens : limits.promptTokensEstimate;
     const usage: Usage = {
       promptTokens,
@@ -165,7 +181,6 @@ export async function* runGeneration(
     run.abort();
     reader.releaseLock();
     await run.settled;
-    outcome.rawText = rawText;
     if (outcome.finishReason === null && !outcome.error) {
       outcome.error = new Error("generation abandoned by the client");
       outcome.clean = false;

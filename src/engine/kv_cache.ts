@@ -9,7 +9,8 @@
  * Pure: no Deno APIs, no clock.
  */
 import { stripThinkBlocks } from "./think.ts";
-import type { ChatMessage } from "./types.ts";
+import { serializeToolCalls } from "./tool_calls.ts";
+import type { ChatMessage, ToolCall } from "./types.ts";
 
 export interface Turn {
   role: "user" | "assistant" | "tool";
@@ -28,7 +29,7 @@ export interface CachedConversation {
 }
 
 export type KvDecision =
-  | { mode: "incremental"; message: string }
+  | { mode: "incremental"; message: string; role: "user" | "tool" }
   | { mode: "reset" };
 
 /** Normalises a request's messages into the form the cache is compared in. */
@@ -41,7 +42,7 @@ export function normaliseConversation(messages: readonly ChatMessage[]): CachedC
     } else if (m.role === "user") {
       turns.push({ role: "user", content: m.content.trim() });
     } else if (m.role === "assistant") {
-      const content = stripThinkBlocks(m.content).trim();
+      const content = assistantText(m.content, m.toolCalls ?? []);
       // Empty assistant turns (aborted replies) are not in the runtime's cache either.
       if (content) turns.push({ role: "assistant", content });
     } else {
@@ -49,6 +50,12 @@ export function normaliseConversation(messages: readonly ChatMessage[]): CachedC
     }
   }
   return { system: system.join("\n\n"), turns };
+}
+
+/** An assistant turn as compared: visible text, then its tool calls in canonical form. */
+export function assistantText(content: string, calls: readonly ToolCall[]): string {
+  const text = stripThinkBlocks(content).trim();
+  return calls.length ? [text, serializeToolCalls(calls)].filter(Boolean).join("\n") : text;
 }
 
 function sameTurns(a: readonly Turn[], b: readonly Turn[]): boolean {
@@ -60,13 +67,19 @@ export function decideKv(
   cached: CachedConversation | null,
   request: CachedConversation,
 ): KvDecision {
-  const last = request.turns.at(-1);
-  if (!cached || !last || last.role !== "user") return { mode: "reset" };
-  // Tool results go to the runtime with their own role; such turns are not reused.
-  if (request.turns.some((t) => t.role === "tool")) return { mode: "reset" };
-  if (cached.system !== request.system) return { mode: "reset" };
-  if (!sameTurns(cached.turns, request.turns.slice(0, -1))) return { mode: "reset" };
-  return { mode: "incremental", message: last.content };
+  if (!cached || cached.system !== request.system) return { mode: "reset" };
+  const held = cached.turns.length;
+  if (request.turns.length <= held) return { mode: "reset" };
+  if (!sameTurns(cached.turns, request.turns.slice(0, held))) return { mode: "reset" };
+  const added = request.turns.slice(held);
+  if (added.length === 1 && added[0].role === "user") {
+    return { mode: "incremental", message: added[0].content, role: "user" };
+  }
+  // The results of the calls the model just made go back with the runtime's tool role.
+  if (added.every((t) => t.role === "tool")) {
+    return { mode: "incremental", message: added.map((t) => t.content).join("\n"), role: "tool" };
+  }
+  return { mode: "reset" };
 }
 
 /** What the cache holds after a clean run that answered `request` with `reply`. */

@@ -64,6 +64,11 @@ export interface NpuModel {
   clearKvCache(keepSystemPrompt: boolean): Promise<void>;
   /** Positions currently held in the KV cache, or null when the runtime cannot tell. */
   kvCacheSize(): Promise<number | null>;
+  /**
+   * Function calling: the system prompt, the tools as an OpenAI-style JSON array, and the tag
+   * that marks tool results. Empty strings switch it off.
+   */
+  setFunctionTools(systemPrompt: string, toolsJson: string, responseTag: string): Promise<void>;
   /** Frees the model; the object is unusable afterwards. */
   destroy(): Promise<void>;
 }

@@ -23,6 +23,8 @@ export interface LoadedModel {
   readonly npu: NpuModel;
   /** What the runtime's KV cache holds; null = unknown or empty. Reset on every (re)load. */
   conversation: CachedConversation | null;
+  /** The function tools set on the runtime ("" = none), so they are set only on change. */
+  functionTools: string;
 }
 
 export interface SchedulerStatus {
@@ -195,7 +197,7 @@ export class Scheduler {
         await npu.destroy();
         throw new ShuttingDownError();
       }
-      this.#loaded = { id, npu, conversation: null };
+      this.#loaded = { id, npu, conversation: null, functionTools: "" };
       this.#log.info("scheduler", "model loaded", {
         model: id,
         seconds: ((performance.now() - started) / 1000).toFixed(2),

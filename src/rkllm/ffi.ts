@@ -26,6 +26,13 @@ export const SYMBOLS = {
     result: "i32",
     nonblocking: true,
   },
+  // int rkllm_set_function_tools(LLMHandle, const char* system_prompt, const char* tools,
+  //                              const char* tool_response_str)
+  rkllm_set_function_tools: {
+    parameters: ["pointer", "buffer", "buffer", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
   // int rkllm_get_kv_cache_size(LLMHandle, int* cache_sizes /* one per batch */)
   rkllm_get_kv_cache_size: { parameters: ["pointer", "buffer"], result: "i32", nonblocking: true },
   // RKLLMParam rkllm_createDefaultParam(void): returned by value through a hidden result pointer.

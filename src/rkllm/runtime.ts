@@ -23,6 +23,7 @@ import {
   type AbiLayout,
   CallState,
   copyResultText,
+  cString,
   decodePerf,
   encodeCallbackStruct,
   encodeInferParam,
@@ -280,6 +281,19 @@ class RkllmModel implements NpuModel {
       null,
     );
     if (ret !== 0) throw new RkllmError("rkllm_clear_kv_cache", ret, `returned ${ret}`);
+  }
+
+  async setFunctionTools(
+    systemPrompt: string,
+    toolsJson: string,
+    responseTag: string,
+  ): Promise<void> {
+    if (this.#active) throw new RkllmError("rkllm_set_function_tools", null, "a run is active");
+    const strings = [cString(systemPrompt), cString(toolsJson), cString(responseTag)] as const;
+    const ret = await this.#lib.symbols.rkllm_set_function_tools(this.#handle, ...strings);
+    // The strings were read on another thread until the call returned.
+    void strings;
+    if (ret !== 0) throw new RkllmError("rkllm_set_function_tools", ret, `returned ${ret}`);
   }
 
   async kvCacheSize(): Promise<number | null> {

@@ -1,7 +1,7 @@
 /**
  * Tests for src/engine/kv_cache.ts: how a request's messages are normalised, the incremental vs
  * reset decision for each rule (reference A.11, with the stricter rules of this server: the
- * system prompt and assistant replies are compared too, tool messages always reset), what the
+ * system prompt and assistant replies are compared too, tool results continue a cached tool exchange), what the
  * cache holds after a clean run, and a scripted 10-turn chat built the way Open WebUI sends it.
  */
 
@@ -21,7 +21,11 @@ const asst = (content: string): ChatMessage => ({ role: "assistant", content });
 const tool = (content: string): ChatMessage => ({ role: "tool", content });
 
 const RESET: KvDecision = { mode: "reset" };
-const incremental = (message: string): KvDecision => ({ mode: "incremental", message });
+const incremental = (message: string, role: "user" | "tool" = "user"): KvDecision => ({
+  mode: "incremental",
+  message,
+  role,
+});
 
 /** Open WebUI's follow-up (fixtures/openwebui/chat_followup.json): the reply comes back with its think block. */
 const FOLLOWUP: ChatMessage[] = [
@@ -228,7 +232,7 @@ Deno.test("decideKv() decides between incremental and reset", async (t) => {
       want: RESET,
     },
     {
-      name: "resets when a tool message is in the history",
+      name: "continues after a tool exchange that is in the cache",
       cached: {
         system: "",
         turns: [
@@ -238,12 +242,36 @@ Deno.test("decideKv() decides between incremental and reset", async (t) => {
         ],
       },
       request: [user("Weather in Paris?"), tool("11C"), asst("It is 11C."), user("And Rome?")],
-      want: RESET,
+      want: incremental("And Rome?"),
     },
     {
-      name: "resets when the new message is a tool result",
-      cached: { system: "", turns: [{ role: "user", content: "Weather in Paris?" }] },
-      request: [user("Weather in Paris?"), tool("11C")],
+      name: "sends new tool results with the tool role",
+      cached: {
+        system: "",
+        turns: [
+          { role: "user", content: "Weather in Paris and Rome?" },
+          {
+            role: "assistant",
+            content: '<tool_call>{"name":"w","arguments":{"c":"Paris"}}</tool_call>',
+          },
+        ],
+      },
+      request: [
+        user("Weather in Paris and Rome?"),
+        {
+          role: "assistant",
+          content: "",
+          toolCalls: [{ id: "call_1", name: "w", arguments: '{ "c": "Paris" }' }],
+        },
+        tool("11C"),
+        tool("15C"),
+      ],
+      want: incremental("11C\n15C", "tool"),
+    },
+    {
+      name: "resets when a user message and tool results are mixed in the new part",
+      cached: { system: "", turns: [{ role: "user", content: "q" }] },
+      request: [user("q"), tool("r"), user("x")],
       want: RESET,
     },
     {

@@ -28,6 +28,9 @@ class FakeModel implements NpuModel {
   kvCacheSize(): Promise<number | null> {
     return Promise.resolve(null);
   }
+  setFunctionTools(): Promise<void> {
+    return Promise.resolve();
+  }
   destroy(): Promise<void> {
     this.#calls.push(`destroy ${this.#path}`);
     return Promise.resolve();

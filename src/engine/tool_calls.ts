@@ -1,0 +1,103 @@
+/**
+ * Tool calls in model output. Models converted with function calling (Qwen style) answer with
+ * `<tool_call>{"name": …, "arguments": {…}}</tool_call>` blocks inside their text. The streaming
+ * parser passes ordinary text through at once (holding back only what could still become the
+ * opening tag), buffers a block until it closes, and turns it into a call; a block that is not a
+ * valid call stays text. `serializeToolCalls` is the one canonical text form of calls, used to
+ * compare an assistant turn the client sends back with the one this server produced.
+ * Pure: the id generator is injected.
+ */
+import type { ToolCall } from "./types.ts";
+
+const OPEN = "<tool_call>";
+const CLOSE = "</tool_call>";
+
+export type ToolPiece = { kind: "content"; text: string } | { kind: "call"; call: ToolCall };
+
+/** `{"name": "f", "arguments": {...} | "..."}` → a call, or null when it is not one. */
+export function parseToolCall(body: string, id: string): ToolCall | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.trim());
+  } catch {
+    return null;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  const { name, arguments: args, parameters } = value as Record<string, unknown>;
+  if (typeof name !== "string" || !name) return null;
+  const raw = args ?? parameters ?? {};
+  const text = typeof raw === "string" ? raw : JSON.stringify(raw);
+  return { id, name, arguments: text };
+}
+
+/** Longest suffix of `text` that is a proper prefix of `tag`. */
+function partialTagLength(text: string, tag: string): number {
+  for (let n = Math.min(tag.length - 1, text.length); n > 0; n--) {
+    if (text.endsWith(tag.slice(0, n))) return n;
+  }
+  return 0;
+}
+
+export class ToolCallParser {
+  #buffer = "";
+  #inside = false;
+  #newId: () => string;
+
+  constructor(newId: () => string) {
+    this.#newId = newId;
+  }
+
+  push(text: string): ToolPiece[] {
+    this.#buffer += text;
+    const out: ToolPiece[] = [];
+    while (true) {
+      if (!this.#inside) {
+        const at = this.#buffer.indexOf(OPEN);
+        if (at === -1) {
+          const keep = partialTagLength(this.#buffer, OPEN);
+          const emit = this.#buffer.slice(0, this.#buffer.length - keep);
+          if (emit) out.push({ kind: "content", text: emit });
+          this.#buffer = this.#buffer.slice(this.#buffer.length - keep);
+          return out;
+        }
+        if (at > 0) out.push({ kind: "content", text: this.#buffer.slice(0, at) });
+        this.#buffer = this.#buffer.slice(at + OPEN.length);
+        this.#inside = true;
+      }
+      const end = this.#buffer.indexOf(CLOSE);
+      if (end === -1) return out;
+      const body = this.#buffer.slice(0, end);
+      this.#buffer = this.#buffer.slice(end + CLOSE.length);
+      this.#inside = false;
+      const call = parseToolCall(body, this.#newId());
+      out.push(call ? { kind: "call", call } : { kind: "content", text: OPEN + body + CLOSE });
+    }
+  }
+
+  /** End of output: an unclosed block is tried as a call (models stop at EOS), else text. */
+  flush(): ToolPiece[] {
+    const rest = this.#buffer;
+    this.#buffer = "";
+    if (!this.#inside) return rest ? [{ kind: "content", text: rest }] : [];
+    this.#inside = false;
+    const call = parseToolCall(rest, this.#newId());
+    return call ? [{ kind: "call", call }] : [{ kind: "content", text: OPEN + rest }];
+  }
+}
+
+/** Arguments re-serialised without whitespace when they are JSON, so equal calls compare equal. */
+function canonicalArguments(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch {
+    return text;
+  }
+}
+
+export function serializeToolCalls(calls: readonly ToolCall[]): string {
+  return calls.map((c) =>
+    `${OPEN}{"name":${JSON.stringify(c.name)},"arguments":${
+      canonicalArguments(c.arguments)
+    }}${CLOSE}`
+  ).join("\n");
+}
