@@ -23,7 +23,6 @@ import { gatherFacts } from "./src/doctor/gather.ts";
 import { VERSION } from "./src/version.ts";
 
 const SHUTDOWN_GRACE_MS = 4000;
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 async function discoverModels(config: Config, log: Logger): Promise<ModelRegistry> {
   const scan = await scanModels(config.models_dir, {
@@ -46,6 +45,22 @@ async function discoverModels(config: Config, log: Logger): Promise<ModelRegistr
     });
   }
   return registry;
+}
+
+/** The API key from the setting, else the first line of the key file; "" = no key. */
+async function apiKey(config: Config): Promise<string> {
+  if (config.api_key) return config.api_key;
+  if (!config.api_key_file) return "";
+  try {
+    const key = (await Deno.readTextFile(config.api_key_file)).split("\n")[0].trim();
+    if (!key) throw new Error("the file is empty");
+    return key;
+  } catch (cause) {
+    throw new ConfigError(
+      `cannot read the API key file ${config.api_key_file}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
 }
 
 function taskModes(config: Config): Record<TaskKind, TaskMode> {
@@ -89,7 +104,11 @@ async function serve(config: Config, log: Logger): Promise<void> {
     service: engine,
     log,
     keepAliveSeconds: config.keepalive_interval,
-    maxBodyBytes: MAX_BODY_BYTES,
+    maxBodyBytes: config.max_body_bytes,
+    apiKey: await apiKey(config),
+    corsOrigins: config.cors_origins === "*"
+      ? "*"
+      : config.cors_origins.split(",").map((o) => o.trim()).filter(Boolean),
     runtime: backend.description,
   });
 

@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import { bearerAuth } from "./http/auth.ts";
 import { PayloadTooLargeError, RouteNotFoundError, toApiError } from "./errors.ts";
 import type { ChatService } from "./engine/types.ts";
 import type { Logger } from "./log.ts";
@@ -18,6 +19,10 @@ export interface AppDeps {
   /** Seconds between SSE keep-alive comments; 0 disables. */
   keepAliveSeconds: number;
   maxBodyBytes: number;
+  /** Required Bearer key; empty = open server. */
+  apiKey?: string;
+  /** "*" or a list of allowed origins. */
+  corsOrigins?: "*" | string[];
   /** Describes the runtime library in /health. */
   runtime: string;
   /** Clock in milliseconds since the epoch (injected for tests). */
@@ -37,7 +42,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   const startedAt = now();
   const app = new Hono<Env>();
 
-  app.use("*", cors());
+  app.use("*", cors({ origin: deps.corsOrigins ?? "*" }));
   app.use("*", async (c, next) => {
     const given = c.req.header("x-request-id");
     const id = given && REQUEST_ID.test(given) ? given : newRequestId();
@@ -53,6 +58,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
       ms: Math.round(performance.now() - started),
     });
   });
+  // Health checks (systemd, Docker, load balancers) carry no key.
+  app.use("*", bearerAuth(deps.apiKey ?? "", new Set(["/health"])));
   app.use(
     "*",
     bodyLimit({
@@ -92,6 +99,18 @@ export function createApp(deps: AppDeps): Hono<Env> {
       uptime_s: Math.round((now() - startedAt) / 1000),
       runtime: deps.runtime,
     });
+  });
+
+  app.get("/ready", (c) => {
+    const s = deps.service.status();
+    const reason = s.loadedModel === null
+      ? (s.loadingModel ? "model loading" : "no model loaded")
+      : s.busy
+      ? "inference in progress"
+      : null;
+    return reason
+      ? c.json({ status: "not_ready", reason }, 503)
+      : c.json({ status: "ready", model: s.loadedModel });
   });
 
   const chat = chatCompletionsHandler({

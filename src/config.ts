@@ -78,6 +78,40 @@ export const SETTINGS = [
       "debug, info, warn, error or silent. Prompts and outputs are logged only at debug.",
   },
   {
+    key: "api_key",
+    flag: "api-key",
+    env: "RKLLM_API_KEY",
+    default: "",
+    schema: z.string(),
+    description:
+      "Require 'Authorization: Bearer <key>' on every route but /health (empty: no key).",
+  },
+  {
+    key: "api_key_file",
+    flag: "api-key-file",
+    env: "RKLLM_API_KEY_FILE",
+    default: "",
+    schema: z.string(),
+    description: "File holding the API key (first line), so it stays out of process listings.",
+  },
+  {
+    key: "cors_origins",
+    flag: "cors-origins",
+    env: "RKLLM_CORS_ORIGINS",
+    default: "*",
+    schema: z.string().min(1),
+    description:
+      "Origins allowed by CORS: * (any; Open WebUI in a browser needs it) or a comma list.",
+  },
+  {
+    key: "max_body_bytes",
+    flag: "max-body-bytes",
+    env: "RKLLM_MAX_BODY_BYTES",
+    default: 16 * 1024 * 1024,
+    schema: positiveInt,
+    description: "Largest request body accepted; larger ones get a 413.",
+  },
+  {
     key: "default_context",
     flag: "default-context",
     env: "RKLLM_DEFAULT_CONTEXT",

@@ -49,6 +49,7 @@ export class FakeService implements ChatService {
   /** Delay between events (ms). */
   delayMs = 0;
   loaded: string | null = null;
+  busy = false;
 
   listModels(): ModelInfo[] {
     return FAKE_MODELS;
@@ -60,7 +61,7 @@ export class FakeService implements ChatService {
   }
 
   status(): EngineStatus {
-    return { loadedModel: this.loaded, loadingModel: null, busy: false, queued: 0 };
+    return { loadedModel: this.loaded, loadingModel: null, busy: this.busy, queued: 0 };
   }
 
   start(req: ChatRequest): Promise<ChatGeneration> {
