@@ -10,6 +10,8 @@ import { PayloadTooLargeError, RouteNotFoundError, toApiError } from "./errors.t
 import type { ChatService } from "./engine/types.ts";
 import type { Logger } from "./log.ts";
 import { chatCompletionsHandler } from "./openai/chat_route.ts";
+import { completionsHandler } from "./openai/completions_route.ts";
+import { embeddingsHandler } from "./openai/embeddings_route.ts";
 import { modelRoutes } from "./openai/models_route.ts";
 import { VERSION } from "./version.ts";
 
@@ -119,9 +121,18 @@ export function createApp(deps: AppDeps): Hono<Env> {
     keepAliveMs: deps.keepAliveSeconds * 1000,
     now: () => Math.floor(now() / 1000),
   });
+  const completions = completionsHandler({
+    service: deps.service,
+    log: deps.log,
+    keepAliveMs: deps.keepAliveSeconds * 1000,
+    now: () => Math.floor(now() / 1000),
+  });
+  const embeddings = embeddingsHandler(deps.service);
   const models = modelRoutes(deps.service, Math.floor(startedAt / 1000));
   for (const prefix of ["/v1", ""]) {
     app.post(`${prefix}/chat/completions`, chat);
+    app.post(`${prefix}/completions`, completions);
+    app.post(`${prefix}/embeddings`, embeddings);
     app.route(prefix || "/", models);
   }
   return app;

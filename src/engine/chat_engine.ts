@@ -11,7 +11,14 @@
  * prompt with the NPU held, run, and release only after the native run has settled.
  * Knows nothing of HTTP wire formats or FFI.
  */
-import { InvalidRequestError, ModelLoadError, ModelNotFoundError } from "../errors.ts";
+import {
+  ContextLengthError,
+  GenerationError,
+  InvalidRequestError,
+  ModelLoadError,
+  ModelNotFoundError,
+} from "../errors.ts";
+import { normalizeEmbedding } from "./embedding.ts";
 import type { Logger } from "../log.ts";
 import { supportsThinking } from "../models/capabilities.ts";
 import type { ModelEntry, ModelRegistry } from "../models/registry.ts";
@@ -42,6 +49,7 @@ import type {
   ChatMessage,
   ChatRequest,
   ChatService,
+  EmbeddingResult,
   EngineStatus,
   ModelInfo,
   SamplingField,
@@ -183,6 +191,68 @@ export class ChatEngine implements ChatService {
       return await lease.ensureLoaded(entry.id, () => this.loadParams(entry));
     } catch (err) {
       throw new ModelLoadError(entry.id, (err as Error).message, err);
+    }
+  }
+
+  async embed(
+    name: string,
+    inputs: readonly string[],
+    opts: { dimensions?: number; signal?: AbortSignal } = {},
+  ): Promise<EmbeddingResult> {
+    // Embedding models are hidden from chat (skip_chat) but serve here.
+    const entry = this.#registry.resolve(name);
+    if (!entry) throw new ModelNotFoundError(name, this.#registry.ids());
+    inputs.forEach((text, i) => {
+      if (estimateTokens(text) > entry.contextLength) {
+        throw new ContextLengthError(
+          `input[${i}] needs about ${
+            estimateTokens(text)
+          } tokens; ${entry.id} takes ${entry.contextLength}.`,
+        );
+      }
+    });
+    const lease = await this.#scheduler.acquire(opts.signal);
+    try {
+      const loaded = await this.#load(lease, entry);
+      await syncFunctionTools(loaded, null);
+      // keep_history=0 runs may leave the cache empty (see the task turns).
+      loaded.conversation = null;
+      const vectors: Float32Array[] = [];
+      let promptTokens = 0;
+      for (const text of inputs) {
+        opts.signal?.throwIfAborted();
+        const run = loaded.npu.run({
+          prompt: text,
+          role: "user",
+          enableThinking: false,
+          keepHistory: false,
+          mode: "hidden",
+        });
+        lease.onInterrupt = () => run.abort();
+        let hidden: { vector: Float32Array; tokens: number } | null = null;
+        let failure = "";
+        for await (const event of run.events) {
+          if (event.type === "hidden") hidden = event;
+          else if (event.type === "error") failure = event.message;
+          else if (event.type === "aborted") failure = "the run was interrupted";
+        }
+        await run.settled;
+        if (!hidden) {
+          throw new GenerationError(
+            `No embedding from ${entry.id}: ${failure || "the runtime returned no hidden state"}.`,
+          );
+        }
+        vectors.push(normalizeEmbedding(hidden.vector, opts.dimensions));
+        promptTokens += hidden.tokens;
+      }
+      this.#log.info("engine", "embedded", {
+        model: entry.id,
+        inputs: inputs.length,
+        tokens: promptTokens,
+      });
+      return { model: entry.id, vectors, promptTokens };
+    } finally {
+      lease.release();
     }
   }
 

@@ -131,6 +131,8 @@ export async function* runGeneration(
         outcome.clean = state.stoppedBy === null;
       } else if (event.type === "error") {
         outcome.error = new GenerationError(`The NPU runtime reported an error: ${event.message}`);
+      } else if (event.type !== "aborted") {
+        continue;
       } else if (state.timedOut && !state.stoppedBy) {
         outcome.error = new GenerationTimeoutError(
           state.timedOut === "first"

@@ -28,6 +28,8 @@ export interface NpuRunInput {
   /** Per-run sampling and token limit; only backends with `perRunSampling` apply them. */
   sampling?: SamplingParams;
   maxNewTokens?: number;
+  /** "hidden": no generation; the run yields the last token's final hidden state. */
+  mode?: "generate" | "hidden";
 }
 
 /** Figures the runtime reports when a run finishes normally. */
@@ -46,6 +48,7 @@ export interface PerfStats {
  */
 export type NpuEvent =
   | { type: "text"; text: string }
+  | { type: "hidden"; vector: Float32Array; tokens: number }
   | { type: "finish"; perf: PerfStats }
   | { type: "aborted" }
   | { type: "error"; message: string };

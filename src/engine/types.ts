@@ -117,4 +117,17 @@ export interface ChatService {
   select(name: string, signal?: AbortSignal): Promise<string>;
   /** Unloads through the queue; returns the unloaded id or null. */
   unload(signal?: AbortSignal): Promise<string | null>;
+  /** Unit-length embeddings of `inputs` (any model, chat or embedding-only). */
+  embed(
+    model: string,
+    inputs: readonly string[],
+    opts?: { dimensions?: number; signal?: AbortSignal },
+  ): Promise<EmbeddingResult>;
+}
+
+export interface EmbeddingResult {
+  /** Canonical model id. */
+  model: string;
+  vectors: Float32Array[];
+  promptTokens: number;
 }

@@ -21,6 +21,15 @@ export interface ChatRouteDeps {
   now: () => number;
 }
 
+/** Cancels `gen` when the client goes away; returns the cleanup. */
+export function cancelOnDisconnect(signal: AbortSignal, gen: ChatGeneration): () => void {
+  const onAbort = (): void => gen.cancel();
+  // A listener added after the client left would never fire.
+  if (signal.aborted) gen.cancel();
+  signal.addEventListener("abort", onAbort, { once: true });
+  return () => signal.removeEventListener("abort", onAbort);
+}
+
 function ignoredHeader(gen: ChatGeneration, extra: string[]): Record<string, string> {
   const ignored = [...gen.ignoredParams, ...extra];
   return ignored.length ? { "X-RKLLM-Ignored-Params": ignored.join(", ") } : {};
@@ -51,10 +60,7 @@ export function chatCompletionsHandler(deps: ChatRouteDeps) {
     }
     if (parsed.stream) return streamResponse(gen, meta, parsed.includeUsage, headers, deps);
 
-    const onAbort = (): void => gen.cancel();
-    // A listener added after the client left would never fire.
-    if (signal.aborted) gen.cancel();
-    signal.addEventListener("abort", onAbort, { once: true });
+    const release = cancelOnDisconnect(signal, gen);
     let content = "";
     let reasoning = "";
     const toolCalls: ToolCall[] = [];
@@ -80,7 +86,7 @@ export function chatCompletionsHandler(deps: ChatRouteDeps) {
         }
       }
     } finally {
-      signal.removeEventListener("abort", onAbort);
+      release();
     }
     throw new Error("generation ended without a result");
   };

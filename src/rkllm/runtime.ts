@@ -22,6 +22,7 @@ import { openLibrary, type RkllmLib } from "./ffi.ts";
 import {
   type AbiLayout,
   CallState,
+  copyLastHiddenState,
   copyResultText,
   cString,
   decodePerf,
@@ -43,6 +44,8 @@ const RESULT_CALLBACK = {
 const ABORT_RETRY_MS = 250;
 
 interface ActiveRun {
+  /** Hidden-state mode: NORMAL callbacks carry hidden states, not text. */
+  hidden: boolean;
   controller: ReadableStreamDefaultController<NpuEvent>;
   decoder: TextDecoder;
   perf: PerfValues | null;
@@ -163,8 +166,9 @@ class RkllmModel implements NpuModel {
       enableThinking: input.enableThinking,
       prompt: input.prompt,
     }, keep);
+    const hidden = input.mode === "hidden";
     const inferBuf = encodeInferParam(this.#layout, {
-      mode: InferMode.GENERATE,
+      mode: hidden ? InferMode.LAST_HIDDEN_LAYER : InferMode.GENERATE,
       keepHistory: input.keepHistory,
       sampling: input.sampling,
       maxNewTokens: input.maxNewTokens,
@@ -178,6 +182,7 @@ class RkllmModel implements NpuModel {
       cancel: abort,
     });
     const active: ActiveRun = {
+      hidden,
       controller,
       decoder: new TextDecoder("utf-8"),
       perf: null,
@@ -252,7 +257,10 @@ class RkllmModel implements NpuModel {
     if (!active || active.ended || resultPtr === null) return 0;
     try {
       const result = new Deno.UnsafePointerView(resultPtr);
-      if (state === CallState.NORMAL) {
+      if (state === CallState.NORMAL && active.hidden) {
+        const row = copyLastHiddenState(this.#layout, result);
+        if (row) active.controller.enqueue({ type: "hidden", ...row });
+      } else if (state === CallState.NORMAL) {
         const bytes = copyResultText(this.#layout, result);
         if (bytes && bytes.length) {
           const text = active.decoder.decode(bytes, { stream: true });

@@ -334,6 +334,23 @@ export function decodePerf(layout: AbiLayout, result: Deno.UnsafePointerView): P
   };
 }
 
+/**
+ * Copies the last token's row of `RKLLMResult.last_hidden_layer` (num_tokens × embd_size
+ * floats, owned by the runtime and valid only during the callback). Null when absent.
+ */
+export function copyLastHiddenState(
+  layout: AbiLayout,
+  result: Deno.UnsafePointerView,
+): { vector: Float32Array; tokens: number } | null {
+  const t = layout.RKLLMResult;
+  const states = result.getPointer(field(t, "last_hidden_layer.hidden_states"));
+  const size = result.getInt32(field(t, "last_hidden_layer.embd_size"));
+  const tokens = result.getInt32(field(t, "last_hidden_layer.num_tokens"));
+  if (states === null || size <= 0 || tokens <= 0) return null;
+  const bytes = Deno.UnsafePointerView.getArrayBuffer(states, size * 4, (tokens - 1) * size * 4);
+  return { vector: new Float32Array(bytes.slice(0)), tokens };
+}
+
 /** Longest token text accepted from the runtime; guards against a missing terminator. */
 const MAX_TEXT_BYTES = 1 << 16;
 

@@ -309,3 +309,24 @@ Deno.test("[ABI 1.3.0] per-run sampling and max_new_tokens reach the runtime", a
     assert.equal(start.max_new_tokens, 3);
   });
 });
+
+Deno.test("RkllmBackend hidden mode yields the last token's hidden state", async () => {
+  await withModel("1.2.3", {}, async (model, logPath) => {
+    const vectors: Float32Array[] = [];
+    for (const prompt of ["first text", "first text", "another text entirely"]) {
+      const run = model.run({ ...input(prompt), mode: "hidden" });
+      const events = await collect(run.events);
+      await run.settled;
+      const hidden = events.find((e) => e.type === "hidden");
+      assert.ok(hidden && hidden.type === "hidden");
+      assert.equal(hidden.vector.length, 64);
+      assert.ok(hidden.tokens >= 1);
+      assert.equal(events.at(-1)?.type, "finish");
+      vectors.push(hidden.vector);
+    }
+    assert.deepEqual(vectors[0], vectors[1], "same text, same vector");
+    assert.notDeepEqual(vectors[0], vectors[2]);
+    const start = (await readMockLog(logPath)).find((l) => l.event === "run_start")!;
+    assert.equal(start.mode, 1);
+  });
+});

@@ -7,6 +7,7 @@ import type {
   ChatGeneration,
   ChatRequest,
   ChatService,
+  EmbeddingResult,
   EngineStatus,
   ModelInfo,
 } from "../../src/engine/types.ts";
@@ -99,6 +100,19 @@ export class FakeService implements ChatService {
     if (!model) return Promise.reject(new ModelNotFoundError(name, FAKE_MODELS.map((m) => m.id)));
     this.loaded = model.id;
     return Promise.resolve(model.id);
+  }
+
+  embedded: string[][] = [];
+
+  embed(model: string, inputs: readonly string[]): Promise<EmbeddingResult> {
+    const found = this.findModel(model);
+    if (!found) return Promise.reject(new ModelNotFoundError(model, FAKE_MODELS.map((m) => m.id)));
+    this.embedded.push([...inputs]);
+    return Promise.resolve({
+      model: found.id,
+      vectors: inputs.map((t) => Float32Array.from([t.length, 0])),
+      promptTokens: inputs.length * 2,
+    });
   }
 
   unload(): Promise<string | null> {

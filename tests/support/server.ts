@@ -29,9 +29,14 @@ export async function startServer(opts: {
   command?: string[];
   /** Runtime library instead of the host mock. */
   lib?: string;
+  /** More files in the models folder before the scan (path relative to it → content). */
+  files?: Record<string, string>;
   startupTimeoutMs?: number;
 } = {}): Promise<TestServer> {
   const modelsDir = await makeModelsDir(opts.models ?? DEFAULT_MODELS);
+  for (const [path, content] of Object.entries(opts.files ?? {})) {
+    await Deno.writeTextFile(join(modelsDir, path), content);
+  }
   const mockLog = join(modelsDir, "mock-calls.log");
   const [program, ...programArgs] = opts.command ?? [Deno.execPath(), ...RUN_MAIN];
   const child = new Deno.Command(program, {

@@ -1,0 +1,126 @@
+/**
+ * `POST /v1/completions` (legacy text completion). The runtime always applies the model's chat
+ * template, so the prompt runs as one user message, with thinking off; the answer comes back
+ * as `text_completion` objects (streamed as SSE when asked).
+ */
+import type { Context } from "hono";
+import { z } from "zod";
+import { toApiError } from "../errors.ts";
+import type { ChatService } from "../engine/types.ts";
+import { readJson } from "../http/json_body.ts";
+import { sseResponse } from "../http/sse.ts";
+import type { Logger } from "../log.ts";
+import { chatRequestSchema, parseBody, toChatRequest } from "./chat_request.ts";
+import { cancelOnDisconnect } from "./chat_route.ts";
+import { SYSTEM_FINGERPRINT, usageWire } from "./chat_wire.ts";
+
+const completionsSchema = z.looseObject({
+  ...chatRequestSchema.pick({
+    model: true,
+    stream: true,
+    stream_options: true,
+    max_tokens: true,
+    stop: true,
+    seed: true,
+    temperature: true,
+    top_p: true,
+    top_k: true,
+    repeat_penalty: true,
+    frequency_penalty: true,
+    presence_penalty: true,
+  }).shape,
+  prompt: z.union([z.string(), z.array(z.string()).min(1)], {
+    error: "must be a string or a list of strings (token arrays are not supported)",
+  }),
+  n: z.number().int().min(1).max(1, { error: "only n=1 is supported" }).nullish(),
+  best_of: z.number().int().min(1).max(1, { error: "only best_of=1 is supported" }).nullish(),
+  echo: z.boolean().nullish(),
+  suffix: z.null({ error: "suffix (fill-in-the-middle) is not supported" }).optional(),
+  logprobs: z.null({ error: "logprobs are not available from the NPU runtime" }).optional(),
+});
+
+export interface CompletionsDeps {
+  service: ChatService;
+  log: Logger;
+  keepAliveMs: number;
+  now: () => number;
+}
+
+export function completionsHandler(deps: CompletionsDeps) {
+  return async (c: Context): Promise<Response> => {
+    const requestId = c.get("requestId") as string;
+    const body = parseBody(completionsSchema, await readJson(c));
+    const prompt = typeof body.prompt === "string" ? body.prompt : body.prompt.join("\n");
+    const { prompt: _p, echo: _e, ...rest } = body;
+    const parsed = toChatRequest(
+      { ...rest, messages: [{ role: "user", content: prompt }], reasoning_effort: "none" },
+      requestId,
+    );
+    const gen = await deps.service.start(parsed.request, c.req.raw.signal);
+    const meta = { id: `cmpl-${requestId}`, created: deps.now(), model: gen.model };
+    const base = { ...meta, object: "text_completion", system_fingerprint: SYSTEM_FINGERPRINT };
+    const choice = (text: string, finish: string | null) => ({
+      text,
+      index: 0,
+      logprobs: null,
+      finish_reason: finish,
+    });
+    const headers = gen.ignoredParams.length
+      ? { "X-RKLLM-Ignored-Params": gen.ignoredParams.join(", ") }
+      : undefined;
+    const echo = body.echo ? prompt : "";
+
+    if (!parsed.stream) {
+      const release = cancelOnDisconnect(c.req.raw.signal, gen);
+      let text = echo;
+      try {
+        for await (const event of gen.events) {
+          if (event.type === "content") text += event.text;
+          else if (event.type === "error") throw event.error;
+          else if (event.type === "done") {
+            return c.json(
+              {
+                ...base,
+                choices: [choice(text, event.finishReason)],
+                usage: usageWire(event.usage),
+              },
+              200,
+              headers,
+            );
+          }
+        }
+      } finally {
+        release();
+      }
+      throw new Error("generation ended without a result");
+    }
+
+    async function* payloads(): AsyncGenerator<string> {
+      try {
+        if (echo) yield JSON.stringify({ ...base, choices: [choice(echo, null)] });
+        for await (const event of gen.events) {
+          if (event.type === "content") {
+            yield JSON.stringify({ ...base, choices: [choice(event.text, null)] });
+          } else if (event.type === "error") {
+            yield JSON.stringify(toApiError(event.error).toBody());
+            break;
+          } else if (event.type === "done") {
+            yield JSON.stringify({ ...base, choices: [choice("", event.finishReason)] });
+            if (parsed.includeUsage) {
+              yield JSON.stringify({ ...base, choices: [], usage: usageWire(event.usage) });
+            }
+            break;
+          }
+        }
+      } catch (err) {
+        yield JSON.stringify(toApiError(err).toBody());
+      }
+      yield "[DONE]";
+    }
+    return sseResponse(payloads(), {
+      keepAliveMs: deps.keepAliveMs,
+      headers,
+      onCancel: () => gen.cancel(),
+    });
+  };
+}
