@@ -13,6 +13,8 @@ import { createLogger, type Logger } from "./src/log.ts";
 import { scanModels } from "./src/models/discovery.ts";
 import { ModelRegistry } from "./src/models/registry.ts";
 import { RagCache } from "./src/rag/cache.ts";
+import { readNpuStats } from "./src/metrics/npu_sysfs.ts";
+import { ServerMetrics } from "./src/metrics/server_metrics.ts";
 import type { TaskKind } from "./src/tasks/detect.ts";
 import { parseTaskModes, type TaskMode } from "./src/tasks/settings.ts";
 import { candidatePaths, fileExists, findLibrary } from "./src/rkllm/library_path.ts";
@@ -84,11 +86,17 @@ async function serve(config: Config, log: Logger): Promise<void> {
   const registry = await discoverModels(config, log);
   const backend = await openRuntime(config);
   log.info("runtime", "library opened", { library: backend.description });
-  const scheduler = new Scheduler(backend, {
-    queueDepth: config.queue_depth,
-    queueTimeoutMs: config.queue_timeout * 1000,
-    idleUnloadMs: config.idle_unload * 1000,
-  }, log);
+  const metrics = new ServerMetrics();
+  const scheduler = new Scheduler(
+    backend,
+    {
+      queueDepth: config.queue_depth,
+      queueTimeoutMs: config.queue_timeout * 1000,
+      idleUnloadMs: config.idle_unload * 1000,
+    },
+    log,
+    metrics,
+  );
   const engine = new ChatEngine(registry, scheduler, {
     firstTokenTimeoutMs: config.first_token_timeout * 1000,
     totalTimeoutMs: config.generation_timeout * 1000,
@@ -99,6 +107,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
     taskModes: taskModes(config),
     taskMaxTokens: config.task_max_tokens,
     ragCache: new RagCache({ ttlMs: config.rag_cache_ttl * 1000, now: Date.now }),
+    observer: metrics,
   }, log);
   const app = createApp({
     service: engine,
@@ -110,6 +119,8 @@ async function serve(config: Config, log: Logger): Promise<void> {
       ? "*"
       : config.cors_origins.split(",").map((o) => o.trim()).filter(Boolean),
     runtime: backend.description,
+    metrics,
+    npuStats: () => readNpuStats(Deno.env.get("RKLLM_ROOT") ?? ""),
   });
 
   const server = Deno.serve({

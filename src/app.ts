@@ -6,6 +6,8 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { bearerAuth } from "./http/auth.ts";
+import type { NpuStats } from "./metrics/npu_sysfs.ts";
+import type { ServerMetrics } from "./metrics/server_metrics.ts";
 import { PayloadTooLargeError, RouteNotFoundError, toApiError } from "./errors.ts";
 import type { ChatService } from "./engine/types.ts";
 import type { Logger } from "./log.ts";
@@ -29,6 +31,9 @@ export interface AppDeps {
   runtime: string;
   /** Clock in milliseconds since the epoch (injected for tests). */
   now?: () => number;
+  metrics?: ServerMetrics;
+  /** NPU load and frequency at scrape time. */
+  npuStats?: () => NpuStats;
 }
 
 type Env = { Variables: { requestId: string } };
@@ -52,6 +57,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const started = performance.now();
     await next();
     c.header("X-Request-Id", id);
+    // The matched route pattern keeps label values bounded; "/*" is only this middleware.
+    const route = c.req.routePath;
+    deps.metrics?.request(route && route !== "/*" ? route : "unmatched", c.res.status);
     deps.log.info("http", "request", {
       id,
       method: c.req.method,
@@ -100,6 +108,14 @@ export function createApp(deps: AppDeps): Hono<Env> {
       models_available: deps.service.listModels().length,
       uptime_s: Math.round((now() - startedAt) / 1000),
       runtime: deps.runtime,
+    });
+  });
+
+  app.get("/metrics", (c) => {
+    if (!deps.metrics) return c.text("metrics are disabled\n", 404);
+    const npu = deps.npuStats?.() ?? { loads: [], frequencyHz: null };
+    return c.text(deps.metrics.scrape(deps.service.status(), npu), 200, {
+      "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
     });
   });
 

@@ -50,6 +50,7 @@ import type {
   ChatRequest,
   ChatService,
   EmbeddingResult,
+  EngineObserver,
   EngineStatus,
   ModelInfo,
   SamplingField,
@@ -66,6 +67,7 @@ export interface ChatEngineOptions {
   taskModes: Readonly<Record<TaskKind, TaskMode>>;
   taskMaxTokens: number;
   ragCache: RagCache;
+  observer?: EngineObserver;
 }
 
 const SAMPLING_KEYS: Record<SamplingField, keyof SamplingParams> = {
@@ -574,9 +576,19 @@ export class ChatEngine implements ChatService {
           lease.release();
         }
         const perf = outcome.perf;
+        const result = outcome.error ? "error" : outcome.clean ? "finish" : "aborted";
+        this.#opts.observer?.runEnded?.({
+          model: entry.id,
+          kind: spec.kind,
+          promptTokens: perf?.prefillTokens ?? spec.promptTokensEstimate,
+          completionTokens: perf?.generateTokens ?? outcome.tokens,
+          prefillSeconds: perf ? perf.prefillMs / 1000 : null,
+          decodeSeconds: perf ? perf.generateMs / 1000 : null,
+          result,
+        });
         this.#log.info("engine", "run ended", {
           id: req.requestId,
-          result: outcome.error ? "error" : outcome.clean ? "finish" : "aborted",
+          result,
           finish: outcome.finishReason ?? undefined,
           ms: Math.round(performance.now() - started),
           prefill_ms: perf ? Math.round(perf.prefillMs) : undefined,

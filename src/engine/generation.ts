@@ -39,6 +39,8 @@ export interface GenerationOutcome {
   /** The reasoning as it was sent to the client. */
   reasoning: string;
   toolCalls: ToolCall[];
+  /** Tokens the runtime delivered (callbacks with text). */
+  tokens: number;
   perf: PerfStats | null;
   finishReason: FinishReason | null;
   error: Error | null;
@@ -63,6 +65,7 @@ export async function* runGeneration(
     content: "",
     reasoning: "",
     toolCalls: [],
+    tokens: 0,
     perf: null,
     finishReason: null,
     error: null,
@@ -183,6 +186,7 @@ export async function* runGeneration(
     run.abort();
     reader.releaseLock();
     await run.settled;
+    outcome.tokens = tokens;
     if (outcome.finishReason === null && !outcome.error) {
       outcome.error = new Error("generation abandoned by the client");
       outcome.clean = false;

@@ -9,6 +9,7 @@ import { ServerBusyError, ShuttingDownError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ModelLoadParams, NpuBackend, NpuModel } from "./npu.ts";
 import type { CachedConversation } from "./kv_cache.ts";
+import type { EngineObserver } from "./types.ts";
 
 export interface SchedulerOptions {
   queueDepth: number;
@@ -94,10 +95,18 @@ export class Scheduler {
   #idleTimer: ReturnType<typeof setTimeout> | null = null;
   #closing = false;
 
-  constructor(backend: NpuBackend, opts: SchedulerOptions, log: Logger) {
+  #observer: EngineObserver;
+
+  constructor(
+    backend: NpuBackend,
+    opts: SchedulerOptions,
+    log: Logger,
+    observer: EngineObserver = {},
+  ) {
     this.#backend = backend;
     this.#opts = opts;
     this.#log = log;
+    this.#observer = observer;
   }
 
   status(): SchedulerStatus {
@@ -116,8 +125,10 @@ export class Scheduler {
     if (signal?.aborted) return Promise.reject(signal.reason);
     this.#cancelIdleTimer();
     if (this.#holder === null && this.#queue.length === 0) {
+      this.#observer.queueWait?.(0);
       return Promise.resolve(this.#grant());
     }
+    const queuedAt = performance.now();
     if (this.#queue.length >= this.#opts.queueDepth) {
       return Promise.reject(
         new ServerBusyError(
@@ -136,6 +147,7 @@ export class Scheduler {
       const waiter: Waiter = {
         grant: (lease) => {
           cleanup();
+          this.#observer.queueWait?.((performance.now() - queuedAt) / 1000);
           resolve(lease);
         },
         fail: (err) => {
@@ -198,10 +210,9 @@ export class Scheduler {
         throw new ShuttingDownError();
       }
       this.#loaded = { id, npu, conversation: null, functionTools: "" };
-      this.#log.info("scheduler", "model loaded", {
-        model: id,
-        seconds: ((performance.now() - started) / 1000).toFixed(2),
-      });
+      const seconds = (performance.now() - started) / 1000;
+      this.#observer.modelLoaded?.(id, seconds);
+      this.#log.info("scheduler", "model loaded", { model: id, seconds: seconds.toFixed(2) });
       return this.#loaded;
     } finally {
       this.#loading = null;

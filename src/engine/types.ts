@@ -131,3 +131,18 @@ export interface EmbeddingResult {
   vectors: Float32Array[];
   promptTokens: number;
 }
+
+/** Hooks the engine and scheduler call for metrics; all optional, all synchronous and cheap. */
+export interface EngineObserver {
+  queueWait?(seconds: number): void;
+  modelLoaded?(model: string, seconds: number): void;
+  runEnded?(run: {
+    model: string;
+    kind: string;
+    promptTokens: number;
+    completionTokens: number;
+    prefillSeconds: number | null;
+    decodeSeconds: number | null;
+    result: "finish" | "aborted" | "error";
+  }): void;
+}

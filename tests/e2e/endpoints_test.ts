@@ -109,3 +109,25 @@ Deno.test("e2e: /v1/embeddings returns unit vectors, also from embedding-only mo
     assert.ok(runs.every((r) => r.mode === 1 && r.keep_history === 0));
   });
 });
+
+Deno.test("e2e: /metrics reflects real runs, loads and queue waits", async () => {
+  await withServer(async (server, client) => {
+    await client.chat.completions.create({
+      model: "phi",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    for (
+      const line of [
+        'rkllm_runs_total{kind="chat",model="phi-3-mini-4k-instruct",result="finish"} 1',
+        'rkllm_completion_tokens_total{model="phi-3-mini-4k-instruct"} 6',
+        'rkllm_model_load_seconds_count{model="phi-3-mini-4k-instruct"} 1',
+        'rkllm_prefill_seconds_count{model="phi-3-mini-4k-instruct"} 1',
+        'rkllm_http_requests_total{route="/v1/chat/completions",status="200"} 1',
+        'rkllm_model_loaded{model="phi-3-mini-4k-instruct"} 1',
+      ]
+    ) {
+      assert.ok(text.includes(line), `missing: ${line}\n${text}`);
+    }
+  });
+});
