@@ -44,6 +44,18 @@ function newRequestId(): string {
   return crypto.randomUUID().replaceAll("-", "").slice(0, 24);
 }
 
+/** Process memory for /health: resident set, V8 heap, and memory outside the heap. */
+function memoryMb(): Record<string, number> {
+  const m = Deno.memoryUsage();
+  const mb = (n: number) => Math.round(n / 1024 / 102.4) / 10;
+  return {
+    rss: mb(m.rss),
+    heap_used: mb(m.heapUsed),
+    heap_total: mb(m.heapTotal),
+    external: mb(m.external),
+  };
+}
+
 export function createApp(deps: AppDeps): Hono<Env> {
   const now = deps.now ?? Date.now;
   const startedAt = now();
@@ -108,6 +120,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       models_available: deps.service.listModels().length,
       uptime_s: Math.round((now() - startedAt) / 1000),
       runtime: deps.runtime,
+      memory_mb: memoryMb(),
     });
   });
 

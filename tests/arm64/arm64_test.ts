@@ -20,6 +20,7 @@ async function withArmServer(fn: (server: TestServer) => Promise<void>): Promise
       "/usr/aarch64-linux-gnu",
       join(ROOT, armDeno!),
       "run",
+      "--v8-flags=--optimize-for-size",
       "--allow-ffi",
       "--allow-read",
       "--allow-env",

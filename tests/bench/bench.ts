@@ -131,6 +131,7 @@ async function main(): Promise<void> {
 
   const startT0 = performance.now();
   const server = await startServer({
+    quiet: true,
     env: { RKLLM_MOCK_TOKENS: String(TOKENS) },
     args: ["--queue-depth", "16", "--max-new-tokens", String(TOKENS)],
     models: { Bench: "bench-1024k.rkllm" },
@@ -156,6 +157,7 @@ async function main(): Promise<void> {
   await server.stop();
 
   const ttftServer = await startServer({
+    quiet: true,
     env: { RKLLM_MOCK_PREFILL_MS: String(PREFILL_MS), RKLLM_MOCK_TOKENS: "2" },
     args: [],
     models: { Bench: "bench.rkllm" },
@@ -173,11 +175,14 @@ async function main(): Promise<void> {
   await ttftServer.stop();
 
   const rpsServer = await startServer({
+    quiet: true,
     env: { RKLLM_MOCK_TOKENS: "1" },
     args: ["--queue-depth", "16"],
     models: { Bench: "bench.rkllm" },
   });
   await chatOnce(rpsServer, {});
+  const rssStart = await rssMb(rpsServer.pid);
+  for (let i = 0; i < 200; i++) await chatOnce(rpsServer, { stream: i % 2 === 0 });
   const rssBefore = await rssMb(rpsServer.pid);
   let t0 = performance.now();
   for (let i = 0; i < RPS_REQUESTS; i++) await chatOnce(rpsServer, {});
@@ -192,9 +197,13 @@ async function main(): Promise<void> {
   rows.push(["1-token answers, sequential", `${seqRps.toFixed(0)} req/s`]);
   rows.push(["1-token answers, 4 clients", `${parRps.toFixed(0)} req/s`]);
   const rssAfter = await rssMb(rpsServer.pid);
-  rows.push(["RSS idle (model loaded)", `${rssIdle.toFixed(1)} MB`]);
+  rows.push(["RSS idle (model loaded, first request)", `${rssIdle.toFixed(1)} MB`]);
   rows.push([
-    `RSS after ${2 * RPS_REQUESTS} requests`,
+    "RSS after a 200-request warm-up",
+    `${rssBefore.toFixed(1)} MB (from ${rssStart.toFixed(1)})`,
+  ]);
+  rows.push([
+    `RSS after ${2 * RPS_REQUESTS} more requests`,
     `${rssAfter.toFixed(1)} MB (growth ${(rssAfter - rssBefore).toFixed(1)} MB)`,
   ]);
   await rpsServer.stop();

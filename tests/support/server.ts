@@ -31,6 +31,11 @@ export async function startServer(opts: {
   lib?: string;
   /** More files in the models folder before the scan (path relative to it → content). */
   files?: Record<string, string>;
+  /**
+   * Log warnings only (for benchmarks: the parent would otherwise parse log lines while it
+   * measures). The port is chosen here and readiness is polled on /health.
+   */
+  quiet?: boolean;
   startupTimeoutMs?: number;
 } = {}): Promise<TestServer> {
   const modelsDir = await makeModelsDir(opts.models ?? DEFAULT_MODELS);
@@ -38,6 +43,7 @@ export async function startServer(opts: {
     await Deno.writeTextFile(join(modelsDir, path), content);
   }
   const mockLog = join(modelsDir, "mock-calls.log");
+  const port = opts.quiet ? freePort() : 0;
   const [program, ...programArgs] = opts.command ?? [Deno.execPath(), ...RUN_MAIN];
   const child = new Deno.Command(program, {
     args: [
@@ -46,11 +52,12 @@ export async function startServer(opts: {
       "--host",
       "127.0.0.1",
       "--port",
-      "0",
+      String(port),
       "--lib",
       opts.lib ?? mockLibrary(opts.abi),
       "--models",
       modelsDir,
+      ...(opts.quiet ? ["--log-level", "warn"] : []),
       ...(opts.args ?? []),
     ],
     env: { RKLLM_MOCK_LOG: mockLog, NO_COLOR: "1", ...opts.env },
@@ -78,6 +85,16 @@ export async function startServer(opts: {
     }
   })();
   const deadline = Date.now() + (opts.startupTimeoutMs ?? 15_000);
+  while (!url && opts.quiet && Date.now() < deadline) {
+    const candidate = `http://127.0.0.1:${port}`;
+    try {
+      const res = await fetch(`${candidate}/health`);
+      await res.body?.cancel();
+      if (res.ok) url = candidate;
+    } catch {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
   while (!url) {
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
@@ -105,6 +122,13 @@ export async function startServer(opts: {
       return status.code;
     },
   };
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
 }
 
 /** Reads an SSE body into its `data:` payloads (and counts comment lines). */
