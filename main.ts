@@ -131,6 +131,9 @@ async function serve(config: Config, log: Logger): Promise<void> {
     },
   }, app.fetch);
 
+  // serve() returns only when shutdown has finished: the HTTP server draining first must not
+  // let the process exit before the model is destroyed.
+  const stopped = Promise.withResolvers<void>();
   let shuttingDown = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (shuttingDown) return;
@@ -149,12 +152,12 @@ async function serve(config: Config, log: Logger): Promise<void> {
     backend.close();
     clearTimeout(force);
     log.info("main", "stopped");
-    Deno.exit(0);
+    stopped.resolve();
   };
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(sig, () => void shutdown(sig));
   }
-  await server.finished;
+  await stopped.promise;
 }
 
 async function libraryFacts(config: Config): Promise<DoctorFacts["library"]> {

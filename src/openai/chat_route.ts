@@ -99,6 +99,7 @@ function streamResponse(
   headers: Record<string, string>,
   deps: ChatRouteDeps,
 ): Response {
+  let disconnected = false;
   async function* payloads(): AsyncGenerator<string> {
     yield JSON.stringify(chunk(meta, { role: "assistant", content: "" }, null, includeUsage));
     try {
@@ -112,10 +113,13 @@ function streamResponse(
           yield JSON.stringify(chunk(meta, delta, null, includeUsage));
         } else if (event.type === "error") {
           const err = toApiError(event.error);
-          deps.log.warn("chat", "stream ended with an error", {
-            id: gen.requestId,
-            error: err.message,
-          });
+          // After a disconnect the interruption is expected and nobody reads this chunk.
+          if (!disconnected) {
+            deps.log.warn("chat", "stream ended with an error", {
+              id: gen.requestId,
+              error: err.message,
+            });
+          }
           yield JSON.stringify(err.toBody());
           break;
         } else {
@@ -133,6 +137,7 @@ function streamResponse(
     keepAliveMs: deps.keepAliveMs,
     headers,
     onCancel: () => {
+      disconnected = true;
       deps.log.info("chat", "client disconnected", { id: gen.requestId });
       gen.cancel();
     },

@@ -205,6 +205,7 @@ Deno.test("e2e: SIGTERM ends open streams cleanly, unloads the model and exits 0
   }
   assert.equal(await code, 0);
   assert.ok(performance.now() - t0 < 5000);
+  assert.ok(server.logs.some((l) => l.includes("[main] stopped")), "shutdown ran to its end");
   assert.ok(text.endsWith("data: [DONE]\n\n"), text.slice(-200));
   assert.match(text, /"error"/);
 });

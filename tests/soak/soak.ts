@@ -317,10 +317,14 @@ async function runJob(url: string, job: Job): Promise<Result> {
 
 // ---------------------------------------------------------------- memory
 
+/** NaN when the process is gone (a crash then shows up in the other checks). */
 async function rssMb(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  const kb = Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? NaN);
-  return kb / 1024;
+  try {
+    const status = await Deno.readTextFile(`/proc/${pid}/status`);
+    return Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? NaN) / 1024;
+  } catch {
+    return NaN;
+  }
 }
 
 async function heapUsedMb(url: string): Promise<number> {
@@ -444,7 +448,14 @@ function table(rows: [string, string][]): string {
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<number> {
-  const { seed, requests } = parseArgs(Deno.args);
+  let seed: number;
+  let requests: number;
+  try {
+    ({ seed, requests } = parseArgs(Deno.args));
+  } catch (err) {
+    console.error(`soak: ${(err as Error).message}`);
+    return 2;
+  }
   const plan = makePlan(seed, requests);
   const planned = {
     stream: plan.filter((j) => j.stream).length,
@@ -553,6 +564,14 @@ async function main(): Promise<number> {
     fail(`/health after the load: ${err}`);
   }
 
+  // Informational: RSS after a second of idleness (V8 may shrink or collect when idle).
+  await new Promise((r) => setTimeout(r, 1000));
+  const idle: Sample = {
+    after: requests,
+    rss: await rssMb(server.pid),
+    heap: await heapUsedMb(server.url),
+  };
+
   // ---- the server is alive, then stops cleanly
   let alive = false;
   try {
@@ -570,8 +589,13 @@ async function main(): Promise<number> {
   if (server.logs.some((l) => l.includes("shutdown took too long"))) {
     fail('shutdown hit the forced exit ("shutdown took too long")');
   }
-  if (!server.logs.some((l) => /\[main\] stopped/.test(l))) {
-    fail('the server log has no clean "[main] stopped" line');
+  // main.ts promises: on SIGTERM abort the run, destroy the model, log "stopped", exit 0.
+  const stoppedCleanly = server.logs.some((l) => /\[main\] stopped/.test(l));
+  if (!stoppedCleanly) {
+    fail(
+      'SIGTERM: exit code 0, but the shutdown did not finish (no "[main] stopped" line); ' +
+        `last server lines:\n${server.logs.slice(-3).map((l) => `    ${l}`).join("\n")}`,
+    );
   }
 
   // ---- HTTP side
@@ -601,6 +625,12 @@ async function main(): Promise<number> {
   const log = await readMockLog(mockLog);
   const walk = walkLog(log);
   for (const p of walk.problems) fail(`call log: ${p}`);
+  if (walk.destroys !== walk.loads) {
+    fail(
+      `call log: ${walk.loads} rkllm_init but ${walk.destroys} rkllm_destroy ` +
+        "(the model loaded at SIGTERM was never destroyed)",
+    );
+  }
   // Runs per request, by the request's unique prompt.
   const known = new Set([...plan.map((j) => j.prompt), warm.job.prompt, final.job.prompt]);
   for (const prompt of walk.runsByPrompt.keys()) {
@@ -673,6 +703,10 @@ async function main(): Promise<number> {
     `  last-half growth: ${fmt(rssEnd)} - ${fmt(rssMid)} = ${fmt(lastHalfGrowth)} MB ` +
       `(limit < ${SETTLE_LIMIT_MB} MB); first-half growth ${fmt(rssMid - rssStart)} MB`,
   );
+  console.log(
+    `  1 s after the final request (not judged): RSS ${fmt(idle.rss)} MB, ` +
+      `heap ${fmt(idle.heap)} MB`,
+  );
 
   const results503 = byOutcome["503"];
   const errors5xx = byOutcome["5xx"];
@@ -724,12 +758,13 @@ async function main(): Promise<number> {
   }
   if (results503) console.log(`  note: ${results503} × 503 (queue full or queue timeout)`);
 
-  await Deno.remove(logDir, { recursive: true });
   if (failures.length) {
+    console.log(`\n  the mock call log is kept for inspection: ${mockLog}`);
     console.log(`\nSOAK FAILED (seed ${seed}): ${failures.length} problem(s)`);
     for (const f of failures) console.log(`  - ${f}`);
     return 1;
   }
+  await Deno.remove(logDir, { recursive: true });
   console.log(`\nSOAK PASSED (seed ${seed})`);
   return 0;
 }

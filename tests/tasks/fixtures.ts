@@ -1,33 +1,16 @@
 /**
- * Open WebUI request fixtures (/work/shared/fixtures/openwebui) as ChatMessage lists, and small
- * builders for task requests shaped like Open WebUI's. The fixtures are JSON imports, so the
- * task tests need no read permission.
+ * Open WebUI request fixtures (`shared/fixtures/openwebui` beside the clone) as ChatMessage
+ * lists, and small builders for task requests shaped like Open WebUI's. The fixtures are read at
+ * run time (tests/support/fixtures.ts); when they are absent every list here is empty and the
+ * tests that replay them are ignored with `ignore: !HAS_FIXTURES`.
  */
 import type { ChatMessage, Role } from "../../src/engine/types.ts";
-import chatFollowup from "../../../shared/fixtures/openwebui/chat_followup.json" with {
-  type: "json",
-};
-import chatStream from "../../../shared/fixtures/openwebui/chat_stream.json" with {
-  type: "json",
-};
-import ragWebSearch from "../../../shared/fixtures/openwebui/rag_web_search.json" with {
-  type: "json",
-};
-import taskFollowUps from "../../../shared/fixtures/openwebui/task_follow_ups.json" with {
-  type: "json",
-};
-import taskSearchQueries from "../../../shared/fixtures/openwebui/task_search_queries.json" with {
-  type: "json",
-};
-import taskTags from "../../../shared/fixtures/openwebui/task_tags.json" with { type: "json" };
-import taskTitle from "../../../shared/fixtures/openwebui/task_title.json" with { type: "json" };
+import { type FixtureRequest, HAS_FIXTURES, loadFixture } from "../support/fixtures.ts";
 
-interface FixtureBody {
-  messages: { role: string; content: unknown }[];
-}
+export { HAS_FIXTURES };
 
 /** A fixture's messages, list-of-parts content joined the way the HTTP layer does. */
-function messagesOf(body: FixtureBody): ChatMessage[] {
+function messagesOf(body: FixtureRequest): ChatMessage[] {
   return body.messages.map((m) => ({
     role: m.role as Role,
     content: typeof m.content === "string"
@@ -38,14 +21,20 @@ function messagesOf(body: FixtureBody): ChatMessage[] {
   }));
 }
 
+/** The named fixture's messages, or an empty list when the fixtures are absent. */
+function fixture(name: string): ChatMessage[] {
+  return HAS_FIXTURES ? messagesOf(loadFixture(name)) : [];
+}
+
+/** Empty lists when the fixtures are absent: only use them in tests or steps ignored then. */
 export const FIXTURES = {
-  title: messagesOf(taskTitle),
-  tags: messagesOf(taskTags),
-  follow_ups: messagesOf(taskFollowUps),
-  queries: messagesOf(taskSearchQueries),
-  chatFollowup: messagesOf(chatFollowup),
-  chatStream: messagesOf(chatStream),
-  rag: messagesOf(ragWebSearch),
+  title: fixture("task_title.json"),
+  tags: fixture("task_tags.json"),
+  follow_ups: fixture("task_follow_ups.json"),
+  queries: fixture("task_search_queries.json"),
+  chatFollowup: fixture("chat_followup.json"),
+  chatStream: fixture("chat_stream.json"),
+  rag: fixture("rag_web_search.json"),
 };
 
 export const user = (content: string): ChatMessage => ({ role: "user", content });

@@ -7,9 +7,14 @@ import assert from "node:assert/strict";
 import type { TaskKind } from "../../src/tasks/detect.ts";
 import { normaliseTaskReply, parseTaskOutput, stripReasoning } from "../../src/tasks/reply.ts";
 import { shortcutReply } from "../../src/tasks/shortcut.ts";
-import { FIXTURES } from "./fixtures.ts";
+import { FIXTURES, HAS_FIXTURES } from "./fixtures.ts";
 import type { ChatMessage } from "../../src/engine/types.ts";
 
+/**
+ * The request each kind's answer comes with. Without the fixtures these lists are empty: the two
+ * table tests below still hold, as a usable answer ignores the messages and the fallback is
+ * compared with `shortcutReply()` of the same messages.
+ */
 const MESSAGES: Record<TaskKind, ChatMessage[]> = {
   title: FIXTURES.title,
   tags: FIXTURES.tags,
@@ -146,15 +151,19 @@ Deno.test("normaliseTaskReply() falls back to the shortcut reply", async (t) => 
   }
 });
 
-Deno.test("normaliseTaskReply() falls back with the request's own history", () => {
-  assert.equal(
-    normaliseTaskReply("title", "no json here", FIXTURES.title),
-    '{"title":"🌍 What is the capital of France"}',
-  );
-  assert.equal(
-    normaliseTaskReply("queries", "{oops", FIXTURES.queries),
-    '{"queries":["How fast can the Orange Pi 5 Plus NPU run Qwen3 1.7B"]}',
-  );
+Deno.test({
+  name: "normaliseTaskReply() falls back with the request's own history",
+  ignore: !HAS_FIXTURES,
+  fn: () => {
+    assert.equal(
+      normaliseTaskReply("title", "no json here", FIXTURES.title),
+      '{"title":"🌍 What is the capital of France"}',
+    );
+    assert.equal(
+      normaliseTaskReply("queries", "{oops", FIXTURES.queries),
+      '{"queries":["How fast can the Orange Pi 5 Plus NPU run Qwen3 1.7B"]}',
+    );
+  },
 });
 
 Deno.test("parseTaskOutput() returns null when nothing fits", () => {
