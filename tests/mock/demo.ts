@@ -16,6 +16,11 @@ const DEMO_MODELS: Record<string, string> = {
   "Qwen3-1.7B": "Qwen3-1.7B-w8a8-rk3588.rkllm",
   "Qwen3-4B-Instruct-2507": "Qwen3-4B-Instruct-2507-16k-w8a8-rk3588.rkllm",
   "Phi-3-Mini-4K-Instruct": "Phi-3-Mini-4K-Instruct-w8a8-rk3588.rkllm",
+  "Qwen3-Embedding-0.6B": "Qwen3-Embedding-0.6B-w8a8-rk3588.rkllm",
+};
+/** Sidecar configs: the embedding model serves /v1/embeddings only. */
+const DEMO_CONFIGS: Record<string, unknown> = {
+  "Qwen3-Embedding-0.6B": { skip_chat: true },
 };
 
 const build = await new Deno.Command("sh", {
@@ -28,6 +33,12 @@ if (!build.success) Deno.exit(build.code);
 for (const [folder, file] of Object.entries(DEMO_MODELS)) {
   await Deno.mkdir(join(modelsDir, folder), { recursive: true });
   await Deno.writeTextFile(join(modelsDir, folder, file), "mock model weights\n");
+  if (DEMO_CONFIGS[folder]) {
+    await Deno.writeTextFile(
+      join(modelsDir, folder, "model_config.json"),
+      JSON.stringify(DEMO_CONFIGS[folder]),
+    );
+  }
 }
 
 const defaults: Record<string, string> = {
