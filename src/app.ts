@@ -1,6 +1,7 @@
 /**
  * createApp(deps) → the Hono app. No globals: tests build it with a fake ChatService and call
- * `app.request()`. Every error, wherever thrown, is rendered here as OpenAI's error body.
+ * `app.request()`. Every error, wherever thrown, is rendered here: OpenAI's error body, or
+ * Ollama's `{"error": …}` under /api.
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -8,13 +9,20 @@ import { cors } from "hono/cors";
 import { bearerAuth } from "./http/auth.ts";
 import type { NpuStats } from "./metrics/npu_sysfs.ts";
 import type { ServerMetrics } from "./metrics/server_metrics.ts";
-import { PayloadTooLargeError, RouteNotFoundError, toApiError } from "./errors.ts";
+import {
+  type ApiError,
+  MethodNotAllowedError,
+  PayloadTooLargeError,
+  RouteNotFoundError,
+  toApiError,
+} from "./errors.ts";
 import type { ChatService } from "./engine/types.ts";
 import type { Logger } from "./log.ts";
 import { chatCompletionsHandler } from "./openai/chat_route.ts";
 import { completionsHandler } from "./openai/completions_route.ts";
 import { embeddingsHandler } from "./openai/embeddings_route.ts";
 import { modelRoutes } from "./openai/models_route.ts";
+import { ollamaRoutes } from "./ollama/routes.ts";
 import { VERSION } from "./version.ts";
 
 export interface AppDeps {
@@ -56,6 +64,32 @@ function memoryMb(): Record<string, number> {
   };
 }
 
+/** Ollama's clients read `{"error": "<message>"}`; everything else gets OpenAI's shape. */
+function errorBody(path: string, err: ApiError): unknown {
+  return path.startsWith("/api/") ? { error: err.message } : err.toBody();
+}
+
+/** A route path pattern (`/v1/models/:id{.+}`) as a regular expression. */
+function routePattern(path: string): RegExp {
+  const source = path.split("/").map((part) => {
+    const custom = part.match(/^:\w+\{(.+)\}$/);
+    if (custom) return custom[1];
+    if (part.startsWith(":")) return "[^/]+";
+    if (part === "*") return ".*";
+    return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }).join("/");
+  return new RegExp(`^${source}$`);
+}
+
+/** Methods registered for `path` (for a 405 with Allow instead of a 404). */
+function methodsFor(app: Hono<Env>, path: string): string[] {
+  const methods = new Set<string>();
+  for (const r of app.routes) {
+    if (r.method !== "ALL" && routePattern(r.path).test(path)) methods.add(r.method);
+  }
+  return [...methods].sort();
+}
+
 export function createApp(deps: AppDeps): Hono<Env> {
   const now = deps.now ?? Date.now;
   const startedAt = now();
@@ -94,17 +128,23 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   app.onError((err, c) => {
     const api = toApiError(err);
-    if (api.status >= 500) {
+    if (c.req.raw.signal.aborted) {
+      // The client left; the interrupted generation is expected and nobody reads this answer.
+      deps.log.info("http", "client gone", { id: c.get("requestId") });
+    } else if (api.status >= 500) {
       deps.log.error("http", "request failed", {
         id: c.get("requestId"),
         error: err instanceof Error ? err.message : String(err),
       });
     }
-    return c.json(api.toBody(), api.status as 400, api.headers);
+    return c.json(errorBody(c.req.path, api), api.status as 400, api.headers);
   });
   app.notFound((c) => {
-    const err = new RouteNotFoundError(c.req.method, c.req.path);
-    return c.json(err.toBody(), 404);
+    const allowed = methodsFor(app, c.req.path);
+    const err = allowed.length
+      ? new MethodNotAllowedError(c.req.method, c.req.path, allowed)
+      : new RouteNotFoundError(c.req.method, c.req.path);
+    return c.json(errorBody(c.req.path, err), err.status as 404, err.headers);
   });
 
   app.get("/health", (c) => {
@@ -164,5 +204,6 @@ export function createApp(deps: AppDeps): Hono<Env> {
     app.post(`${prefix}/embeddings`, embeddings);
     app.route(prefix || "/", models);
   }
+  app.route("/api", ollamaRoutes(deps.service, { log: deps.log, now }));
   return app;
 }

@@ -67,11 +67,13 @@ export class ModelNotFoundError extends ApiError {
     const list = available.length
       ? available.join(", ")
       : "(none: put .rkllm files in the models folder)";
+    // Client input: echo a bounded part of it.
+    const shown = requested.length > 100 ? `${requested.slice(0, 100)}…` : requested;
     super(
       404,
       "invalid_request_error",
       "model_not_found",
-      `The model '${requested}' does not exist. Available models: ${list}`,
+      `The model '${shown}' does not exist. Available models: ${list}`,
       { param: "model" },
     );
   }

@@ -213,6 +213,7 @@ export class ChatEngine implements ChatService {
         );
       }
     });
+    const texts = inputs.map(stripNul);
     const lease = await this.#scheduler.acquire(opts.signal);
     try {
       const loaded = await this.#load(lease, entry);
@@ -221,7 +222,7 @@ export class ChatEngine implements ChatService {
       loaded.conversation = null;
       const vectors: Float32Array[] = [];
       let promptTokens = 0;
-      for (const text of inputs) {
+      for (const text of texts) {
         opts.signal?.throwIfAborted();
         const run = loaded.npu.run({
           prompt: text,
@@ -282,7 +283,7 @@ export class ChatEngine implements ChatService {
   start(req: ChatRequest, signal?: AbortSignal): Promise<ChatGeneration> {
     const entry = this.resolve(req.model);
     const decision = decideThinking(
-      req.messages,
+      withoutNul(req.messages),
       supportsThinking(entry.capabilities),
       req.enableThinking,
     );
@@ -597,12 +598,27 @@ export class ChatEngine implements ChatService {
           error: outcome.error?.message,
         });
       });
+      let consumed = false;
+      const tracked = (async function* (): AsyncGenerator<ChatEvent> {
+        consumed = true;
+        yield* events;
+      })();
       return {
         requestId: req.requestId,
         model: entry.id,
         ignoredParams,
-        events: spec.rewrite ? rewritten(events, spec.rewrite) : events,
-        cancel: () => run.abort(),
+        events: spec.rewrite ? rewritten(tracked, spec.rewrite) : tracked,
+        cancel: () => {
+          run.abort();
+          // A client that leaves before the first event was read never starts the generation,
+          // so its cleanup (which releases the NPU) would never run: drain it here instead.
+          if (!consumed) {
+            consumed = true;
+            void (async () => {
+              for await (const _ of events) { /* discard */ }
+            })();
+          }
+        },
       };
     } catch (err) {
       lease.release();
@@ -630,6 +646,20 @@ async function syncFunctionTools(
   loaded.functionTools = key;
   loaded.conversation = null;
   return true;
+}
+
+/**
+ * The runtime reads prompts as C strings: a NUL would silently end the prompt there (dropping,
+ * say, the question after a system prompt), so NULs are removed from all text first.
+ */
+function stripNul(text: string): string {
+  return text.includes("\0") ? text.replaceAll("\0", "") : text;
+}
+
+function withoutNul(messages: readonly ChatMessage[]): ChatMessage[] {
+  return messages.map((
+    m,
+  ) => (m.content.includes("\0") ? { ...m, content: stripNul(m.content) } : m));
 }
 
 function newCallId(): string {

@@ -7,6 +7,7 @@
  * explicitly by `openLibrary`, never at import time.
  */
 import { RkllmError } from "../errors.ts";
+import { checkLibraryFile } from "./elf.ts";
 
 /** C signatures in comments; `pointer` for every pointer, `i32` for int and enums. */
 export const SYMBOLS = {
@@ -52,6 +53,8 @@ export interface RkllmLib {
 }
 
 export function openLibrary(path: string): RkllmLib {
+  const problem = checkLibraryFile(path);
+  if (problem) throw new RkllmError("dlopen", null, `cannot load ${path}: ${problem}`);
   try {
     const lib = Deno.dlopen(path, SYMBOLS);
     return { path, symbols: lib.symbols, close: () => lib.close() };

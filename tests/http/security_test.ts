@@ -96,3 +96,24 @@ Deno.test("/ready is 200 only when a model is loaded and idle", async (t) => {
     });
   }
 });
+
+Deno.test("errors under /api use Ollama's shape: auth, unknown paths, wrong methods", async () => {
+  const { app: a } = app({ apiKey: "k" });
+  const rows: [string, string, number][] = [
+    ["GET", "/api/tags", 401],
+    ["GET", "/api/nothing", 404],
+  ];
+  for (const [method, path, status] of rows) {
+    const res = await a.request(path, {
+      method,
+      headers: status === 401 ? {} : { Authorization: "Bearer k" },
+    });
+    assert.equal(res.status, status);
+    const body = await res.json();
+    assert.equal(typeof body.error, "string", JSON.stringify(body));
+  }
+  const wrong = await a.request("/v1/chat/completions", { headers: { Authorization: "Bearer k" } });
+  assert.equal(wrong.status, 405);
+  assert.equal(wrong.headers.get("allow"), "POST");
+  assert.equal((await wrong.json()).error.code, "method_not_allowed");
+});

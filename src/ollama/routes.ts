@@ -1,0 +1,336 @@
+/**
+ * Ollama's API, mounted at `/api`: `GET /version`, `GET /tags`, `POST /show`, `GET /ps`,
+ * `POST /chat` and `POST /generate` (NDJSON streams by default, one JSON object with
+ * `stream: false`). Requests are validated (schema.ts), converted (wire.ts) and run on the same
+ * `ChatService` as the OpenAI routes. Errors are Ollama's `{"error": "…"}` with the ApiError's
+ * status; a failure after a stream started is one final `{"error": …}` line. A client that goes
+ * away cancels its generation.
+ */
+import { type Context, Hono } from "hono";
+import { ModelNotFoundError, toApiError } from "../errors.ts";
+import type {
+  ChatEvent,
+  ChatGeneration,
+  ChatService,
+  FinishReason,
+  ModelInfo,
+  ToolCall,
+  Usage,
+} from "../engine/types.ts";
+import { readJson } from "../http/json_body.ts";
+import type { Logger } from "../log.ts";
+import { parseBody } from "../openai/chat_request.ts";
+import { cancelOnDisconnect } from "../openai/chat_route.ts";
+import { VERSION } from "../version.ts";
+import { ndjsonResponse } from "./ndjson.ts";
+import {
+  chatBodySchema,
+  generateBodySchema,
+  type OllamaChatBody,
+  type OllamaGenerateBody,
+  showBodySchema,
+} from "./schema.ts";
+import {
+  assistantMessage,
+  chatDeltaMessage,
+  chatDone,
+  chatLine,
+  chatToRequest,
+  type ConvertedRequest,
+  errorBody,
+  generateDone,
+  generateLine,
+  generateToRequest,
+  isoTime,
+  isUnloadKeepAlive,
+  type LineMeta,
+  loadOnlyChat,
+  loadOnlyGenerate,
+  psEntry,
+  resolveModel,
+  showResponse,
+  tagsEntry,
+  type Timings,
+  versionString,
+} from "./wire.ts";
+
+export interface OllamaDeps {
+  log: Logger;
+  /** Wall clock in ms since the epoch (`created_at`, `modified_at`); injected for tests. */
+  now?: () => number;
+  /** Monotonic clock in ms for the `*_duration` fields; injected for tests. */
+  clock?: () => number;
+  /** Reported by `/api/version` as build metadata. */
+  version?: string;
+}
+
+type Env = { Variables: { requestId: string } };
+
+/** `/api/ps` `expires_at`: the idle unload belongs to the scheduler and is not known here. */
+export const NO_EXPIRY = "9999-12-31T23:59:59Z";
+
+type Kind = "chat" | "generate";
+
+/** Phase boundaries of one request on the injected clock. */
+class PhaseTimer {
+  #clock: () => number;
+  #received: number;
+  #started: number;
+  #first: number | null = null;
+
+  constructor(clock: () => number, received: number) {
+    this.#clock = clock;
+    this.#received = received;
+    this.#started = clock();
+  }
+
+  /** A token (or reasoning, or tool call) arrived. */
+  mark(): void {
+    if (this.#first === null) this.#first = this.#clock();
+  }
+
+  timings(): Timings {
+    const end = this.#clock();
+    const first = this.#first ?? end;
+    return {
+      totalMs: end - this.#received,
+      loadMs: this.#started - this.#received,
+      promptMs: first - this.#started,
+      evalMs: end - first,
+    };
+  }
+}
+
+interface Accumulated {
+  content: string;
+  reasoning: string;
+  toolCalls: ToolCall[];
+}
+
+function finalObject(
+  kind: Kind,
+  meta: LineMeta,
+  acc: Accumulated,
+  finish: FinishReason,
+  usage: Usage,
+  timings: Timings,
+): Record<string, unknown> {
+  if (kind === "chat") {
+    const message = assistantMessage(acc.content, acc.reasoning, acc.toolCalls);
+    return chatDone(meta, message, finish, usage, timings);
+  }
+  return generateDone(meta, acc.content.trim(), acc.reasoning.trim(), finish, usage, timings);
+}
+
+/** One streamed line for a delta event; null when the endpoint has nothing to say for it. */
+function deltaLine(
+  kind: Kind,
+  meta: LineMeta,
+  event: Exclude<ChatEvent, { type: "done" | "error" }>,
+  toolCallsSoFar: number,
+): Record<string, unknown> | null {
+  if (kind === "chat") return chatLine(meta, chatDeltaMessage(event, toolCallsSoFar));
+  if (event.type === "content") return generateLine(meta, event.text);
+  if (event.type === "reasoning") return generateLine(meta, "", event.text);
+  return null;
+}
+
+export function ollamaRoutes(service: ChatService, deps: OllamaDeps): Hono<Env> {
+  const now = deps.now ?? Date.now;
+  const clock = deps.clock ?? (() => performance.now());
+  const modifiedAt = isoTime(now());
+  const version = versionString(deps.version ?? VERSION);
+  const app = new Hono<Env>();
+  const meta = (model: string): LineMeta => ({ model, createdAt: isoTime(now()) });
+  const notFound = (name: string): ModelNotFoundError =>
+    new ModelNotFoundError(name, service.listModels().map((m) => m.id));
+  const find = (name: string): ModelInfo | undefined =>
+    resolveModel(name, (n) => service.findModel(n));
+
+  app.onError((err, c) => {
+    const api = toApiError(err);
+    if (api.status >= 500) {
+      deps.log.error("ollama", "request failed", {
+        id: c.get("requestId"),
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+    return c.json(errorBody(api.message), api.status as 400, api.headers);
+  });
+
+  app.get("/version", (c) => c.json({ version }));
+
+  app.get(
+    "/tags",
+    (c) => c.json({ models: service.listModels().map((m) => tagsEntry(m, modifiedAt)) }),
+  );
+
+  app.post("/show", async (c) => {
+    const body = parseBody(showBodySchema, await readJson(c));
+    const name = body.model || body.name || "";
+    const model = find(name);
+    if (!model) throw notFound(name);
+    return c.json(showResponse(model, modifiedAt));
+  });
+
+  app.get("/ps", (c) => {
+    const loaded = service.status().loadedModel;
+    const model = loaded === null ? undefined : service.findModel(loaded);
+    return c.json({ models: model ? [psEntry(model, NO_EXPIRY)] : [] });
+  });
+
+  /** A request without messages (chat) or prompt (generate) only loads or unloads the model. */
+  async function loadOnly(
+    c: Context<Env>,
+    kind: Kind,
+    body: OllamaChatBody | OllamaGenerateBody,
+  ): Promise<Response> {
+    const model = find(body.model);
+    if (!model) throw notFound(body.model);
+    const signal = c.req.raw.signal;
+    let reason: "load" | "unload";
+    if (isUnloadKeepAlive(body.keep_alive)) {
+      if (service.status().loadedModel === model.id) await service.unload(signal);
+      reason = "unload";
+    } else {
+      await service.select(model.id, signal);
+      reason = "load";
+    }
+    const answer = kind === "chat"
+      ? loadOnlyChat(meta(model.id), reason)
+      : loadOnlyGenerate(meta(model.id), reason);
+    if (body.stream === false) return c.json(answer);
+    return ndjsonResponse((async function* () {
+      yield answer;
+    })());
+  }
+
+  function stream(
+    kind: Kind,
+    gen: ChatGeneration,
+    timer: PhaseTimer,
+    headers: Record<string, string>,
+  ): Response {
+    async function* lines(): AsyncGenerator<unknown> {
+      let toolCalls = 0;
+      try {
+        for await (const event of gen.events) {
+          if (event.type === "error") {
+            const err = toApiError(event.error);
+            deps.log.warn("ollama", "stream ended with an error", {
+              id: gen.requestId,
+              error: err.message,
+            });
+            yield errorBody(err.message);
+            return;
+          }
+          if (event.type === "done") {
+            // Everything was streamed: the last line carries only the end and the stats.
+            const nothing = { content: "", reasoning: "", toolCalls: [] };
+            const timings = timer.timings();
+            yield finalObject(
+              kind,
+              meta(gen.model),
+              nothing,
+              event.finishReason,
+              event.usage,
+              timings,
+            );
+            return;
+          }
+          timer.mark();
+          const line = deltaLine(kind, meta(gen.model), event, toolCalls);
+          if (event.type === "tool_calls") toolCalls += event.calls.length;
+          if (line) yield line;
+        }
+        yield errorBody("generation ended without a result");
+      } catch (err) {
+        yield errorBody(toApiError(err).message);
+      }
+    }
+    return ndjsonResponse(lines(), {
+      headers,
+      onCancel: () => {
+        deps.log.info("ollama", "client disconnected", { id: gen.requestId });
+        gen.cancel();
+      },
+    });
+  }
+
+  async function collect(
+    c: Context<Env>,
+    kind: Kind,
+    gen: ChatGeneration,
+    timer: PhaseTimer,
+    headers: Record<string, string>,
+  ): Promise<Response> {
+    const release = cancelOnDisconnect(c.req.raw.signal, gen);
+    const acc: Accumulated = { content: "", reasoning: "", toolCalls: [] };
+    try {
+      for await (const event of gen.events) {
+        if (event.type === "error") throw event.error;
+        if (event.type === "done") {
+          const body = finalObject(
+            kind,
+            meta(gen.model),
+            acc,
+            event.finishReason,
+            event.usage,
+            timer.timings(),
+          );
+          return c.json(body, 200, headers);
+        }
+        timer.mark();
+        if (event.type === "content") acc.content += event.text;
+        else if (event.type === "reasoning") acc.reasoning += event.text;
+        else acc.toolCalls.push(...event.calls);
+      }
+    } finally {
+      release();
+    }
+    throw new Error("generation ended without a result");
+  }
+
+  async function generation(c: Context<Env>, kind: Kind): Promise<Response> {
+    const received = clock();
+    const requestId = c.get("requestId") ?? crypto.randomUUID().replaceAll("-", "").slice(0, 24);
+    const raw = await readJson(c);
+    let body: OllamaChatBody | OllamaGenerateBody;
+    let converted: ConvertedRequest | null;
+    if (kind === "chat") {
+      const chat = parseBody(chatBodySchema, raw);
+      body = chat;
+      converted = chat.messages?.length
+        ? chatToRequest(chat, requestId, find(chat.model)?.id ?? chat.model)
+        : null;
+    } else {
+      const gen = parseBody(generateBodySchema, raw);
+      body = gen;
+      converted = gen.prompt
+        ? generateToRequest(gen, requestId, find(gen.model)?.id ?? gen.model)
+        : null;
+    }
+    if (!converted) return loadOnly(c, kind, body);
+
+    const gen = await service.start(converted.request, c.req.raw.signal);
+    const timer = new PhaseTimer(clock, received);
+    const ignored = [...gen.ignoredParams, ...converted.ignored];
+    const headers: Record<string, string> = ignored.length
+      ? { "X-RKLLM-Ignored-Params": ignored.join(", ") }
+      : {};
+    if (gen.ignoredParams.length) {
+      deps.log.info(
+        "ollama",
+        "sampling params not applied per request (runtime 1.2.3 takes them at load)",
+        { id: requestId, params: gen.ignoredParams.join(",") },
+      );
+    }
+    return body.stream === false
+      ? collect(c, kind, gen, timer, headers)
+      : stream(kind, gen, timer, headers);
+  }
+
+  app.post("/chat", (c) => generation(c, "chat"));
+  app.post("/generate", (c) => generation(c, "generate"));
+  return app;
+}
