@@ -23,7 +23,7 @@ Deno.test("elfProblem() accepts the built mock and rejects damaged or foreign fi
   });
 });
 
-Deno.test("checkLibraryFile() reads the file and names missing files", async () => {
+Deno.test("checkLibraryFile() reads the file and names missing files", () => {
   assert.equal(checkLibraryFile(mockLibrary()), null);
   assert.match(checkLibraryFile(join(ROOT, "nonexistent.so")) ?? "", /No such file|not found/i);
 });
