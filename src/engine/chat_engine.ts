@@ -555,6 +555,7 @@ export class ChatEngine implements ChatService {
       });
       lease.onInterrupt = () => run.abort();
       const started = performance.now();
+      let consumed = false;
       const events = runGeneration(run, {
         maxTokens: spec.maxTokens,
         runtimeMaxTokens: entry.maxNewTokens,
@@ -597,17 +598,14 @@ export class ChatEngine implements ChatService {
           tokens: perf?.generateTokens,
           error: outcome.error?.message,
         });
-      });
-      let consumed = false;
-      const tracked = (async function* (): AsyncGenerator<ChatEvent> {
+      }, () => {
         consumed = true;
-        yield* events;
-      })();
+      });
       return {
         requestId: req.requestId,
         model: entry.id,
         ignoredParams,
-        events: spec.rewrite ? rewritten(tracked, spec.rewrite) : tracked,
+        events: spec.rewrite ? rewritten(events, spec.rewrite) : events,
         cancel: () => {
           run.abort();
           // A client that leaves before the first event was read never starts the generation,

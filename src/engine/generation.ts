@@ -51,7 +51,10 @@ export async function* runGeneration(
   limits: GenerationLimits,
   /** Awaited before the generation reports its end (the caller releases the NPU here). */
   onEnd: (outcome: GenerationOutcome) => void | Promise<void>,
+  /** Called when the consumer first asks for an event (the body has started). */
+  onStart?: () => void,
 ): AsyncGenerator<ChatEvent> {
+  onStart?.();
   const think = new ThinkSplitter({ implicitOpen: limits.implicitThink });
   const stops = new StopMatcher(limits.stop);
   const state: { timedOut: "first" | "total" | null; stoppedBy: FinishReason | null } = {

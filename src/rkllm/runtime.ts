@@ -43,9 +43,22 @@ const RESULT_CALLBACK = {
 
 const ABORT_RETRY_MS = 250;
 
+/** Whether `bytes` ends with an incomplete UTF-8 sequence (a lead byte without all its tails). */
+export function endsInsideCharacter(bytes: Uint8Array): boolean {
+  for (let back = 1; back <= Math.min(4, bytes.length); back++) {
+    const b = bytes[bytes.length - back];
+    if ((b & 0xc0) === 0x80) continue; // continuation byte: look further back
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return need > back;
+  }
+  return false;
+}
+
 interface ActiveRun {
   /** Hidden-state mode: NORMAL callbacks carry hidden states, not text. */
   hidden: boolean;
+  /** The decoder holds the start of a character split across callbacks. */
+  pendingUtf8: boolean;
   controller: ReadableStreamDefaultController<NpuEvent>;
   decoder: TextDecoder;
   perf: PerfValues | null;
@@ -183,6 +196,7 @@ class RkllmModel implements NpuModel {
     });
     const active: ActiveRun = {
       hidden,
+      pendingUtf8: false,
       controller,
       decoder: new TextDecoder("utf-8"),
       perf: null,
@@ -261,11 +275,8 @@ class RkllmModel implements NpuModel {
         const row = copyLastHiddenState(this.#layout, result);
         if (row) active.controller.enqueue({ type: "hidden", ...row });
       } else if (state === CallState.NORMAL) {
-        const bytes = copyResultText(this.#layout, result);
-        if (bytes && bytes.length) {
-          const text = active.decoder.decode(bytes, { stream: true });
-          if (text) active.controller.enqueue({ type: "text", text });
-        }
+        const text = this.#tokenText(active, result);
+        if (text) active.controller.enqueue({ type: "text", text });
       } else if (state === CallState.FINISH) {
         active.perf = decodePerf(this.#layout, result);
       } else if (state === CallState.ERROR) {
@@ -278,6 +289,24 @@ class RkllmModel implements NpuModel {
       active.error ??= `result callback failed: ${(err as Error).message}`;
     }
     return 0;
+  }
+
+  /**
+   * A token's text. Most tokens are whole UTF-8 characters: one native getCString does it. When
+   * a character is split across callbacks (the string would contain U+FFFD, or bytes from the
+   * previous token are pending) the raw bytes go through the run's streaming decoder instead.
+   */
+  #tokenText(active: ActiveRun, result: Deno.UnsafePointerView): string {
+    if (!active.pendingUtf8) {
+      const ptr = result.getPointer(this.#layout.RKLLMResult.text);
+      if (ptr === null) return "";
+      const text = Deno.UnsafePointerView.getCString(ptr);
+      if (!text.includes("\uFFFD")) return text;
+    }
+    const bytes = copyResultText(this.#layout, result);
+    if (!bytes || !bytes.length) return "";
+    active.pendingUtf8 = endsInsideCharacter(bytes);
+    return active.decoder.decode(bytes, { stream: true });
   }
 
   async clearKvCache(keepSystemPrompt: boolean): Promise<void> {

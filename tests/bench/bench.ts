@@ -64,7 +64,7 @@ async function rawTokensPerRun(): Promise<number> {
   iv.setBigUint64(16, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(prompt))), true);
   const infer = new Uint8Array(32);
   const best: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 5; i++) {
     count = 0;
     const t0 = performance.now();
     await lib.symbols.rkllm_run(handle, input, infer, null);
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
   const rssIdle = await rssMb(server.pid);
 
   const perToken: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 5; i++) {
     const r = await chatOnce(server, { stream: true });
     perToken.push((r.totalMs * 1000) / TOKENS);
   }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { ModelLoadParams, NpuEvent, NpuModel } from "../../src/engine/npu.ts";
 import { RkllmError } from "../../src/errors.ts";
-import { RkllmBackend } from "../../src/rkllm/runtime.ts";
+import { endsInsideCharacter, RkllmBackend } from "../../src/rkllm/runtime.ts";
 import { makeModelsDir, mockLibrary, readMockLog, withEnv } from "../support/mock.ts";
 
 const SAMPLING = {
@@ -329,4 +329,21 @@ Deno.test("RkllmBackend hidden mode yields the last token's hidden state", async
     const start = (await readMockLog(logPath)).find((l) => l.event === "run_start")!;
     assert.equal(start.mode, 1);
   });
+});
+
+Deno.test("endsInsideCharacter() finds a character cut at the end of a token", async (t) => {
+  const enc = new TextEncoder();
+  const rows: [string, Uint8Array, boolean][] = [
+    ["ASCII", enc.encode("abc"), false],
+    ["whole é", enc.encode("café"), false],
+    ["é cut after its lead byte", enc.encode("café").subarray(0, 4), true],
+    ["whole 😀", enc.encode("😀"), false],
+    ["😀 cut after 1, 2, 3 bytes", enc.encode("😀").subarray(0, 3), true],
+    ["😀 cut after 2 bytes", enc.encode("😀").subarray(0, 2), true],
+    ["a lone continuation byte (already broken)", Uint8Array.of(0x80), false],
+    ["empty", new Uint8Array(0), false],
+  ];
+  for (const [name, bytes, expected] of rows) {
+    await t.step(name, () => assert.equal(endsInsideCharacter(bytes), expected));
+  }
 });
