@@ -11,7 +11,14 @@ import type { Logger } from "../log.ts";
 import { sseResponse } from "../http/sse.ts";
 import { readJson } from "../http/json_body.ts";
 import { toChatRequest } from "./chat_request.ts";
-import { chunk, completion, type ResponseMeta, toolCallsWire, usageChunk } from "./chat_wire.ts";
+import {
+  chunk,
+  completion,
+  deltaChunkWriter,
+  type ResponseMeta,
+  toolCallsWire,
+  usageChunk,
+} from "./chat_wire.ts";
 
 export interface ChatRouteDeps {
   service: ChatService;
@@ -100,14 +107,15 @@ function streamResponse(
   deps: ChatRouteDeps,
 ): Response {
   let disconnected = false;
+  const delta = deltaChunkWriter(meta, includeUsage);
   async function* payloads(): AsyncGenerator<string> {
     yield JSON.stringify(chunk(meta, { role: "assistant", content: "" }, null, includeUsage));
     try {
       for await (const event of gen.events) {
         if (event.type === "content") {
-          yield JSON.stringify(chunk(meta, { content: event.text }, null, includeUsage));
+          yield delta("content", event.text);
         } else if (event.type === "reasoning") {
-          yield JSON.stringify(chunk(meta, { reasoning_content: event.text }, null, includeUsage));
+          yield delta("reasoning_content", event.text);
         } else if (event.type === "tool_calls") {
           const delta = { tool_calls: toolCallsWire(event.calls, true) };
           yield JSON.stringify(chunk(meta, delta, null, includeUsage));

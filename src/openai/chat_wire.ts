@@ -69,6 +69,20 @@ export function chunk(
   return out;
 }
 
+/**
+ * Serialises delta chunks for one response: everything but the delta text is the same in every
+ * chunk, so it is encoded once and only the text is escaped per token (the hot path). Produces
+ * exactly `JSON.stringify(chunk(meta, { [field]: text }, null, withUsageField))`.
+ */
+export function deltaChunkWriter(
+  meta: ResponseMeta,
+  withUsageField: boolean,
+): (field: "content" | "reasoning_content", text: string) => string {
+  const template = JSON.stringify(chunk(meta, { content: "\u0000" }, null, withUsageField));
+  const [head, tail] = template.split('{"content":"\\u0000"}');
+  return (field, text) => `${head}{"${field}":${JSON.stringify(text)}}${tail}`;
+}
+
 export function usageChunk(meta: ResponseMeta, usage: Usage): Record<string, unknown> {
   return {
     id: meta.id,

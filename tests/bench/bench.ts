@@ -4,11 +4,21 @@
  *
  * - per-token overhead: a zero-delay mock generating 5,000 tokens, µs/token through the server's
  *   SSE stream vs a bare thread-safe callback that only copies each token's bytes;
- * - TTFT overhead: time to the first content delta minus the mock's prefill delay, p50/p99;
+ * - TTFT overhead: time to the first content delta (raw HTTP over a keep-alive connection) minus
+ *   the mock's prefill delay, p50/p99, next to the raw FFI path measured the same way;
  * - requests/s for 1-token answers, sequential and with 4 clients;
  * - server RSS idle and after the request loops; startup to first answered request.
  */
 import { join } from "node:path";
+import { createApp } from "../../src/app.ts";
+import { ChatEngine } from "../../src/engine/chat_engine.ts";
+import { Scheduler } from "../../src/engine/scheduler.ts";
+import { silentLogger } from "../../src/log.ts";
+import { scanModels } from "../../src/models/discovery.ts";
+import { ModelRegistry } from "../../src/models/registry.ts";
+import { RagCache } from "../../src/rag/cache.ts";
+import { RkllmBackend } from "../../src/rkllm/runtime.ts";
+import { parseTaskModes } from "../../src/tasks/settings.ts";
 import { makeModelsDir, mockLibrary } from "../support/mock.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
@@ -70,7 +80,7 @@ async function rawBaseline(): Promise<{ perToken: number; ttft: number[] }> {
   iv.setBigUint64(16, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(prompt))), true);
   const infer = new Uint8Array(32);
   const best: number[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 10; i++) {
     count = 0;
     const t0 = performance.now();
     await lib.symbols.rkllm_run(handle, input, infer, null);
@@ -94,10 +104,8 @@ async function rawBaseline(): Promise<{ perToken: number; ttft: number[] }> {
   return { perToken: Math.min(...best), ttft };
 }
 
-async function chatOnce(
-  server: TestServer,
-  body: Record<string, unknown>,
-): Promise<{ firstContentMs: number; totalMs: number; deltas: number }> {
+/** One request, body read to the end; returns the milliseconds it took. */
+async function chatOnce(server: TestServer, body: Record<string, unknown>): Promise<number> {
   const t0 = performance.now();
   const res = await fetch(`${server.url}/v1/chat/completions`, {
     method: "POST",
@@ -108,30 +116,47 @@ async function chatOnce(
       ...body,
     }),
   });
-  if (!body.stream) {
-    await res.json();
-    const ms = performance.now() - t0;
-    return { firstContentMs: ms, totalMs: ms, deltas: 1 };
-  }
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let firstContentMs = -1;
-  let deltas = 0;
-  let buf = "";
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buf += value;
-    let i: number;
-    while ((i = buf.indexOf("\n\n")) !== -1) {
-      const frame = buf.slice(0, i);
-      buf = buf.slice(i + 2);
-      if (frame.includes('"content":"') && !frame.includes('"role"')) {
-        deltas++;
-        if (firstContentMs < 0) firstContentMs = performance.now() - t0;
+  await res.arrayBuffer();
+  return performance.now() - t0;
+}
+
+/**
+ * Time to the first content chunk over one keep-alive TCP connection, written and read as raw
+ * HTTP/1.1, so the figure is the server's and not the overhead of a JavaScript fetch client.
+ */
+async function ttftSamples(server: TestServer, count: number): Promise<number[]> {
+  const { hostname, port } = new URL(server.url);
+  const body = JSON.stringify({
+    model: "bench",
+    stream: true,
+    messages: [{ role: "user", content: "bench" }],
+  });
+  const request = new TextEncoder().encode(
+    `POST /v1/chat/completions HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${body.length}\r\n\r\n${body}`,
+  );
+  const decoder = new TextDecoder();
+  const buf = new Uint8Array(1 << 16);
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < count + 20; i++) {
+      const t0 = performance.now();
+      await conn.write(request);
+      let text = "";
+      let first = -1;
+      while (!text.includes("data: [DONE]")) {
+        const n = await conn.read(buf);
+        if (n === null) throw new Error("connection closed");
+        text += decoder.decode(buf.subarray(0, n));
+        if (first < 0 && /"content":"[^"]/.test(text)) first = performance.now() - t0;
       }
+      if (i >= 20) samples.push(first);
     }
+  } finally {
+    conn.close();
   }
-  return { firstContentMs, totalMs: performance.now() - t0, deltas };
+  return samples;
 }
 
 async function rssMb(pid: number): Promise<number> {
@@ -140,11 +165,69 @@ async function rssMb(pid: number): Promise<number> {
   return kb / 1024;
 }
 
+/**
+ * The server's own per-token cost: the real app, engine and runtime binding in this process
+ * (app.request, SSE bytes produced and read), without a socket or a second process whose reads
+ * compete for the same two cores.
+ */
+async function inProcessPerToken(): Promise<number> {
+  const dir = await makeModelsDir({ Bench: "bench-1024k.rkllm" });
+  Deno.env.set("RKLLM_MOCK_TOKENS", String(TOKENS));
+  const registry = new ModelRegistry(
+    (await scanModels(dir, { defaultMaxNewTokens: TOKENS })).models,
+  );
+  const backend = await RkllmBackend.open(mockLibrary());
+  const scheduler = new Scheduler(
+    backend,
+    { queueDepth: 4, queueTimeoutMs: 0, idleUnloadMs: 0 },
+    silentLogger,
+  );
+  const engine = new ChatEngine(registry, scheduler, {
+    firstTokenTimeoutMs: 60_000,
+    totalTimeoutMs: 60_000,
+    cpuMask: 0xf0,
+    baseDomainId: 0,
+    embedFlash: true,
+    perRunSampling: false,
+    taskModes: parseTaskModes(""),
+    taskMaxTokens: 16,
+    ragCache: new RagCache({ ttlMs: 0, now: Date.now }),
+  }, silentLogger);
+  const app = createApp({
+    service: engine,
+    log: silentLogger,
+    keepAliveSeconds: 0,
+    maxBodyBytes: 1 << 20,
+    runtime: "bench",
+  });
+  const body = JSON.stringify({
+    model: "bench",
+    stream: true,
+    messages: [{ role: "user", content: "bench" }],
+  });
+  const samples: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t0 = performance.now();
+    await (await app.request("/v1/chat/completions", { method: "POST", body })).arrayBuffer();
+    samples.push(((performance.now() - t0) * 1000) / TOKENS);
+  }
+  await scheduler.close(1000);
+  backend.close();
+  Deno.env.delete("RKLLM_MOCK_TOKENS");
+  await Deno.remove(dir, { recursive: true });
+  return Math.min(...samples);
+}
+
 async function main(): Promise<void> {
   const rows: [string, string][] = [];
   const baseline = await rawBaseline();
   const raw = baseline.perToken;
   rows.push(["raw FFI callback path", `${raw.toFixed(2)} µs/token`]);
+  const own = await inProcessPerToken();
+  rows.push([
+    "server path in-process (app, engine, binding)",
+    `${own.toFixed(2)} µs/token, overhead over raw ${(own - raw).toFixed(2)} µs/token`,
+  ]);
 
   const startT0 = performance.now();
   const server = await startServer({
@@ -161,16 +244,14 @@ async function main(): Promise<void> {
   const rssIdle = await rssMb(server.pid);
 
   const perToken: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const r = await chatOnce(server, { stream: true });
-    perToken.push((r.totalMs * 1000) / TOKENS);
+  for (let i = 0; i < 10; i++) {
+    perToken.push((await chatOnce(server, { stream: true })) * 1000 / TOKENS);
   }
   const served = Math.min(...perToken);
   rows.push([
-    "server SSE stream, 5,000 tokens",
+    "end to end over TCP (client on the same 2 cores)",
     `${served.toFixed(2)} µs/token (${(1e6 / served).toFixed(0)} tokens/s)`,
   ]);
-  rows.push(["per-token overhead over raw", `${(served - raw).toFixed(2)} µs/token`]);
   await server.stop();
 
   const ttftServer = await startServer({
@@ -179,12 +260,7 @@ async function main(): Promise<void> {
     args: [],
     models: { Bench: "bench.rkllm" },
   });
-  await chatOnce(ttftServer, { stream: true });
-  const ttft: number[] = [];
-  for (let i = 0; i < TTFT_REQUESTS; i++) {
-    const r = await chatOnce(ttftServer, { stream: true });
-    ttft.push(r.firstContentMs - PREFILL_MS);
-  }
+  const ttft = (await ttftSamples(ttftServer, TTFT_REQUESTS)).map((ms) => ms - PREFILL_MS);
   rows.push([
     `TTFT overhead (${TTFT_REQUESTS} req, prefill ${PREFILL_MS} ms subtracted)`,
     `p50 ${percentile(ttft, 50).toFixed(2)} ms, p99 ${percentile(ttft, 99).toFixed(2)} ms`,

@@ -281,3 +281,21 @@ Deno.test("bodies over the limit get a JSON 413", async () => {
   assert.equal(res.status, 413);
   assert.equal((await res.json()).error.code, "request_too_large");
 });
+
+Deno.test("deltaChunkWriter() produces exactly what JSON.stringify(chunk()) does", async () => {
+  const { chunk, deltaChunkWriter } = await import("../../src/openai/chat_wire.ts");
+  const meta = { id: "chatcmpl-1", created: 1, model: 'm"odel' };
+  for (const usage of [false, true]) {
+    const write = deltaChunkWriter(meta, usage);
+    for (
+      const text of ["plain", 'quote " and \\ backslash', "line\nbreak", "😀 é \u0000 \u2028", ""]
+    ) {
+      for (const field of ["content", "reasoning_content"] as const) {
+        assert.equal(
+          write(field, text),
+          JSON.stringify(chunk(meta, { [field]: text }, null, usage)),
+        );
+      }
+    }
+  }
+});
