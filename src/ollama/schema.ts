@@ -5,20 +5,14 @@
  * Pure; imports only zod.
  */
 import { z } from "zod";
+import { samplingShape } from "../openai/chat_request.ts";
 
 const modelName = z.string({ error: "is required (a model name from GET /api/tags)" }).trim()
   .min(1, { error: "must not be empty" });
 
-const optionalNumber = (min: number, max: number) => z.number().min(min).max(max).nullish();
-
-/** `options` of chat and generate. Sampling bounds match the OpenAI layer's. */
+/** `options` of chat and generate. Sampling bounds are the OpenAI layer's. */
 export const optionsSchema = z.looseObject({
-  temperature: optionalNumber(0, 2),
-  top_p: optionalNumber(0, 1),
-  top_k: z.number().int().min(0).nullish(),
-  repeat_penalty: optionalNumber(0, 10),
-  frequency_penalty: optionalNumber(-2, 2),
-  presence_penalty: optionalNumber(-2, 2),
+  ...samplingShape,
   /** Ollama: -1 = no limit, -2 = until the context is full; both mean "the model's limit" here. */
   num_predict: z.number().int().min(-2, { error: "must be a positive count, -1 or -2" }).nullish(),
   stop: z.union([z.string(), z.array(z.string())], {

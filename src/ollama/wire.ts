@@ -173,6 +173,18 @@ function ignoredOf(
   return ignored;
 }
 
+/** The fields chat and generate share: `options` and `think`. */
+function generationFields(
+  body: Pick<OllamaChatBody, "options" | "think">,
+): Pick<ChatRequest, "maxTokens" | "stop" | "enableThinking" | "sampling"> {
+  return {
+    maxTokens: maxTokens(body.options),
+    stop: stops(body.options),
+    enableThinking: thinking(body.think),
+    sampling: sampling(body.options),
+  };
+}
+
 /** `/api/chat` body → `ChatRequest` for model `modelId` (the resolved canonical id). */
 export function chatToRequest(
   body: OllamaChatBody,
@@ -185,10 +197,7 @@ export function chatToRequest(
       requestId,
       model: modelId,
       messages,
-      maxTokens: maxTokens(body.options),
-      stop: stops(body.options),
-      enableThinking: thinking(body.think),
-      sampling: sampling(body.options),
+      ...generationFields(body),
       tools: body.tools?.map((t) => ({
         name: t.function.name,
         description: t.function.description ?? undefined,
@@ -217,10 +226,7 @@ export function generateToRequest(
       requestId,
       model: modelId,
       messages,
-      maxTokens: maxTokens(body.options),
-      stop: stops(body.options),
-      enableThinking: thinking(body.think),
-      sampling: sampling(body.options),
+      ...generationFields(body),
       tools: [],
     },
     ignored: ignoredOf(body, {
@@ -375,14 +381,8 @@ export function generateDone(
   usage: Usage,
   timings: Timings,
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    model: meta.model,
-    created_at: meta.createdAt,
-    response,
-  };
-  if (thinking) out.thinking = thinking;
   return {
-    ...out,
+    ...generateLine(meta, response, thinking),
     done: true,
     done_reason: doneReason(finish),
     context: [],

@@ -47,6 +47,16 @@ const tool = z.looseObject({
 const optionalNumber = (min: number, max: number) => z.number().min(min).max(max).nullish();
 const tokenCount = z.number().int().positive().nullish();
 
+/** The sampling fields and their bounds, shared with the Ollama layer's `options`. */
+export const samplingShape = {
+  temperature: optionalNumber(0, 2),
+  top_p: optionalNumber(0, 1),
+  top_k: z.number().int().min(0).nullish(),
+  repeat_penalty: optionalNumber(0, 10),
+  frequency_penalty: optionalNumber(-2, 2),
+  presence_penalty: optionalNumber(-2, 2),
+};
+
 export const chatRequestSchema = z.looseObject({
   model: z.string({ error: "is required (a model id from GET /v1/models)" }).trim().min(1, {
     error: "must not be empty",
@@ -62,12 +72,7 @@ export const chatRequestSchema = z.looseObject({
   n: z.number().int().min(1).max(1, { error: "only n=1 is supported (one NPU, one answer)" })
     .nullish(),
   seed: z.number().int().nullish(),
-  temperature: optionalNumber(0, 2),
-  top_p: optionalNumber(0, 1),
-  top_k: z.number().int().min(0).nullish(),
-  repeat_penalty: optionalNumber(0, 10),
-  frequency_penalty: optionalNumber(-2, 2),
-  presence_penalty: optionalNumber(-2, 2),
+  ...samplingShape,
   reasoning_effort: z.enum(["none", "minimal", "low", "medium", "high"]).nullish(),
   chat_template_kwargs: z.looseObject({ enable_thinking: z.boolean().nullish() }).nullish(),
   tools: z.array(tool).max(128).nullish(),

@@ -11,14 +11,8 @@
  */
 import { join } from "node:path";
 import { createApp } from "../../src/app.ts";
-import { ChatEngine } from "../../src/engine/chat_engine.ts";
-import { Scheduler } from "../../src/engine/scheduler.ts";
 import { silentLogger } from "../../src/log.ts";
-import { scanModels } from "../../src/models/discovery.ts";
-import { ModelRegistry } from "../../src/models/registry.ts";
-import { RagCache } from "../../src/rag/cache.ts";
-import { RkllmBackend } from "../../src/rkllm/runtime.ts";
-import { parseTaskModes } from "../../src/tasks/settings.ts";
+import { mockEngine } from "../support/engine.ts";
 import { makeModelsDir, mockLibrary } from "../support/mock.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
@@ -171,28 +165,10 @@ async function rssMb(pid: number): Promise<number> {
  * compete for the same two cores.
  */
 async function inProcessPerToken(): Promise<number> {
-  const dir = await makeModelsDir({ Bench: "bench-1024k.rkllm" });
   Deno.env.set("RKLLM_MOCK_TOKENS", String(TOKENS));
-  const registry = new ModelRegistry(
-    (await scanModels(dir, { defaultMaxNewTokens: TOKENS })).models,
-  );
-  const backend = await RkllmBackend.open(mockLibrary());
-  const scheduler = new Scheduler(
-    backend,
-    { queueDepth: 4, queueTimeoutMs: 0, idleUnloadMs: 0 },
-    silentLogger,
-  );
-  const engine = new ChatEngine(registry, scheduler, {
-    firstTokenTimeoutMs: 60_000,
-    totalTimeoutMs: 60_000,
-    cpuMask: 0xf0,
-    baseDomainId: 0,
-    embedFlash: true,
-    perRunSampling: false,
-    taskModes: parseTaskModes(""),
-    taskMaxTokens: 16,
-    ragCache: new RagCache({ ttlMs: 0, now: Date.now }),
-  }, silentLogger);
+  const { engine, dispose } = await mockEngine({ Bench: "bench-1024k.rkllm" }, {
+    maxNewTokens: TOKENS,
+  });
   const app = createApp({
     service: engine,
     log: silentLogger,
@@ -211,10 +187,8 @@ async function inProcessPerToken(): Promise<number> {
     await (await app.request("/v1/chat/completions", { method: "POST", body })).arrayBuffer();
     samples.push(((performance.now() - t0) * 1000) / TOKENS);
   }
-  await scheduler.close(1000);
-  backend.close();
+  await dispose();
   Deno.env.delete("RKLLM_MOCK_TOKENS");
-  await Deno.remove(dir, { recursive: true });
   return Math.min(...samples);
 }
 

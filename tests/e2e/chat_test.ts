@@ -1,20 +1,14 @@
 import assert from "node:assert/strict";
 import OpenAI from "openai";
 import { readMockLog } from "../support/mock.ts";
-import { readSse, startServer, type TestServer } from "../support/server.ts";
+import { readSse, type TestServer, withServer } from "../support/server.ts";
 
-async function withServer(
+function serve(
   env: Record<string, string>,
   fn: (server: TestServer) => Promise<void>,
   abi: "1.2.3" | "1.3.0" = "1.2.3",
 ): Promise<void> {
-  const server = await startServer({ env, abi });
-  try {
-    await fn(server);
-  } finally {
-    const code = await server.stop();
-    assert.equal(code, 0, `server exit code\n${server.logs.join("\n")}`);
-  }
+  return withServer({ env, abi }, fn);
 }
 
 const chat = (server: TestServer, body: unknown, init: RequestInit = {}) =>
@@ -27,7 +21,7 @@ const chat = (server: TestServer, body: unknown, init: RequestInit = {}) =>
 
 for (const abi of ["1.2.3", "1.3.0"] as const) {
   Deno.test(`e2e [ABI ${abi}]: the openai client streams and fetches a reply from the server`, async () => {
-    await withServer({ RKLLM_MOCK_TOKENS: "20", RKLLM_MOCK_THINK: "1" }, async (server) => {
+    await serve({ RKLLM_MOCK_TOKENS: "20", RKLLM_MOCK_THINK: "1" }, async (server) => {
       const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "not-needed" });
       const models = await client.models.list();
       assert.deepEqual(models.data.map((m) => m.id), ["phi-3-mini-4k-instruct", "qwen3-1.7b"]);
@@ -74,7 +68,7 @@ for (const abi of ["1.2.3", "1.3.0"] as const) {
 
   Deno.test(`e2e [ABI ${abi}]: SSE wire format is exact and split UTF-8 arrives intact`, async () => {
     const reply = "Zürich — café 日本語 😀";
-    await withServer(
+    await serve(
       { RKLLM_MOCK_REPLY: reply, RKLLM_MOCK_SPLIT_UTF8: "1", RKLLM_MOCK_CHUNK: "2" },
       async (server) => {
         const res = await chat(server, {
@@ -103,7 +97,7 @@ for (const abi of ["1.2.3", "1.3.0"] as const) {
 }
 
 Deno.test("e2e: a client that disconnects mid-stream aborts the run and frees the NPU", async () => {
-  await withServer({ RKLLM_MOCK_TOKENS: "2000", RKLLM_MOCK_TOKEN_MS: "5" }, async (server) => {
+  await serve({ RKLLM_MOCK_TOKENS: "2000", RKLLM_MOCK_TOKEN_MS: "5" }, async (server) => {
     const ac = new AbortController();
     const res = await chat(server, {
       model: "qwen3-1.7b",
@@ -138,7 +132,7 @@ Deno.test("e2e: a client that disconnects mid-stream aborts the run and frees th
 });
 
 Deno.test("e2e: bad requests get OpenAI error bodies and the server stays up", async () => {
-  await withServer({}, async (server) => {
+  await serve({}, async (server) => {
     const cases: [BodyInit, number, string | null][] = [
       ["{not json", 400, null],
       [JSON.stringify({ model: "qwen3-1.7b" }), 400, "messages"],
@@ -174,7 +168,7 @@ Deno.test("e2e: bad requests get OpenAI error bodies and the server stays up", a
 
 Deno.test("e2e: request sampling is applied per run on 1.3.0 and reported as ignored on 1.2.3", async () => {
   for (const abi of ["1.2.3", "1.3.0"] as const) {
-    await withServer({ RKLLM_MOCK_TOKENS: "50" }, async (server) => {
+    await serve({ RKLLM_MOCK_TOKENS: "50" }, async (server) => {
       const res = await chat(server, {
         model: "phi",
         temperature: 0.25,

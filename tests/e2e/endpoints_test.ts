@@ -1,28 +1,23 @@
 import assert from "node:assert/strict";
 import OpenAI from "openai";
 import { readMockLog } from "../support/mock.ts";
-import { startServer, type TestServer } from "../support/server.ts";
+import { type TestServer, withServer } from "../support/server.ts";
 
-async function withServer(fn: (server: TestServer, client: OpenAI) => Promise<void>) {
-  const server = await startServer({
+function serve(fn: (server: TestServer, client: OpenAI) => Promise<void>): Promise<void> {
+  return withServer({
     env: { RKLLM_MOCK_TOKENS: "6" },
     models: {
       "Phi-3-Mini-4K-Instruct": "phi.rkllm",
       "Qwen3-Embedding-0.6B": "qwen3-embedding.rkllm",
     },
     files: { "Qwen3-Embedding-0.6B/model_config.json": JSON.stringify({ skip_chat: true }) },
-  });
-  try {
-    await fn(server, new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "x" }));
-  } finally {
-    assert.equal(await server.stop(), 0, server.logs.join("\n"));
-  }
+  }, (server) => fn(server, new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "x" })));
 }
 
 const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 
 Deno.test("e2e: /v1/completions with the openai client, streamed and not", async () => {
-  await withServer(async (_server, client) => {
+  await serve(async (_server, client) => {
     const done = await client.completions.create({ model: "phi", prompt: "Once upon a time" });
     assert.equal(done.object, "text_completion");
     assert.equal(done.model, "phi-3-mini-4k-instruct");
@@ -52,7 +47,7 @@ Deno.test("e2e: /v1/completions with the openai client, streamed and not", async
 });
 
 Deno.test("e2e: /v1/embeddings returns unit vectors, also from embedding-only models", async () => {
-  await withServer(async (server, client) => {
+  await serve(async (server, client) => {
     const models = await client.models.list();
     assert.ok(!models.data.some((m) => m.id === "qwen3-embedding-0.6b"), "hidden from chat");
 
@@ -111,7 +106,7 @@ Deno.test("e2e: /v1/embeddings returns unit vectors, also from embedding-only mo
 });
 
 Deno.test("e2e: /metrics reflects real runs, loads and queue waits", async () => {
-  await withServer(async (server, client) => {
+  await serve(async (server, client) => {
     await client.chat.completions.create({
       model: "phi",
       messages: [{ role: "user", content: "hi" }],

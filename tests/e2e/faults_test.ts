@@ -17,22 +17,10 @@ import {
   RUN_MAIN,
 } from "../support/mock.ts";
 import { fileExists } from "../../src/rkllm/library_path.ts";
-import { readSse, startServer, type TestServer } from "../support/server.ts";
+import { readSse, type TestServer, withServer } from "../support/server.ts";
 
 const PHI = "phi-3-mini-4k-instruct";
 const PHI_FILE = "Phi-3-Mini-4K-Instruct/Phi-3-Mini-4K-Instruct-w8a8-rk3588.rkllm";
-
-async function withServer(
-  opts: Parameters<typeof startServer>[0],
-  fn: (server: TestServer) => Promise<void>,
-): Promise<void> {
-  const server = await startServer(opts);
-  try {
-    await fn(server);
-  } finally {
-    assert.equal(await server.stop(), 0, server.logs.join("\n"));
-  }
-}
 
 /** A chat request; `id` becomes the request id, so the server's log lines can be found. */
 function chat(

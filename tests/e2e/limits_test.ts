@@ -1,18 +1,6 @@
 import assert from "node:assert/strict";
 import { readMockLog } from "../support/mock.ts";
-import { readSse, startServer, type TestServer } from "../support/server.ts";
-
-async function withServer(
-  opts: { env?: Record<string, string>; args?: string[]; models?: Record<string, string> },
-  fn: (server: TestServer) => Promise<void>,
-): Promise<void> {
-  const server = await startServer(opts);
-  try {
-    await fn(server);
-  } finally {
-    assert.equal(await server.stop(), 0, server.logs.join("\n"));
-  }
-}
+import { readSse, startServer, type TestServer, withServer } from "../support/server.ts";
 
 const post = (server: TestServer, body: Record<string, unknown>, signal?: AbortSignal) =>
   fetch(`${server.url}/v1/chat/completions`, {

@@ -1,23 +1,17 @@
 import assert from "node:assert/strict";
 import { Ollama } from "ollama";
 import { readMockLog } from "../support/mock.ts";
-import { startServer, type TestServer } from "../support/server.ts";
+import { type TestServer, withServer } from "../support/server.ts";
 
-async function withServer(
+function serve(
   env: Record<string, string>,
   fn: (server: TestServer, client: Ollama) => Promise<void>,
 ): Promise<void> {
-  const server = await startServer({ env });
-  try {
-    await fn(server, new Ollama({ host: server.url }));
-  } finally {
-    const code = await server.stop();
-    assert.equal(code, 0, `server exit code\n${server.logs.join("\n")}`);
-  }
+  return withServer({ env }, (server) => fn(server, new Ollama({ host: server.url })));
 }
 
 Deno.test("e2e: the ollama client lists, shows, chats, generates and sees the loaded model", async () => {
-  await withServer({ RKLLM_MOCK_TOKENS: "12", RKLLM_MOCK_THINK: "1" }, async (server, client) => {
+  await serve({ RKLLM_MOCK_TOKENS: "12", RKLLM_MOCK_THINK: "1" }, async (server, client) => {
     const { version } = await client.version();
     assert.match(version, /^0\.9\.0\+rkllm\./);
 
@@ -95,7 +89,7 @@ Deno.test("e2e: the ollama client lists, shows, chats, generates and sees the lo
 });
 
 Deno.test("e2e: the ollama client gets Ollama errors and load/unload requests work", async () => {
-  await withServer({}, async (_server, client) => {
+  await serve({}, async (_server, client) => {
     await assert.rejects(
       client.chat({ model: "llama3:8b", messages: [{ role: "user", content: "x" }] }),
       (err: Error & { status_code?: number }) => {
@@ -119,7 +113,7 @@ Deno.test("e2e: the ollama client gets Ollama errors and load/unload requests wo
 });
 
 Deno.test("e2e: aborting an ollama stream aborts the run and frees the NPU", async () => {
-  await withServer(
+  await serve(
     { RKLLM_MOCK_TOKENS: "2000", RKLLM_MOCK_TOKEN_MS: "5" },
     async (server, client) => {
       const stream = await client.chat({

@@ -1,21 +1,16 @@
 import assert from "node:assert/strict";
 import { HAS_FIXTURES, loadFixture } from "../support/fixtures.ts";
 import { readMockLog } from "../support/mock.ts";
-import { readSse, startServer, type TestServer } from "../support/server.ts";
+import { readSse, type TestServer, withServer } from "../support/server.ts";
 
 const ignore = !HAS_FIXTURES;
 
-async function withServer(
+function serve(
   env: Record<string, string>,
   fn: (server: TestServer) => Promise<void>,
   args: string[] = [],
 ): Promise<void> {
-  const server = await startServer({ env: { RKLLM_MOCK_TOKENS: "8", ...env }, args });
-  try {
-    await fn(server);
-  } finally {
-    assert.equal(await server.stop(), 0, server.logs.join("\n"));
-  }
+  return withServer({ env: { RKLLM_MOCK_TOKENS: "8", ...env }, args }, fn);
 }
 
 async function send(server: TestServer, body: unknown) {
@@ -40,7 +35,7 @@ Deno.test({
   name: "e2e Open WebUI: a web-search request is cleaned, packed with source ids, then cached",
   ignore,
   fn: async () => {
-    await withServer({}, async (server) => {
+    await serve({}, async (server) => {
       const request = loadFixture("rag_web_search.json");
       const first = await send(server, request);
       const [run] = await runs(server);
@@ -74,7 +69,7 @@ Deno.test({
   name: "e2e Open WebUI: background tasks answer in the JSON shapes Open WebUI parses",
   ignore,
   fn: async () => {
-    await withServer({}, async (server) => {
+    await serve({}, async (server) => {
       const shapes: [string, string][] = [
         ["task_title.json", "title"],
         ["task_tags.json", "tags"],
@@ -116,7 +111,7 @@ Deno.test({
   name: "e2e Open WebUI: chat, then its tasks, then the next turn is still incremental",
   ignore,
   fn: async () => {
-    await withServer({ RKLLM_MOCK_KEEP0: "rollback" }, async (server) => {
+    await serve({ RKLLM_MOCK_KEEP0: "rollback" }, async (server) => {
       const prompts = await chatThenTasksThenChat(server);
       assert.equal(prompts.length, 3, "chat, follow-up task, chat");
       assert.equal(prompts[2], "And how many people live there?");
@@ -132,7 +127,7 @@ Deno.test({
   name: "e2e Open WebUI: when a keep_history=0 run empties the cache, the next turn resets",
   ignore,
   fn: async () => {
-    await withServer({ RKLLM_MOCK_KEEP0: "clear" }, async (server) => {
+    await serve({ RKLLM_MOCK_KEEP0: "clear" }, async (server) => {
       const prompts = await chatThenTasksThenChat(server);
       assert.match(
         prompts[2],
@@ -146,7 +141,7 @@ Deno.test({
   name: "e2e Open WebUI: with every task as a shortcut the conversation never leaves the cache",
   ignore,
   fn: async () => {
-    await withServer({}, async (server) => {
+    await serve({}, async (server) => {
       const prompts = await chatThenTasksThenChat(server);
       assert.equal(prompts.length, 2);
       assert.equal(prompts[1], "And how many people live there?");
@@ -158,7 +153,7 @@ Deno.test({
   name: "e2e Open WebUI: a RAG turn continues the conversation incrementally when it fits",
   ignore,
   fn: async () => {
-    await withServer({}, async (server) => {
+    await serve({}, async (server) => {
       const chat = loadFixture("chat_stream.json");
       const answer = await send(server, chat);
       const rag = loadFixture("rag_web_search.json");
@@ -191,7 +186,7 @@ Deno.test({
 });
 
 Deno.test("e2e: Home Assistant prompts run without thinking", async () => {
-  await withServer({ RKLLM_MOCK_THINK: "1" }, async (server) => {
+  await serve({ RKLLM_MOCK_THINK: "1" }, async (server) => {
     await send(server, {
       model: "qwen3-1.7b",
       messages: [

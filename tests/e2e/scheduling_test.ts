@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { type MockLogLine, readMockLog } from "../support/mock.ts";
-import { readSse, startServer, type TestServer } from "../support/server.ts";
+import { readSse, type TestServer, withServer } from "../support/server.ts";
 
 const QWEN = "qwen3-1.7b";
 const PHI = "phi-3-mini-4k-instruct";
@@ -52,19 +52,6 @@ interface Health {
   loading_model: string | null;
   busy: boolean;
   queued: number;
-}
-
-async function withServer(
-  opts: { env?: Record<string, string>; args?: string[] },
-  fn: (server: TestServer) => Promise<void>,
-): Promise<void> {
-  const server = await startServer(opts);
-  try {
-    await fn(server);
-  } finally {
-    const code = await server.stop();
-    assert.equal(code, 0, `server exit code\n${server.logs.join("\n")}`);
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import OpenAI from "openai";
 import { HAS_FIXTURES, loadFixture } from "../support/fixtures.ts";
 import { readMockLog } from "../support/mock.ts";
-import { startServer, type TestServer } from "../support/server.ts";
+import { type TestServer, withServer } from "../support/server.ts";
 
 const CALL = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>';
 const TOOLS: OpenAI.ChatCompletionTool[] = [{
@@ -14,17 +14,15 @@ const TOOLS: OpenAI.ChatCompletionTool[] = [{
   },
 }];
 
-async function withServer(fn: (server: TestServer, client: OpenAI) => Promise<void>) {
-  const server = await startServer({ env: { RKLLM_MOCK_REPLY: CALL, RKLLM_MOCK_CHUNK: "4" } });
-  try {
-    await fn(server, new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "x" }));
-  } finally {
-    assert.equal(await server.stop(), 0, server.logs.join("\n"));
-  }
+function serve(fn: (server: TestServer, client: OpenAI) => Promise<void>): Promise<void> {
+  return withServer(
+    { env: { RKLLM_MOCK_REPLY: CALL, RKLLM_MOCK_CHUNK: "4" } },
+    (server) => fn(server, new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "x" })),
+  );
 }
 
 Deno.test("e2e tools: a streamed tool call arrives as tool_calls deltas with finish_reason tool_calls", async () => {
-  await withServer(async (server, client) => {
+  await serve(async (server, client) => {
     const stream = await client.chat.completions.create({
       model: "qwen3-1.7b",
       stream: true,
@@ -54,7 +52,7 @@ Deno.test("e2e tools: a streamed tool call arrives as tool_calls deltas with fin
 });
 
 Deno.test("e2e tools: results go back with the tool role as an incremental turn", async () => {
-  await withServer(async (server, client) => {
+  await serve(async (server, client) => {
     const question = { role: "user" as const, content: "What's the weather in Paris?" };
     const first = await client.chat.completions.create({
       model: "qwen3-1.7b",
@@ -84,7 +82,7 @@ Deno.test("e2e tools: results go back with the tool role as an incremental turn"
 });
 
 Deno.test("e2e tools: tool_choice none leaves tools off and the text as text", async () => {
-  await withServer(async (server, client) => {
+  await serve(async (server, client) => {
     const reply = await client.chat.completions.create({
       model: "qwen3-1.7b",
       tools: TOOLS,
@@ -102,7 +100,7 @@ Deno.test({
   name: "e2e tools: the Open WebUI tool fixtures round-trip",
   ignore: !HAS_FIXTURES,
   fn: async () => {
-    await withServer(async (server) => {
+    await serve(async (server) => {
       for (const name of ["tools_call.json", "tools_result.json"]) {
         const res = await fetch(`${server.url}/v1/chat/completions`, {
           method: "POST",

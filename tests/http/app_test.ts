@@ -1,27 +1,10 @@
 import assert from "node:assert/strict";
-import { createApp } from "../../src/app.ts";
 import { GenerationTimeoutError, ServerBusyError } from "../../src/errors.ts";
-import { silentLogger } from "../../src/log.ts";
-import { FakeService } from "../support/fake_service.ts";
+import { fakeApp } from "../support/fake_service.ts";
 import { readSse } from "../support/server.ts";
 
 function setup(maxBodyBytes = 1024 * 1024) {
-  const service = new FakeService();
-  const app = createApp({
-    service,
-    log: silentLogger,
-    keepAliveSeconds: 0,
-    maxBodyBytes,
-    runtime: "fake",
-    now: () => 1_700_000_000_000,
-  });
-  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    app.request(path, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", ...headers },
-      body: typeof body === "string" ? body : JSON.stringify(body),
-    });
-  return { service, app, post };
+  return fakeApp({ maxBodyBytes });
 }
 
 const USER = [{ role: "user", content: "Hi" }];

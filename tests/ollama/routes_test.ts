@@ -5,25 +5,10 @@ import type { ChatEvent, ChatGeneration, ChatRequest } from "../../src/engine/ty
 import { GenerationTimeoutError, ServerBusyError } from "../../src/errors.ts";
 import { silentLogger } from "../../src/log.ts";
 import { NO_EXPIRY, ollamaRoutes } from "../../src/ollama/routes.ts";
-import { FakeService } from "../support/fake_service.ts";
+import { fakeApp, FakeService } from "../support/fake_service.ts";
 
 function setup(maxBodyBytes = 1024 * 1024) {
-  const service = new FakeService();
-  const app = createApp({
-    service,
-    log: silentLogger,
-    keepAliveSeconds: 0,
-    maxBodyBytes,
-    runtime: "fake",
-    now: () => 1_700_000_000_000,
-  });
-  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    app.request(path, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", ...headers },
-      body: typeof body === "string" ? body : JSON.stringify(body),
-    });
-  return { service, app, post };
+  return fakeApp({ maxBodyBytes });
 }
 
 /** Every line of an NDJSON body, parsed; asserts the framing (one object per `\n`). */

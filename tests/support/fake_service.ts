@@ -11,7 +11,9 @@ import type {
   EngineStatus,
   ModelInfo,
 } from "../../src/engine/types.ts";
+import { createApp } from "../../src/app.ts";
 import { ModelNotFoundError } from "../../src/errors.ts";
+import { silentLogger } from "../../src/log.ts";
 
 export const FAKE_MODELS: ModelInfo[] = [
   {
@@ -120,4 +122,24 @@ export class FakeService implements ChatService {
     this.loaded = null;
     return Promise.resolve(was);
   }
+}
+
+/** The app over a FakeService with a fixed clock, and a JSON POST helper. */
+export function fakeApp(opts: { maxBodyBytes?: number } = {}) {
+  const service = new FakeService();
+  const app = createApp({
+    service,
+    log: silentLogger,
+    keepAliveSeconds: 0,
+    maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024,
+    runtime: "fake",
+    now: () => 1_700_000_000_000,
+  });
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    app.request(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+  return { service, app, post };
 }

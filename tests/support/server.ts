@@ -124,6 +124,23 @@ export async function startServer(opts: {
   };
 }
 
+/** Runs `fn` against a fresh server and asserts it then shuts down cleanly (exit 0). */
+export async function withServer(
+  opts: Parameters<typeof startServer>[0],
+  fn: (server: TestServer) => Promise<void>,
+): Promise<void> {
+  const server = await startServer(opts);
+  let failure: unknown = null;
+  try {
+    await fn(server);
+  } catch (err) {
+    failure = err;
+  }
+  const code = await server.stop();
+  if (failure) throw failure;
+  if (code !== 0) throw new Error(`server exited with ${code}\n${server.logs.join("\n")}`);
+}
+
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr as Deno.NetAddr;
