@@ -42,7 +42,8 @@ export interface PerfStats {
 }
 
 /**
- * What a run produces, in order: any number of `text` events, then exactly one terminal event.
+ * What a run produces, in order: any number of `text` events (a `hidden` event in hidden-state
+ * mode), then exactly one terminal event.
  * `finish` = the runtime reported completion; `aborted` = the run returned after an abort
  * (or a pause) without reporting completion; `error` = the runtime reported a failure.
  */
