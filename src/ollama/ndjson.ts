@@ -1,9 +1,9 @@
 /**
- * Newline-delimited JSON framing over a pull-based ReadableStream, as Ollama streams: one JSON
- * object per line, nothing else (no keep-alives: the format has no comments). The source's
- * `return()` is called when the client goes away, so the generation behind it is aborted and
- * its NPU lease freed. A source that throws ends the stream with an `{"error": …}` line.
+ * Newline-delimited JSON as Ollama streams it: one JSON object per line and nothing else (no
+ * keep-alives: the format has no comments). A source that throws ends the stream with an
+ * `{"error": …}` line. Built on the shared streaming body (src/http/stream_body.ts).
  */
+import { streamResponse } from "../http/stream_body.ts";
 
 const encoder = new TextEncoder();
 
@@ -28,36 +28,10 @@ export function ndjsonResponse(
   source: AsyncGenerator<unknown>,
   opts: NdjsonOptions = {},
 ): Response {
-  /** The source ended or failed, or the client left: nothing more is written. */
-  let finished = false;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let line: Uint8Array | null;
-      try {
-        const next = await source.next();
-        line = next.done ? null : ndjsonLine(next.value);
-      } catch (err) {
-        if (finished) return;
-        finished = true;
-        const message = err instanceof Error ? err.message : String(err);
-        controller.enqueue(ndjsonLine({ error: message }));
-        controller.close();
-        return;
-      }
-      if (finished) return;
-      if (line === null) {
-        finished = true;
-        controller.close();
-      } else {
-        controller.enqueue(line);
-      }
-    },
-    async cancel() {
-      if (finished) return;
-      finished = true;
-      opts.onCancel?.();
-      await source.return(undefined);
-    },
+  return streamResponse(source, {
+    frame: ndjsonLine,
+    errorFrame: (message) => ndjsonLine({ error: message }),
+    headers: { ...NDJSON_HEADERS, ...opts.headers },
+    onCancel: opts.onCancel,
   });
-  return new Response(body, { headers: { ...NDJSON_HEADERS, ...opts.headers } });
 }

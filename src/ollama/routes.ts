@@ -14,13 +14,12 @@ import type {
   ChatService,
   FinishReason,
   ModelInfo,
-  ToolCall,
   Usage,
 } from "../engine/types.ts";
 import { readJson } from "../http/json_body.ts";
 import type { Logger } from "../log.ts";
 import { parseBody } from "../openai/chat_request.ts";
-import { cancelOnDisconnect } from "../openai/chat_route.ts";
+import { collectReply, type Reply } from "../http/reply.ts";
 import { VERSION } from "../version.ts";
 import { ndjsonResponse } from "./ndjson.ts";
 import {
@@ -101,11 +100,8 @@ class PhaseTimer {
   }
 }
 
-interface Accumulated {
-  content: string;
-  reasoning: string;
-  toolCalls: ToolCall[];
-}
+/** What a final line carries: the whole reply when not streamed, nothing more when streamed. */
+type Accumulated = Pick<Reply, "content" | "reasoning" | "toolCalls">;
 
 function finalObject(
   kind: Kind,
@@ -264,31 +260,16 @@ export function ollamaRoutes(service: ChatService, deps: OllamaDeps): Hono<Env> 
     timer: PhaseTimer,
     headers: Record<string, string>,
   ): Promise<Response> {
-    const release = cancelOnDisconnect(c.req.raw.signal, gen);
-    const acc: Accumulated = { content: "", reasoning: "", toolCalls: [] };
-    try {
-      for await (const event of gen.events) {
-        if (event.type === "error") throw event.error;
-        if (event.type === "done") {
-          const body = finalObject(
-            kind,
-            meta(gen.model),
-            acc,
-            event.finishReason,
-            event.usage,
-            timer.timings(),
-          );
-          return c.json(body, 200, headers);
-        }
-        timer.mark();
-        if (event.type === "content") acc.content += event.text;
-        else if (event.type === "reasoning") acc.reasoning += event.text;
-        else acc.toolCalls.push(...event.calls);
-      }
-    } finally {
-      release();
-    }
-    throw new Error("generation ended without a result");
+    const reply = await collectReply(gen, c.req.raw.signal, () => timer.mark());
+    const body = finalObject(
+      kind,
+      meta(gen.model),
+      reply,
+      reply.finishReason,
+      reply.usage,
+      timer.timings(),
+    );
+    return c.json(body, 200, headers);
   }
 
   async function generation(c: Context<Env>, kind: Kind): Promise<Response> {

@@ -6,7 +6,8 @@
  */
 import type { Context } from "hono";
 import { toApiError } from "../errors.ts";
-import type { ChatGeneration, ChatService, ToolCall } from "../engine/types.ts";
+import type { ChatGeneration, ChatService } from "../engine/types.ts";
+import { collectReply } from "../http/reply.ts";
 import type { Logger } from "../log.ts";
 import { sseResponse } from "../http/sse.ts";
 import { readJson } from "../http/json_body.ts";
@@ -26,15 +27,6 @@ export interface ChatRouteDeps {
   keepAliveMs: number;
   /** Injected clock (seconds) for `created`. */
   now: () => number;
-}
-
-/** Cancels `gen` when the client goes away; returns the cleanup. */
-export function cancelOnDisconnect(signal: AbortSignal, gen: ChatGeneration): () => void {
-  const onAbort = (): void => gen.cancel();
-  // A listener added after the client left would never fire.
-  if (signal.aborted) gen.cancel();
-  signal.addEventListener("abort", onAbort, { once: true });
-  return () => signal.removeEventListener("abort", onAbort);
 }
 
 function ignoredHeader(gen: ChatGeneration, extra: string[]): Record<string, string> {
@@ -67,35 +59,19 @@ export function chatCompletionsHandler(deps: ChatRouteDeps) {
     }
     if (parsed.stream) return streamResponse(gen, meta, parsed.includeUsage, headers, deps);
 
-    const release = cancelOnDisconnect(signal, gen);
-    let content = "";
-    let reasoning = "";
-    const toolCalls: ToolCall[] = [];
-    try {
-      for await (const event of gen.events) {
-        if (event.type === "content") content += event.text;
-        else if (event.type === "reasoning") reasoning += event.text;
-        else if (event.type === "tool_calls") toolCalls.push(...event.calls);
-        else if (event.type === "error") throw event.error;
-        else {
-          return c.json(
-            completion(
-              meta,
-              content.trim(),
-              reasoning.trim(),
-              event.finishReason,
-              event.usage,
-              toolCalls,
-            ),
-            200,
-            headers,
-          );
-        }
-      }
-    } finally {
-      release();
-    }
-    throw new Error("generation ended without a result");
+    const reply = await collectReply(gen, signal);
+    return c.json(
+      completion(
+        meta,
+        reply.content.trim(),
+        reply.reasoning.trim(),
+        reply.finishReason,
+        reply.usage,
+        reply.toolCalls,
+      ),
+      200,
+      headers,
+    );
   };
 }
 

@@ -11,7 +11,7 @@ import { readJson } from "../http/json_body.ts";
 import { sseResponse } from "../http/sse.ts";
 import type { Logger } from "../log.ts";
 import { chatRequestSchema, parseBody, toChatRequest } from "./chat_request.ts";
-import { cancelOnDisconnect } from "./chat_route.ts";
+import { collectReply } from "../http/reply.ts";
 import { SYSTEM_FINGERPRINT, usageWire } from "./chat_wire.ts";
 
 const completionsSchema = z.looseObject({
@@ -71,28 +71,16 @@ export function completionsHandler(deps: CompletionsDeps) {
     const echo = body.echo ? prompt : "";
 
     if (!parsed.stream) {
-      const release = cancelOnDisconnect(c.req.raw.signal, gen);
-      let text = echo;
-      try {
-        for await (const event of gen.events) {
-          if (event.type === "content") text += event.text;
-          else if (event.type === "error") throw event.error;
-          else if (event.type === "done") {
-            return c.json(
-              {
-                ...base,
-                choices: [choice(text, event.finishReason)],
-                usage: usageWire(event.usage),
-              },
-              200,
-              headers,
-            );
-          }
-        }
-      } finally {
-        release();
-      }
-      throw new Error("generation ended without a result");
+      const reply = await collectReply(gen, c.req.raw.signal);
+      return c.json(
+        {
+          ...base,
+          choices: [choice(echo + reply.content, reply.finishReason)],
+          usage: usageWire(reply.usage),
+        },
+        200,
+        headers,
+      );
     }
 
     async function* payloads(): AsyncGenerator<string> {

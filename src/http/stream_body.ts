@@ -1,0 +1,66 @@
+/**
+ * A streamed response body pulled from an async generator, one frame per value: the one
+ * mechanism behind SSE and NDJSON. Keep-alive frames go out when nothing was written for a
+ * whole interval; when the client goes away the source's `return()` runs, so the generation
+ * behind it is aborted and its NPU lease freed; a source that throws ends the body with an
+ * error frame (or an errored stream when the format has none).
+ */
+
+export interface StreamBodyOptions<T> {
+  frame(value: T): Uint8Array;
+  keepAlive?: { everyMs: number; frame: Uint8Array };
+  errorFrame?(message: string): Uint8Array;
+  headers: Record<string, string>;
+  /** Called once when the client disconnects before the source ended. */
+  onCancel?: () => void;
+}
+
+export function streamResponse<T>(source: AsyncGenerator<T>, opts: StreamBodyOptions<T>): Response {
+  /** The source ended or failed, or the client left: nothing more is written. */
+  let finished = false;
+  let wrote = false;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const finish = (): void => {
+    finished = true;
+    clearInterval(timer);
+  };
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const keepAlive = opts.keepAlive;
+      if (!keepAlive || keepAlive.everyMs <= 0) return;
+      timer = setInterval(() => {
+        if (!wrote && !finished) controller.enqueue(keepAlive.frame);
+        wrote = false;
+      }, keepAlive.everyMs);
+    },
+    async pull(controller) {
+      let next: IteratorResult<T>;
+      try {
+        next = await source.next();
+      } catch (err) {
+        if (finished) return;
+        finish();
+        if (!opts.errorFrame) return controller.error(err);
+        controller.enqueue(opts.errorFrame(err instanceof Error ? err.message : String(err)));
+        controller.close();
+        return;
+      }
+      // The client may have left while the source was producing this value.
+      if (finished) return;
+      if (next.done) {
+        finish();
+        controller.close();
+        return;
+      }
+      wrote = true;
+      controller.enqueue(opts.frame(next.value));
+    },
+    async cancel() {
+      if (finished) return;
+      finish();
+      opts.onCancel?.();
+      await source.return(undefined);
+    },
+  });
+  return new Response(body, { headers: opts.headers });
+}
