@@ -5,13 +5,12 @@
  * chunk and `[DONE]`). A client that disconnects cancels the generation.
  */
 import type { Context } from "hono";
-import { toApiError } from "../errors.ts";
 import type { ChatGeneration, ChatService } from "../engine/types.ts";
 import { collectReply } from "../http/reply.ts";
 import type { Logger } from "../log.ts";
-import { sseResponse } from "../http/sse.ts";
 import { readJson } from "../http/json_body.ts";
 import { toChatRequest } from "./chat_request.ts";
+import { openAiEventStream } from "./event_stream.ts";
 import {
   chunk,
   completion,
@@ -82,48 +81,20 @@ function streamResponse(
   headers: Record<string, string>,
   deps: ChatRouteDeps,
 ): Response {
-  let disconnected = false;
   const delta = deltaChunkWriter(meta, includeUsage);
-  async function* payloads(): AsyncGenerator<string> {
-    yield JSON.stringify(chunk(meta, { role: "assistant", content: "" }, null, includeUsage));
-    try {
-      for await (const event of gen.events) {
-        if (event.type === "content") {
-          yield delta("content", event.text);
-        } else if (event.type === "reasoning") {
-          yield delta("reasoning_content", event.text);
-        } else if (event.type === "tool_calls") {
-          const delta = { tool_calls: toolCallsWire(event.calls, true) };
-          yield JSON.stringify(chunk(meta, delta, null, includeUsage));
-        } else if (event.type === "error") {
-          const err = toApiError(event.error);
-          // After a disconnect the interruption is expected and nobody reads this chunk.
-          if (!disconnected) {
-            deps.log.warn("chat", "stream ended with an error", {
-              id: gen.requestId,
-              error: err.message,
-            });
-          }
-          yield JSON.stringify(err.toBody());
-          break;
-        } else {
-          yield JSON.stringify(chunk(meta, {}, event.finishReason, includeUsage));
-          if (includeUsage) yield JSON.stringify(usageChunk(meta, event.usage));
-          break;
-        }
-      }
-    } catch (err) {
-      yield JSON.stringify(toApiError(err).toBody());
-    }
-    yield "[DONE]";
-  }
-  return sseResponse(payloads(), {
-    keepAliveMs: deps.keepAliveMs,
-    headers,
-    onCancel: () => {
-      disconnected = true;
-      deps.log.info("chat", "client disconnected", { id: gen.requestId });
-      gen.cancel();
-    },
-  });
+  return openAiEventStream(gen, {
+    leading: [JSON.stringify(chunk(meta, { role: "assistant", content: "" }, null, includeUsage))],
+    delta: (event) =>
+      event.type === "content"
+        ? delta("content", event.text)
+        : event.type === "reasoning"
+        ? delta("reasoning_content", event.text)
+        : JSON.stringify(
+          chunk(meta, { tool_calls: toolCallsWire(event.calls, true) }, null, includeUsage),
+        ),
+    done: (event) => [
+      JSON.stringify(chunk(meta, {}, event.finishReason, includeUsage)),
+      ...(includeUsage ? [JSON.stringify(usageChunk(meta, event.usage))] : []),
+    ],
+  }, { log: deps.log, component: "chat", keepAliveMs: deps.keepAliveMs, headers });
 }

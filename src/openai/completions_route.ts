@@ -5,14 +5,13 @@
  */
 import type { Context } from "hono";
 import { z } from "zod";
-import { toApiError } from "../errors.ts";
 import type { ChatService } from "../engine/types.ts";
 import { readJson } from "../http/json_body.ts";
-import { sseResponse } from "../http/sse.ts";
 import type { Logger } from "../log.ts";
 import { chatRequestSchema, parseBody, toChatRequest } from "./chat_request.ts";
 import { collectReply } from "../http/reply.ts";
 import { SYSTEM_FINGERPRINT, usageWire } from "./chat_wire.ts";
+import { openAiEventStream } from "./event_stream.ts";
 
 const completionsSchema = z.looseObject({
   ...chatRequestSchema.pick({
@@ -83,32 +82,18 @@ export function completionsHandler(deps: CompletionsDeps) {
       );
     }
 
-    async function* payloads(): AsyncGenerator<string> {
-      try {
-        if (echo) yield JSON.stringify({ ...base, choices: [choice(echo, null)] });
-        for await (const event of gen.events) {
-          if (event.type === "content") {
-            yield JSON.stringify({ ...base, choices: [choice(event.text, null)] });
-          } else if (event.type === "error") {
-            yield JSON.stringify(toApiError(event.error).toBody());
-            break;
-          } else if (event.type === "done") {
-            yield JSON.stringify({ ...base, choices: [choice("", event.finishReason)] });
-            if (parsed.includeUsage) {
-              yield JSON.stringify({ ...base, choices: [], usage: usageWire(event.usage) });
-            }
-            break;
-          }
-        }
-      } catch (err) {
-        yield JSON.stringify(toApiError(err).toBody());
-      }
-      yield "[DONE]";
-    }
-    return sseResponse(payloads(), {
-      keepAliveMs: deps.keepAliveMs,
-      headers,
-      onCancel: () => gen.cancel(),
-    });
+    return openAiEventStream(gen, {
+      leading: echo ? [JSON.stringify({ ...base, choices: [choice(echo, null)] })] : [],
+      delta: (event) =>
+        event.type === "content"
+          ? JSON.stringify({ ...base, choices: [choice(event.text, null)] })
+          : null,
+      done: (event) => [
+        JSON.stringify({ ...base, choices: [choice("", event.finishReason)] }),
+        ...(parsed.includeUsage
+          ? [JSON.stringify({ ...base, choices: [], usage: usageWire(event.usage) })]
+          : []),
+      ],
+    }, { log: deps.log, component: "completions", keepAliveMs: deps.keepAliveMs, headers });
   };
 }

@@ -42,16 +42,22 @@ Deno.test("e2e: stop sequences end the answer before the stop text, across token
 });
 
 Deno.test("e2e: max_tokens stops the run with finish_reason length", async () => {
-  await withServer({ env: { RKLLM_MOCK_TOKENS: "100" } }, async (server) => {
-    const s = streamed(
-      (await readSse(await post(server, { model: "phi", stream: true, max_completion_tokens: 5 })))
-        .data,
-    );
-    assert.deepEqual(s.finish, ["length"]);
-    const end = (await readMockLog(server.mockLog)).find((l) => l.event === "run_end");
-    assert.equal(end?.result, "abort");
-    assert.ok((end?.tokens ?? 100) <= 6);
-  });
+  // 2 ms per token: the abort crosses threads well within one token, even on a loaded machine.
+  await withServer(
+    { env: { RKLLM_MOCK_TOKENS: "100", RKLLM_MOCK_TOKEN_MS: "2" } },
+    async (server) => {
+      const s = streamed(
+        (await readSse(
+          await post(server, { model: "phi", stream: true, max_completion_tokens: 5 }),
+        ))
+          .data,
+      );
+      assert.deepEqual(s.finish, ["length"]);
+      const end = (await readMockLog(server.mockLog)).find((l) => l.event === "run_end");
+      assert.equal(end?.result, "abort");
+      assert.ok((end?.tokens ?? 100) <= 6);
+    },
+  );
 });
 
 Deno.test("e2e: a run that never produces a token times out, and the next request works", async () => {
