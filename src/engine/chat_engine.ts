@@ -29,7 +29,7 @@ import { detectTask, type TaskKind } from "../tasks/detect.ts";
 import { normaliseTaskReply } from "../tasks/reply.ts";
 import type { TaskMode } from "../tasks/settings.ts";
 import { shortcutReply } from "../tasks/shortcut.ts";
-import { type GenerationOutcome, runGeneration } from "./generation.ts";
+import { type GenerationOutcome, startGeneration } from "./generation.ts";
 import {
   afterCleanRun,
   assistantText,
@@ -555,8 +555,7 @@ export class ChatEngine implements ChatService {
       });
       lease.onInterrupt = () => run.abort();
       const started = performance.now();
-      let consumed = false;
-      const events = runGeneration(run, {
+      const generation = startGeneration(run, {
         maxTokens: spec.maxTokens,
         runtimeMaxTokens: entry.maxNewTokens,
         stop: spec.stop,
@@ -598,25 +597,13 @@ export class ChatEngine implements ChatService {
           tokens: perf?.generateTokens,
           error: outcome.error?.message,
         });
-      }, () => {
-        consumed = true;
       });
       return {
         requestId: req.requestId,
         model: entry.id,
         ignoredParams,
-        events: spec.rewrite ? rewritten(events, spec.rewrite) : events,
-        cancel: () => {
-          run.abort();
-          // A client that leaves before the first event was read never starts the generation,
-          // so its cleanup (which releases the NPU) would never run: drain it here instead.
-          if (!consumed) {
-            consumed = true;
-            void (async () => {
-              for await (const _ of events) { /* discard */ }
-            })();
-          }
-        },
+        events: spec.rewrite ? rewritten(generation.events, spec.rewrite) : generation.events,
+        cancel: generation.cancel,
       };
     } catch (err) {
       lease.release();

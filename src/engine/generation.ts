@@ -46,15 +46,47 @@ export interface GenerationOutcome {
   error: Error | null;
 }
 
-export async function* runGeneration(
+export interface Generation {
+  events: AsyncGenerator<ChatEvent>;
+  /** Stops the run; `onEnd` still runs, whether or not anyone read the events. */
+  cancel(): void;
+}
+
+/**
+ * Starts consuming `run` on demand. An async generator's cleanup only runs once it has been
+ * iterated, so a consumer that leaves before reading the first event (a client gone before
+ * its first chunk) would never release the NPU: `cancel()` then drains the events itself.
+ */
+export function startGeneration(
   run: NpuRun,
   limits: GenerationLimits,
   /** Awaited before the generation reports its end (the caller releases the NPU here). */
   onEnd: (outcome: GenerationOutcome) => void | Promise<void>,
-  /** Called when the consumer first asks for an event (the body has started). */
-  onStart?: () => void,
+): Generation {
+  let consumed = false;
+  const events = runGeneration(run, limits, onEnd, () => {
+    consumed = true;
+  });
+  return {
+    events,
+    cancel: () => {
+      run.abort();
+      if (consumed) return;
+      consumed = true;
+      void (async () => {
+        for await (const _ of events) { /* discard */ }
+      })();
+    },
+  };
+}
+
+async function* runGeneration(
+  run: NpuRun,
+  limits: GenerationLimits,
+  onEnd: (outcome: GenerationOutcome) => void | Promise<void>,
+  onStart: () => void,
 ): AsyncGenerator<ChatEvent> {
-  onStart?.();
+  onStart();
   const think = new ThinkSplitter({ implicitOpen: limits.implicitThink });
   const stops = new StopMatcher(limits.stop);
   const state: { timedOut: "first" | "total" | null; stoppedBy: FinishReason | null } = {
