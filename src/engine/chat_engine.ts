@@ -23,8 +23,7 @@ import type { Logger } from "../log.ts";
 import { supportsThinking } from "../models/capabilities.ts";
 import type { ModelEntry, ModelRegistry } from "../models/registry.ts";
 import type { RagCache } from "../rag/cache.ts";
-import { detectRag } from "../rag/detect.ts";
-import { planRag, withoutRag } from "../rag/pipeline.ts";
+import { planRag } from "../rag/pipeline.ts";
 import { detectTask, type TaskKind } from "../tasks/detect.ts";
 import { normaliseTaskReply } from "../tasks/reply.ts";
 import type { TaskMode } from "../tasks/settings.ts";
@@ -66,8 +65,14 @@ export interface ChatEngineOptions {
   perRunSampling: boolean;
   taskModes: Readonly<Record<TaskKind, TaskMode>>;
   taskMaxTokens: number;
-  ragCache: RagCache;
+  /** Answers to RAG questions, replayed while the sources stay the same. */
+  ragCache: RagCache<CachedAnswer>;
   observer?: EngineObserver;
+}
+
+export interface CachedAnswer {
+  content: string;
+  reasoning: string;
 }
 
 const SAMPLING_KEYS: Record<SamplingField, keyof SamplingParams> = {
@@ -280,7 +285,7 @@ export class ChatEngine implements ChatService {
     }
   }
 
-  start(req: ChatRequest, signal?: AbortSignal): Promise<ChatGeneration> {
+  async start(req: ChatRequest, signal?: AbortSignal): Promise<ChatGeneration> {
     const entry = this.resolve(req.model);
     const decision = decideThinking(
       withoutNul(req.messages),
@@ -294,7 +299,7 @@ export class ChatEngine implements ChatService {
       answerReserve(entry.contextLength, maxTokens, req.maxTokens);
 
     const task = detectTask(messages);
-    if (task) return this.#task(req, entry, task, messages, budget, signal);
+    if (task) return await this.#task(req, entry, task, messages, budget, signal);
 
     const rag = planRag(messages, {
       contextTokens: entry.contextLength,
@@ -306,23 +311,23 @@ export class ChatEngine implements ChatService {
         reason: rag.kind === "followup" ? rag.reason : undefined,
         best_score: rag.kind === "no_results" ? rag.pack.bestScore : undefined,
       });
-      messages = rag.messages;
     }
 
-    const conv = normaliseConversation(
-      rag.kind === "rag" ? withoutRag(messages, detectRag(messages)!) : messages,
-    );
+    if (rag.kind !== "none") messages = rag.messages;
+    const conv = normaliseConversation(messages);
     const last = conv.turns.at(-1)?.role;
     if (last !== "user" && last !== "tool") {
-      return Promise.reject(
-        new InvalidRequestError(
-          "The last message must be from the user (or a tool result).",
-          "messages",
-        ),
+      throw new InvalidRequestError(
+        "The last message must be from the user (or a tool result).",
+        "messages",
       );
     }
-    // Before queueing: an oversized prompt is refused at once, without waiting for the NPU.
-    const built = buildPrompt(conv, budget);
+    const offered = req.tools?.length && rag.kind !== "rag" ? req.tools : [];
+    const toolsActive = offered.length > 0 && req.toolChoice !== "none" && !entry.disableTools;
+    if (offered.length && entry.disableTools) ignoredParams.push("tools");
+    // With tools, the runtime's tool template carries the system prompt (rkllm_set_function_tools),
+    // so the prompt leaves it out. Built before queueing: an oversized prompt is refused at once.
+    const built = buildPrompt(toolsActive ? { ...conv, system: "" } : conv, budget);
     const common = {
       maxTokens,
       sampling,
@@ -332,17 +337,15 @@ export class ChatEngine implements ChatService {
 
     if (rag.kind === "rag") {
       const key = this.#opts.ragCache.key(entry.id, rag.question, rag.cacheContext);
-      const hit = this.#opts.ragCache.get(key);
-      if (hit !== undefined) {
-        const cached = JSON.parse(hit) as { content: string; reasoning: string };
+      const cached = this.#opts.ragCache.get(key);
+      if (cached !== undefined) {
         this.#log.info("rag", "cache hit", { id: req.requestId, model: entry.id });
-        return Promise.resolve(replayGeneration({
+        return replayGeneration({
           requestId: req.requestId,
           model: entry.id,
-          content: cached.content,
-          reasoning: cached.reasoning,
+          ...cached,
           promptText: rag.prompt,
-        }));
+        });
       }
       const thinking = decision.enableThinking && rag.thinkingAllowed;
       const ragTokens = estimateTokens(rag.prompt);
@@ -366,24 +369,20 @@ export class ChatEngine implements ChatService {
           const held = loaded.conversation ? conversationTokens(loaded.conversation) : 0;
           const store = (o: GenerationOutcome): void => {
             if (o.clean && o.content) {
-              this.#opts.ragCache.set(
-                key,
-                JSON.stringify({ content: o.content, reasoning: o.reasoning }),
-              );
+              this.#opts.ragCache.set(key, { content: o.content, reasoning: o.reasoning });
             }
           };
           loaded.conversation = null;
           // The retrieved context joins the user's conversation in the KV cache when it fits, so
           // the chat continues incrementally afterwards.
           if (kv.mode === "incremental" && held + ragTokens <= budget) {
-            const before = conv;
             return {
               prompt: rag.prompt,
               keepHistory: true,
               kv: "incremental",
               after: (o) => {
                 store(o);
-                if (o.clean) loaded.conversation = afterCleanRun(before, o.content, extra);
+                if (o.clean) loaded.conversation = afterCleanRun(conv, o.content, extra);
               },
             };
           }
@@ -405,21 +404,16 @@ export class ChatEngine implements ChatService {
       }, signal);
     }
 
-    const offered = req.tools?.length ? req.tools : [];
-    const toolsActive = offered.length > 0 && req.toolChoice !== "none" && !entry.disableTools;
-    if (offered.length && entry.disableTools) ignoredParams.push("tools");
-    // With tools, the runtime's tool template carries the system prompt (rkllm_set_function_tools).
     const toolsSystem = conv.system || DEFAULT_TOOLS_SYSTEM_PROMPT;
     const toolsJson = JSON.stringify(offered.map((t) => ({ type: "function", function: t })));
     const wantedTools = toolsActive ? `${toolsSystem}\u0000${toolsJson}` : "";
-    const fullPrompt = toolsActive ? buildPrompt({ ...conv, system: "" }, budget) : built;
 
     return this.#run(req, entry, ignoredParams, {
       kind: "chat",
       ...common,
       toolCalls: toolsActive,
       enableThinking: decision.enableThinking,
-      promptTokensEstimate: fullPrompt.estimatedTokens,
+      promptTokensEstimate: built.estimatedTokens,
       prepare: async (loaded) => {
         let kv = decideKv(loaded.conversation, conv);
         // The runtime's cache only grows: once it could overflow, start over with trimmed history.
@@ -433,7 +427,7 @@ export class ChatEngine implements ChatService {
         loaded.conversation = null;
         if (kv.mode === "reset") await loaded.npu.clearKvCache(false);
         return {
-          prompt: kv.mode === "incremental" ? kv.message : fullPrompt.prompt,
+          prompt: kv.mode === "incremental" ? kv.message : built.prompt,
           role: kv.mode === "incremental" ? kv.role : "user",
           keepHistory: true,
           kv: kv.mode,
@@ -467,7 +461,7 @@ export class ChatEngine implements ChatService {
     return { sampling, ignoredParams: [] };
   }
 
-  #task(
+  async #task(
     req: ChatRequest,
     entry: ModelEntry,
     task: TaskKind,
@@ -477,16 +471,16 @@ export class ChatEngine implements ChatService {
   ): Promise<ChatGeneration> {
     if (this.#opts.taskModes[task] === "shortcut") {
       this.#log.info("task", "answered without the NPU", { id: req.requestId, task });
-      return Promise.resolve(replayGeneration({
+      return replayGeneration({
         requestId: req.requestId,
         model: entry.id,
         content: shortcutReply(task, messages),
         promptText: messages.map((m) => m.content).join("\n"),
-      }));
+      });
     }
     const taskConv = normaliseConversation(messages);
     const built = buildPrompt(taskConv, budget);
-    return this.#run(req, entry, [], {
+    return await this.#run(req, entry, [], {
       kind: "task",
       enableThinking: false,
       maxTokens: Math.min(this.#opts.taskMaxTokens, entry.maxNewTokens),
@@ -504,7 +498,6 @@ export class ChatEngine implements ChatService {
         if (conversation && conversationTokens(conversation) + built.estimatedTokens <= budget) {
           before = await loaded.npu.kvCacheSize();
         } else if (conversation) {
-          loaded.conversation = null;
           await loaded.npu.clearKvCache(false);
         }
         loaded.conversation = null;

@@ -19,19 +19,19 @@ export interface RagCacheOptions {
   now: () => number;
 }
 
-interface Entry {
-  value: string;
+interface Entry<T> {
+  value: T;
   storedAt: number;
 }
 
 const DEFAULT_MAX_ENTRIES = 50;
 
-export class RagCache {
+export class RagCache<T = string> {
   readonly #ttlMs: number;
   readonly #maxEntries: number;
   readonly #now: () => number;
   /** Insertion order = recency order: the first entry is the least recently used. */
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries = new Map<string, Entry<T>>();
 
   constructor(opts: RagCacheOptions) {
     this.#ttlMs = opts.ttlMs;
@@ -55,7 +55,7 @@ export class RagCache {
   }
 
   /** The stored answer, or undefined; an expired entry is removed, a hit becomes most recent. */
-  get(key: string): string | undefined {
+  get(key: string): T | undefined {
     if (!this.enabled) return undefined;
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
@@ -66,7 +66,7 @@ export class RagCache {
   }
 
   /** Stores (or refreshes) an answer as most recent, evicting the oldest beyond capacity. */
-  set(key: string, value: string): void {
+  set(key: string, value: T): void {
     if (!this.enabled) return;
     this.#entries.delete(key);
     this.#entries.set(key, { value, storedAt: this.#now() });

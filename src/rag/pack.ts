@@ -106,18 +106,33 @@ interface Candidate {
 }
 
 /** Sources → the paragraphs to show the model (see the module comment for the steps). */
+/** Each source with its text cleaned (boilerplate passes, then runs of spacing collapsed). */
+export function cleanSources(sources: readonly RagSource[]): RagSource[] {
+  return sources.map((source) => ({
+    ...source,
+    text: cleanSource(source.text).replace(/[ \t]{2,}/g, " ").replace(/\n{3,}/g, "\n\n"),
+  }));
+}
+
 export function packSources(
   sources: readonly RagSource[],
   question: string,
   budgetChars: number,
 ): PackResult {
   const charsBefore = sources.reduce((n, s) => n + s.text.length, 0);
-  const paragraphs = sources.flatMap((source) => {
-    const cleaned = cleanSource(source.text)
-      .replace(/[ \t]{2,}/g, " ")
-      .replace(/\n{3,}/g, "\n\n");
-    return splitParagraphs(cleaned).map((text) => ({ sourceId: source.id, text }));
-  });
+  return packCleanSources(cleanSources(sources), question, budgetChars, charsBefore);
+}
+
+/** `packSources` for sources `cleanSources` already cleaned (`charsBefore`: their raw size). */
+export function packCleanSources(
+  sources: readonly RagSource[],
+  question: string,
+  budgetChars: number,
+  charsBefore: number,
+): PackResult {
+  const paragraphs = sources.flatMap((source) =>
+    splitParagraphs(source.text).map((text) => ({ sourceId: source.id, text }))
+  );
   const unique = dropRepeatedSentences(dedupe(paragraphs));
   const droppedDuplicates = paragraphs.length - unique.length;
 

@@ -17,10 +17,9 @@
  *   ctx × 1.5 (v2.0) or ctx × 4 × 0.65 (HEAD), ignoring the answer reserve.
  */
 import type { ChatMessage } from "../engine/types.ts";
-import { cleanSource } from "./clean.ts";
 import { detectRag, type RagInput } from "./detect.ts";
 import { followUpReason } from "./followup.ts";
-import { type PackResult, packSources } from "./pack.ts";
+import { cleanSources, packCleanSources, type PackResult } from "./pack.ts";
 import { noResultsNotice, ragPrompt } from "./prompt.ts";
 
 export type RagPlan =
@@ -29,6 +28,8 @@ export type RagPlan =
   | { kind: "no_results"; messages: ChatMessage[]; pack: PackResult }
   | {
     kind: "rag";
+    /** The conversation with the RAG block replaced by the user's own question. */
+    messages: ChatMessage[];
     prompt: string;
     question: string;
     sourceIds: string[];
@@ -82,21 +83,25 @@ export function planRag(messages: readonly ChatMessage[], opts: RagPlanOptions):
   if (question === "") return { kind: "none" };
 
   const hasAssistantTurn = messages.some((m) => m.role === "assistant");
-  const reference = rag.sources.map((s) => cleanSource(s.text)).join("\n\n");
+  const cleaned = cleanSources(rag.sources);
+  const reference = cleaned.map((s) => s.text).join("\n\n");
+  const conversation = withoutRag(messages, rag);
   const reason = followUpReason(question, hasAssistantTurn, reference);
-  if (reason !== null) return { kind: "followup", messages: withoutRag(messages, rag), reason };
+  if (reason !== null) return { kind: "followup", messages: conversation, reason };
 
-  const pack = packSources(rag.sources, question, ragBudget(opts, question));
+  const rawChars = rag.sources.reduce((n, s) => n + s.text.length, 0);
+  const pack = packCleanSources(cleaned, question, ragBudget(opts, question), rawChars);
   if (pack.kept.length === 0) {
     return {
       kind: "no_results",
-      messages: withSystemNote(withoutRag(messages, rag), noResultsNotice()),
+      messages: withSystemNote(conversation, noResultsNotice()),
       pack,
     };
   }
   const thinkingAllowed = opts.contextTokens >= THINKING_MIN_CONTEXT;
   return {
     kind: "rag",
+    messages: conversation,
     prompt: ragPrompt(pack.kept, question, { thinking: thinkingAllowed }),
     question,
     sourceIds: [...new Set(pack.kept.map((p) => p.sourceId))],
