@@ -19,7 +19,7 @@ import type { TaskKind } from "./src/tasks/detect.ts";
 import { parseTaskModes, type TaskMode } from "./src/tasks/settings.ts";
 import { candidatePaths, fileExists, findLibrary } from "./src/rkllm/library_path.ts";
 import { RkllmBackend } from "./src/rkllm/runtime.ts";
-import { identifyLibrary } from "./src/rkllm/library_version.ts";
+import { identifyLibrary, type LibraryIdentity } from "./src/rkllm/library_version.ts";
 import { type DoctorFacts, formatReport, runChecks } from "./src/doctor/checks.ts";
 import { gatherFacts } from "./src/doctor/gather.ts";
 import { VERSION } from "./src/version.ts";
@@ -176,16 +176,19 @@ async function libraryFacts(config: Config): Promise<DoctorFacts["library"]> {
     loadError: null,
   };
   if (!found) return facts;
-  const identity = await identifyLibrary(found);
-  facts.hash = identity.hash;
-  facts.version = identity.known?.version ?? null;
+  // Opening detects the ABI from the file's hash; hash it here only when that did not happen.
+  let identity: LibraryIdentity | null = null;
   try {
     const backend = await RkllmBackend.open(found, config.abi);
     facts.abi = backend.description;
+    identity = backend.identity;
     backend.close();
   } catch (err) {
     facts.loadError = (err as Error).message;
   }
+  identity ??= await identifyLibrary(found);
+  facts.hash = identity.hash;
+  facts.version = identity.known?.version ?? null;
   return facts;
 }
 

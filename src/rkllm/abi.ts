@@ -6,7 +6,7 @@
  */
 import { RkllmError } from "../errors.ts";
 import type { RkllmLib } from "./ffi.ts";
-import { identifyLibrary } from "./library_version.ts";
+import { identifyLibrary, type LibraryIdentity } from "./library_version.ts";
 import type { AbiVersion } from "./structs.ts";
 
 export const ABI_SETTINGS = ["auto", "1.2.3", "1.3.0"] as const;
@@ -16,6 +16,8 @@ export interface AbiChoice {
   abi: AbiVersion;
   /** How it was decided, for logs and `doctor`. */
   reason: string;
+  /** The library's build, when it was looked at (not when the setting decided). */
+  identity?: LibraryIdentity;
 }
 
 /** Runtime releases → the layout they use (1.2.1 to 1.2.3 share one). */
@@ -52,7 +54,7 @@ export async function chooseAbi(
           "(use runtime 1.2.3 or 1.3.0)",
       );
     }
-    return { abi, reason: `runtime ${identity.known.version} (file hash)` };
+    return { abi, reason: `runtime ${identity.known.version} (file hash)`, identity };
   }
   const probed = abiFromDefaultParam(lib.symbols.rkllm_createDefaultParam() as Uint8Array);
   if (!probed) {
@@ -66,5 +68,6 @@ export async function chooseAbi(
   return {
     abi: probed,
     reason: `default-parameter probe (unknown build ${identity.hash.slice(0, 12)})`,
+    identity,
   };
 }

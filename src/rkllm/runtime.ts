@@ -17,7 +17,8 @@ import type {
   NpuRun,
   NpuRunInput,
 } from "../engine/npu.ts";
-import { type AbiSetting, chooseAbi } from "./abi.ts";
+import { type AbiChoice, type AbiSetting, chooseAbi } from "./abi.ts";
+import type { LibraryIdentity } from "./library_version.ts";
 import { openLibrary, type RkllmLib } from "./ffi.ts";
 import {
   type AbiLayout,
@@ -73,13 +74,16 @@ interface ActiveRun {
 export class RkllmBackend implements NpuBackend {
   readonly description: string;
   readonly perRunSampling: boolean;
+  /** The library's build when the ABI was detected from it (not set by the `abi` setting). */
+  readonly identity: LibraryIdentity | null;
   #lib: RkllmLib;
   #layout: AbiLayout;
 
-  private constructor(lib: RkllmLib, layout: AbiLayout, reason: string) {
+  private constructor(lib: RkllmLib, layout: AbiLayout, choice: AbiChoice) {
     this.#lib = lib;
     this.#layout = layout;
-    this.description = `${lib.path} (ABI ${layout.version}, ${reason})`;
+    this.description = `${lib.path} (ABI ${layout.version}, ${choice.reason})`;
+    this.identity = choice.identity ?? null;
     this.perRunSampling = layout.RKLLMSamplingParam !== undefined;
   }
 
@@ -88,7 +92,7 @@ export class RkllmBackend implements NpuBackend {
     const lib = openLibrary(path);
     try {
       const choice = await chooseAbi(lib, abi);
-      return new RkllmBackend(lib, LAYOUTS[choice.abi], choice.reason);
+      return new RkllmBackend(lib, LAYOUTS[choice.abi], choice);
     } catch (err) {
       lib.close();
       throw err;
