@@ -45,7 +45,6 @@ import { ToolCallParser } from "./tool_calls.ts";
 import type {
   ChatEvent,
   ChatGeneration,
-  ChatMessage,
   ChatRequest,
   ChatService,
   EmbeddingResult,
@@ -54,6 +53,7 @@ import type {
   ModelInfo,
   SamplingField,
 } from "./types.ts";
+import type { ChatMessage } from "../chat/messages.ts";
 
 export interface ChatEngineOptions {
   firstTokenTimeoutMs: number;

@@ -10,7 +10,8 @@ import type { NpuRun, PerfStats } from "./npu.ts";
 import { StopMatcher } from "./stop_sequences.ts";
 import { type ThinkPiece, ThinkSplitter } from "./think.ts";
 import type { ToolCallParser, ToolPiece } from "./tool_calls.ts";
-import type { ChatEvent, FinishReason, ToolCall, Usage } from "./types.ts";
+import type { ChatEvent, FinishReason, Usage } from "./types.ts";
+import type { ToolCall } from "../chat/messages.ts";
 
 export interface GenerationLimits {
   /** Abort after this many tokens with finish_reason "length". */

@@ -10,7 +10,7 @@
  */
 import { stripThinkBlocks } from "./think.ts";
 import { serializeToolCalls } from "./tool_calls.ts";
-import type { ChatMessage, ToolCall } from "./types.ts";
+import type { ChatMessage, ToolCall } from "../chat/messages.ts";
 
 export interface Turn {
   role: "user" | "assistant" | "tool";

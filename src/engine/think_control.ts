@@ -8,7 +8,7 @@
  * action, not minutes of reasoning: their system prompts turn thinking off.
  * Pure.
  */
-import type { ChatMessage } from "./types.ts";
+import type { ChatMessage } from "../chat/messages.ts";
 
 const SWITCH = /(^|\s)\/(no_think|think)(?=\s|$)/g;
 

@@ -7,7 +7,7 @@
  * compare an assistant turn the client sends back with the one this server produced.
  * Pure: the id generator is injected.
  */
-import type { ToolCall } from "./types.ts";
+import type { ToolCall } from "../chat/messages.ts";
 
 const OPEN = "<tool_call>";
 const CLOSE = "</tool_call>";

@@ -1,35 +1,9 @@
 /**
  * The engine's vocabulary, shared by the HTTP layer and the engine: a chat request after
  * validation, and the events a generation produces. No OpenAI wire shapes and no FFI types.
- * Imports nothing from src/ except types.
+ * Imports only the message vocabulary of src/chat.
  */
-
-export type Role = "system" | "user" | "assistant" | "tool";
-
-export interface ChatMessage {
-  role: Role;
-  /** Text content; list-of-parts content has already been joined by the HTTP layer. */
-  content: string;
-  /** Calls an assistant message made (OpenAI `tool_calls`). */
-  toolCalls?: ToolCall[];
-  /** For a `tool` message: the call it answers. */
-  toolCallId?: string;
-}
-
-/** A function the model may call (OpenAI `tools[].function`). */
-export interface ToolDefinition {
-  name: string;
-  description?: string;
-  /** JSON Schema of the arguments. */
-  parameters?: Record<string, unknown>;
-}
-
-export interface ToolCall {
-  id: string;
-  name: string;
-  /** The arguments as a JSON text, as OpenAI sends them. */
-  arguments: string;
-}
+import type { ChatMessage, ToolCall, ToolDefinition } from "../chat/messages.ts";
 
 export interface ChatRequest {
   /** Id used in logs and the response `id`. */

@@ -3,7 +3,8 @@
  * it: visible text, reasoning, tool calls, and how it ended. A client that disconnects cancels
  * the generation; a generation error is thrown (and mapped to its HTTP status by the app).
  */
-import type { ChatGeneration, FinishReason, ToolCall, Usage } from "../engine/types.ts";
+import type { ChatGeneration, FinishReason, Usage } from "../engine/types.ts";
+import type { ToolCall } from "../chat/messages.ts";
 
 export interface Reply {
   content: string;

@@ -11,16 +11,14 @@
  * Pure: no clock (times and durations are passed in), no `Deno.*`; imports only engine types.
  */
 import {
-  type ChatMessage,
   type ChatRequest,
   type FinishReason,
   type ModelInfo,
-  type Role,
   SAMPLING_FIELDS,
   type SamplingField,
-  type ToolCall,
   type Usage,
 } from "../engine/types.ts";
+import { type ChatMessage, type Role, type ToolCall } from "../chat/messages.ts";
 import type { OllamaChatBody, OllamaGenerateBody, OllamaMessage, OllamaOptions } from "./schema.ts";
 
 /** The Ollama API level this server speaks (chat `think`, tools, `/api/ps`). */

@@ -5,13 +5,8 @@
  */
 import { z } from "zod";
 import { InvalidRequestError } from "../errors.ts";
-import {
-  type ChatMessage,
-  type ChatRequest,
-  type Role,
-  SAMPLING_FIELDS,
-  type SamplingField,
-} from "../engine/types.ts";
+import { type ChatRequest, SAMPLING_FIELDS, type SamplingField } from "../engine/types.ts";
+import { type ChatMessage, type Role } from "../chat/messages.ts";
 
 const part = z.looseObject({ type: z.string(), text: z.string().optional() });
 const content = z.union([z.string(), z.null(), z.array(part)], {

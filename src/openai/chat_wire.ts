@@ -2,7 +2,8 @@
  * OpenAI chat-completion wire shapes: the non-streaming completion object and the streaming
  * chunks. Pure builders; every chunk of one response shares `id`, `created` and `model`.
  */
-import type { FinishReason, ToolCall, Usage } from "../engine/types.ts";
+import type { FinishReason, Usage } from "../engine/types.ts";
+import type { ToolCall } from "../chat/messages.ts";
 import { VERSION } from "../version.ts";
 
 export const SYSTEM_FINGERPRINT = `rkllm-api-${VERSION}`;

@@ -23,7 +23,7 @@
  * (a void element, never closed) is not RAG. Unlike the reference, user-placed RAG is detected,
  * and `<context>` alone (no sources) or a passing mention of "reference information" is not.
  */
-import type { ChatMessage } from "../engine/types.ts";
+import type { ChatMessage } from "../chat/messages.ts";
 
 /** One retrieved chunk. */
 export interface RagSource {

@@ -16,7 +16,7 @@
  *   max(500, ⌊(contextTokens − answerTokens) × 3⌋ − |question| − 200). The reference used
  *   ctx × 1.5 (v2.0) or ctx × 4 × 0.65 (HEAD), ignoring the answer reserve.
  */
-import type { ChatMessage } from "../engine/types.ts";
+import type { ChatMessage } from "../chat/messages.ts";
 import { detectRag, type RagInput } from "./detect.ts";
 import { followUpReason } from "./followup.ts";
 import { cleanSources, packCleanSources, type PackResult } from "./pack.ts";

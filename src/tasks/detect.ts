@@ -20,7 +20,7 @@
  *
  * Pure: imports only the ChatMessage type; no Deno.* calls, no clock.
  */
-import type { ChatMessage } from "../engine/types.ts";
+import type { ChatMessage } from "../chat/messages.ts";
 
 export type TaskKind = "title" | "tags" | "follow_ups" | "queries" | "autocomplete";
 

@@ -5,7 +5,7 @@
  *
  * Pure: imports only src/tasks/* and the ChatMessage type; no Deno.* calls, no clock.
  */
-import type { ChatMessage } from "../engine/types.ts";
+import type { ChatMessage } from "../chat/messages.ts";
 import { findTaskMessage, TASK_HEADER } from "./detect.ts";
 
 export interface HistoryTurn {

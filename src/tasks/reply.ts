@@ -20,7 +20,7 @@
  *
  * Pure: imports only src/tasks/* and the ChatMessage type; no Deno.* calls, no clock.
  */
-import type { ChatMessage } from "../engine/types.ts";
+import type { ChatMessage } from "../chat/messages.ts";
 import type { TaskKind } from "./detect.ts";
 import { shortcutReply, STATIC_REPLIES } from "./shortcut.ts";
 

@@ -15,7 +15,7 @@
  *
  * Pure: imports only src/tasks/* and the ChatMessage type; no Deno.* calls, no clock.
  */
-import type { ChatMessage } from "../engine/types.ts";
+import type { ChatMessage } from "../chat/messages.ts";
 import { findTaskMessage, instructionText, type TaskKind } from "./detect.ts";
 import { taskHistory } from "./history.ts";
 import { buildSearchQuery } from "./query.ts";

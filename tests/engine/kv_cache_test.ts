@@ -13,7 +13,7 @@ import {
   type KvDecision,
   normaliseConversation,
 } from "../../src/engine/kv_cache.ts";
-import type { ChatMessage } from "../../src/engine/types.ts";
+import type { ChatMessage } from "../../src/chat/messages.ts";
 
 const sys = (content: string): ChatMessage => ({ role: "system", content });
 const user = (content: string): ChatMessage => ({ role: "user", content });

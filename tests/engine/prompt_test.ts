@@ -17,7 +17,7 @@ import {
   conversationTokens,
   estimateTokens,
 } from "../../src/engine/prompt.ts";
-import type { ChatMessage } from "../../src/engine/types.ts";
+import type { ChatMessage } from "../../src/chat/messages.ts";
 
 const sys = (content: string): ChatMessage => ({ role: "system", content });
 const user = (content: string): ChatMessage => ({ role: "user", content });

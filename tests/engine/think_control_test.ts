@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { decideThinking, isAgentPrompt, softSwitch } from "../../src/engine/think_control.ts";
-import type { ChatMessage } from "../../src/engine/types.ts";
+import type { ChatMessage } from "../../src/chat/messages.ts";
 
 Deno.test("softSwitch() finds and removes Qwen's soft switches", async (t) => {
   const rows: [string, string, boolean | undefined][] = [

@@ -4,7 +4,7 @@
  * that mention `<source` without carrying retrieved context.
  */
 import assert from "node:assert/strict";
-import type { ChatMessage } from "../../src/engine/types.ts";
+import type { ChatMessage } from "../../src/chat/messages.ts";
 import { detectRag, type RagInput } from "../../src/rag/detect.ts";
 
 const sys = (content: string): ChatMessage => ({ role: "system", content });

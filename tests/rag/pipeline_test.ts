@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 // The fixture lives outside the repository and is read at run time; the tests that replay it
 // are ignored when a clone has no `shared/` beside it.
 import { HAS_FIXTURES, loadFixture } from "../support/fixtures.ts";
-import type { ChatMessage } from "../../src/engine/types.ts";
+import type { ChatMessage } from "../../src/chat/messages.ts";
 import { noResultsNotice } from "../../src/rag/prompt.ts";
 import { planRag, ragBudget, type RagPlan } from "../../src/rag/pipeline.ts";
 

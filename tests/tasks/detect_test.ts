@@ -11,7 +11,7 @@ import {
   instructionText,
   type TaskKind,
 } from "../../src/tasks/detect.ts";
-import type { ChatMessage } from "../../src/engine/types.ts";
+import type { ChatMessage } from "../../src/chat/messages.ts";
 import {
   assistant,
   autocompleteTask,

@@ -4,7 +4,7 @@
  * run time (tests/support/fixtures.ts); when they are absent every list here is empty and the
  * tests that replay them are ignored with `ignore: !HAS_FIXTURES`.
  */
-import type { ChatMessage, Role } from "../../src/engine/types.ts";
+import type { ChatMessage, Role } from "../../src/chat/messages.ts";
 import { type FixtureRequest, HAS_FIXTURES, loadFixture } from "../support/fixtures.ts";
 
 export { HAS_FIXTURES };

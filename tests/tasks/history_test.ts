@@ -10,7 +10,7 @@ import {
   parseChatHistory,
   taskHistory,
 } from "../../src/tasks/history.ts";
-import type { ChatMessage } from "../../src/engine/types.ts";
+import type { ChatMessage } from "../../src/chat/messages.ts";
 import { assistant, FIXTURES, HAS_FIXTURES, system, titleTask, user } from "./fixtures.ts";
 
 const u = (content: string): HistoryTurn => ({ role: "user", content });

@@ -8,7 +8,7 @@ import type { TaskKind } from "../../src/tasks/detect.ts";
 import { normaliseTaskReply, parseTaskOutput, stripReasoning } from "../../src/tasks/reply.ts";
 import { shortcutReply } from "../../src/tasks/shortcut.ts";
 import { FIXTURES, HAS_FIXTURES } from "./fixtures.ts";
-import type { ChatMessage } from "../../src/engine/types.ts";
+import type { ChatMessage } from "../../src/chat/messages.ts";
 
 /**
  * The request each kind's answer comes with. Without the fixtures these lists are empty: the two

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { type TaskKind } from "../../src/tasks/detect.ts";
 import { shortcutReply, STATIC_REPLIES } from "../../src/tasks/shortcut.ts";
-import type { ChatMessage } from "../../src/engine/types.ts";
+import type { ChatMessage } from "../../src/chat/messages.ts";
 import {
   assistant,
   autocompleteTask,
