@@ -48,7 +48,7 @@ export class AmbiguousModelError extends PullError {
   constructor(repo: string, candidates: readonly string[], selector?: string) {
     const what = selector === undefined
       ? "several .rkllm files"
-      : `several files match '${selector}'`;
+      : `several files matching '${selector}'`;
     super(
       400,
       "invalid_request_error",
