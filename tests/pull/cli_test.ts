@@ -25,7 +25,7 @@ Deno.test("formatProgressLine: percent, bar, sizes, speed and ETA within the wid
   });
   assert.match(
     line,
-    /^pulling 3f2a9c01b7d4  45% \[=+>\s*\] 90\.0 MB\/200\.0 MB {2}10\.0 MB\/s {2}ETA 0:11$/,
+    /^pulling 3f2a9c01b7d4 {2}45% \[=+>\s*\] 90\.0 MB\/200\.0 MB {2}10\.0 MB\/s {2}ETA 0:11$/,
   );
   assert.ok(line.length <= 100);
   const narrow = formatProgressLine({ label: "pulling x", completed: 1, total: 2, columns: 20 });
@@ -90,7 +90,12 @@ Deno.test("runPull on a terminal redraws one line per file", async () => {
       await runPull("o/m", { modelsDir: dir, endpoint: hub.endpoint, out, err: out }),
       0,
     );
-    assert.match(out.text(), /\rpulling [0-9a-f]{12} 100% \[=+\] 100\.0 KB\/100\.0 KB.*\x1b\[K\n/);
+    const text = out.text();
+    assert.match(text, /\rpulling [0-9a-f]{12} 100% \[=+\] 100\.0 KB\/100\.0 KB/);
+    assert.ok(
+      text.includes("\x1b[K\nverifying sha256 digest\n"),
+      "the line is cleared, then closed",
+    );
   } finally {
     await hub.close();
     await Deno.remove(dir, { recursive: true });
