@@ -287,3 +287,33 @@ Deno.test("freeBytes: measures a folder that does not exist yet at its ancestor"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("pull: cancelling a slow transfer keeps the partial; the next pull resumes it", async () => {
+  await withHub({ chunkDelayMs: 5 }, async ({ hub, dir, opts }) => {
+    const controller = new AbortController();
+    const partial = join(dir, "qwen", `${MODEL_FILE}.partial`);
+    const gen = pullModel("o/qwen", { ...opts, signal: controller.signal });
+    await assert.rejects(async () => {
+      for await (const event of gen) {
+        if (event.completed !== undefined && event.completed >= 40_000) controller.abort();
+      }
+    });
+    const kept = (await Deno.stat(partial)).size;
+    assert.ok(kept >= 40_000 && kept < MODEL.length, `kept ${kept}`);
+
+    await drain("o/qwen", opts);
+    assert.deepEqual(await Deno.readFile(join(dir, "qwen", MODEL_FILE)), MODEL);
+    const last = hub.requests.filter((r) =>
+      r.path.startsWith("/cdn/") && r.path.endsWith(MODEL_FILE)
+    ).at(-1);
+    assert.equal(last?.range, `bytes=${kept}-`);
+  });
+});
+
+Deno.test("pull: progress events of a file are throttled, the last one always sent", async () => {
+  await withHub({}, async ({ opts }) => {
+    const { events } = await drain("o/qwen", { ...opts, progressIntervalMs: 60_000 });
+    const model = events.filter((e) => e.total === MODEL.length);
+    assert.deepEqual(model.map((e) => e.completed), [0, MODEL.length]);
+  });
+});
