@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { freeBytes } from "../../src/models/pull/disk_space.ts";
 import {
   ChecksumMismatchError,
+  DiskFullError,
   HubForbiddenError,
   HubNotFoundError,
   HubUnauthorizedError,
@@ -316,4 +317,39 @@ Deno.test("pull: progress events of a file are throttled, the last one always se
     const model = events.filter((e) => e.total === MODEL.length);
     assert.deepEqual(model.map((e) => e.completed), [0, MODEL.length]);
   });
+});
+
+Deno.test("pull: a 416 to a resume request restarts the file from the start", async () => {
+  await withHub({}, async ({ hub, dir, opts }) => {
+    await Deno.mkdir(join(dir, "qwen"));
+    await Deno.writeFile(join(dir, "qwen", `${MODEL_FILE}.partial`), MODEL.slice(0, 5000));
+    let refused = 0;
+    const fetch416: typeof fetch = (input, init) => {
+      const range = new Headers(init?.headers).get("range");
+      if (range !== null && refused++ === 0) {
+        return Promise.resolve(new Response(null, { status: 416 }));
+      }
+      return fetch(input, init);
+    };
+    await drain("o/qwen", { ...opts, fetch: fetch416 });
+    assert.equal(refused, 1);
+    assert.deepEqual(await Deno.readFile(join(dir, "qwen", MODEL_FILE)), MODEL);
+    const model = hub.requests.filter((r) =>
+      r.path.startsWith("/cdn/") && r.path.endsWith(MODEL_FILE)
+    );
+    assert.deepEqual(model.map((r) => r.range), [null]);
+  });
+});
+
+Deno.test({
+  name: "pull: running out of space while writing is a DiskFullError",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    await withHub({}, async ({ dir, opts }) => {
+      await Deno.mkdir(join(dir, "qwen"));
+      await Deno.symlink("/dev/full", join(dir, "qwen", `${MODEL_FILE}.partial`));
+      const err = await rejects(drain("o/qwen", opts), DiskFullError);
+      assert.match(err.message, /No space left while writing/);
+    });
+  },
 });

@@ -84,22 +84,19 @@ export async function* downloadFile(opts: DownloadOptions): AsyncGenerator<Downl
       offset,
       signal: opts.signal,
     });
-    if (!resumesAt(res, offset)) {
-      // 200 to a Range request, a 416, or a range starting elsewhere: start over.
+    if (res.status === 200 && offset > 0) {
+      // The server ignored the range and sends the whole file: take it from the start.
+      offset = await truncate(partial);
+      hash = new StreamingHash(expected, file.size);
+    } else if (!resumesAt(res, offset)) {
+      // A 416, or a range starting elsewhere: start over.
       await res.body?.cancel();
+      interruption = `unexpected status ${res.status} for bytes ${offset}-`;
       if (offset > 0) {
         offset = await truncate(partial);
         hash = new StreamingHash(expected, file.size);
-        if (res.status === 200) {
-          interruption = "the server ignored the range";
-          attempt--; // the restart itself is not a failure
-        }
-        continue;
       }
-      if (res.status !== 200) {
-        interruption = `unexpected status ${res.status} for a full download`;
-        continue;
-      }
+      continue;
     }
     if (res.body === null) {
       interruption = "empty response body";
