@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { freeBytes } from "../../src/models/pull/disk_space.ts";
+import { dfFreeBytes, freeBytes, statfsFreeBytes } from "../../src/models/pull/disk_space.ts";
 import {
   ChecksumMismatchError,
   DiskFullError,
@@ -341,9 +341,19 @@ Deno.test("pull: a 416 to a resume request restarts the file from the start", as
   });
 });
 
+/** /dev/full fails every write with ENOSPC; Deno lets only --allow-all open devices. */
+async function canOpenDevFull(): Promise<boolean> {
+  try {
+    (await Deno.open("/dev/full", { write: true })).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 Deno.test({
   name: "pull: running out of space while writing is a DiskFullError",
-  ignore: Deno.build.os !== "linux",
+  ignore: !(await canOpenDevFull()),
   fn: async () => {
     await withHub({}, async ({ dir, opts }) => {
       await Deno.mkdir(join(dir, "qwen"));
@@ -351,5 +361,23 @@ Deno.test({
       const err = await rejects(drain("o/qwen", opts), DiskFullError);
       assert.match(err.message, /No space left while writing/);
     });
+  },
+});
+
+const statfsAllowed =
+  (await Deno.permissions.query({ name: "sys", kind: "statfs" as "hostname" })).state === "granted";
+
+Deno.test({
+  name: "freeBytes: statfs and df agree (within 1 %: other writers share the disk)",
+  ignore: !statfsAllowed || Deno.build.os === "windows",
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const viaStatfs = await statfsFreeBytes(dir);
+      const viaDf = await dfFreeBytes(dir);
+      assert.ok(Math.abs(viaStatfs - viaDf) <= viaStatfs / 100, `${viaStatfs} vs ${viaDf}`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });

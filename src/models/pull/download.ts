@@ -105,15 +105,19 @@ export async function* downloadFile(opts: DownloadOptions): AsyncGenerator<Downl
 
     const out = await Deno.open(partial, { write: true, create: true, append: true });
     let failure: unknown;
+    let writing = false;
     try {
       for await (const chunk of res.body) {
+        writing = true;
         await writeAll(out, chunk, partial);
+        writing = false;
         hash.update(chunk);
         offset += chunk.length;
         yield { kind: "progress", completed: Math.min(offset, file.size), total: file.size };
       }
     } catch (err) {
-      if (opts.signal?.aborted || err instanceof DiskFullError) throw err;
+      // Only a failing transfer is worth resuming; a failing disk is not.
+      if (opts.signal?.aborted || writing) throw err;
       failure = err;
     } finally {
       out.close();
