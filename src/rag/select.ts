@@ -1,0 +1,173 @@
+/**
+ * Selection: retrieved sources → the lines a small model should read, under their Open WebUI
+ * ids. Each source's lines are classified by features (lines.ts) and junk is dropped; what is
+ * left is grouped into units (a prose line; a run of fields, list items, table rows or code
+ * lines together with the line ending in ":" that introduces it, so structure stays intact);
+ * units are deduplicated across sources and overlapping chunks (earlier wins); every unit is
+ * scored with BM25 against the question (and, weaker, the recent conversation). A source whose
+ * best unit covers too little of the question is dropped; within a kept source a unit must
+ * reach a share of the source's best score (a neighbour's relevance counts half, so a fact
+ * sentence next to the matching one stays). The best units fill the budget and go back in page
+ * order. Nothing left means the search found nothing useful.
+ *
+ * Pure: no Deno APIs, no clock, no I/O.
+ */
+import { removeStaleDates } from "./clean.ts";
+import { dedupe, dropRepeatedSentences } from "./dedupe.ts";
+import type { RagSource } from "./detect.ts";
+import { classifyLine, type LineKind } from "./lines.ts";
+import type { KeptParagraph, PackResult } from "./pack.ts";
+import { bm25, type QueryTerm, termMatch } from "./relevance.ts";
+import { detectLanguage, isCjk, isStopword, type Language, words } from "./text.ts";
+
+export interface Unit {
+  sourceId: string;
+  /** Index of the source the unit came from (chunks may share an id). */
+  source: number;
+  text: string;
+}
+
+/** A source whose best unit covers less of the question's weight than this is dropped. */
+export const SOURCE_COVERAGE = 0.2;
+/** Within a kept source, a unit needs this share of the best unit's (smoothed) score. */
+export const RELATIVE_FLOOR = 0.3;
+const NEIGHBOUR_SHARE = 0.5;
+const CONVERSATION_WEIGHT = 0.3;
+const CONVERSATION_TURNS = 4;
+const SEPARATOR_COST = 2;
+
+const STRUCTURE: ReadonlySet<LineKind> = new Set(["field", "item", "code"]);
+
+/** The readable units of one source, in page order. */
+export function sourceUnits(source: RagSource, index: number): Unit[] {
+  const text = removeStaleDates(source.text);
+  const lang = detectLanguage(words(text), text);
+  const units: Unit[] = [];
+  let block: string[] = [];
+  let open = false; // the block takes more structure lines
+  const flush = () => {
+    if (block.length > 0) units.push({ sourceId: source.id, source: index, text: block.join("\n") });
+    block = [];
+    open = false;
+  };
+  for (const raw of text.split("\n")) {
+    const line = raw.trim().replace(/\s{2,}/g, " ");
+    if (line === "") {
+      flush();
+      continue;
+    }
+    const kind = classifyLine(line, lang);
+    if (kind === "junk") continue;
+    if (STRUCTURE.has(kind)) {
+      if (!open) flush();
+      block.push(line);
+      open = true;
+    } else {
+      flush();
+      block.push(line);
+      open = /[:：]$/.test(line);
+      if (!open) flush();
+    }
+  }
+  flush();
+  return units;
+}
+
+/** Question words weighted 1, recent conversation words weighted less; stopwords left out. */
+export function queryTerms(question: string, conversation: readonly string[]): QueryTerm[] {
+  const terms = new Map<string, number>();
+  const add = (text: string, weight: number) => {
+    const tokens = words(text);
+    const lang: Language = detectLanguage(tokens, text);
+    for (const w of tokens) {
+      if ((w.length < 2 && !isCjk(w)) || isStopword(w, lang) || isStopword(w, "en")) continue;
+      terms.set(w, Math.max(terms.get(w) ?? 0, weight));
+    }
+  };
+  add(question, 1);
+  for (const turn of conversation.slice(-CONVERSATION_TURNS)) add(turn, CONVERSATION_WEIGHT);
+  return [...terms].map(([term, weight]) => ({ term, weight }));
+}
+
+/** Share of the question terms (weight 1) that a unit's words match. */
+function coverage(terms: readonly QueryTerm[], unit: Unit): number {
+  const own = terms.filter((t) => t.weight === 1);
+  if (own.length === 0) return 0;
+  const unitWords = words(unit.text);
+  const lower = unit.text.toLowerCase();
+  let matched = 0;
+  for (const { term } of own) {
+    if (isCjk(term)) matched += lower.includes(term) ? 1 : 0;
+    else matched += Math.max(0, ...unitWords.map((w) => termMatch(term, w)));
+  }
+  return matched / own.length;
+}
+
+/**
+ * The kept context for a question. `conversation`: the earlier turns' texts, oldest first;
+ * `charsBefore`: the raw size of the sources (for the log).
+ */
+export function selectContext(
+  sources: readonly RagSource[],
+  question: string,
+  conversation: readonly string[],
+  budgetChars: number,
+  charsBefore: number,
+): PackResult {
+  const all = sources.flatMap((s, i) => sourceUnits(s, i));
+  const unique = dropRepeatedSentences(dedupe(all));
+  const terms = queryTerms(question, conversation);
+  const scores = bm25(terms, unique.map((u) => ({ words: words(u.text), text: u.text })));
+  const bestScore = Math.max(0, ...scores);
+
+  const candidates: { unit: Unit; order: number; score: number }[] = [];
+  for (let s = 0; s < sources.length; s++) {
+    const idx = unique.flatMap((u, i) => u.source === s ? [i] : []);
+    if (!idx.some((i) => coverage(terms, unique[i]) >= SOURCE_COVERAGE)) continue;
+    const smooth = idx.map((i, k) => {
+      const near = Math.max(scores[idx[k - 1]] ?? 0, scores[idx[k + 1]] ?? 0);
+      return scores[i] + NEIGHBOUR_SHARE * near;
+    });
+    const best = Math.max(...smooth);
+    idx.forEach((i, k) => {
+      if (smooth[k] > 0 && smooth[k] >= RELATIVE_FLOOR * best) {
+        candidates.push({ unit: unique[i], order: i, score: smooth[k] });
+      }
+    });
+  }
+
+  const picked: typeof candidates = [];
+  let remaining = budgetChars;
+  for (const c of [...candidates].sort((a, b) => b.score - a.score)) {
+    const cost = c.unit.text.length + SEPARATOR_COST;
+    if (cost <= remaining) {
+      picked.push(c);
+      remaining -= cost;
+    }
+  }
+  picked.sort((a, b) => a.order - b.order);
+
+  const kept: KeptParagraph[] = [];
+  let lastOrder = -2;
+  for (const c of picked) {
+    const prev = kept.at(-1);
+    if (prev && prev.sourceId === c.unit.sourceId && c.order === lastOrder + 1) {
+      prev.text = `${prev.text}\n${c.unit.text}`;
+      prev.score = Math.max(prev.score, c.score);
+    } else kept.push({ sourceId: c.unit.sourceId, text: c.unit.text, score: c.score });
+    lastOrder = c.order;
+  }
+  return {
+    kept,
+    bestScore,
+    floorTriggered: kept.length === 0,
+    charsBefore,
+    charsAfter: kept.reduce((n, p) => n + p.text.length, 0),
+    droppedDuplicates: all.length - unique.length,
+  };
+}
+
+/** The readable text of all sources (junk lines out), for the follow-up check. */
+export function readableText(sources: readonly RagSource[]): string {
+  return sources.flatMap((s, i) => sourceUnits(s, i)).map((u) => u.text).join("\n\n");
+}
