@@ -26,9 +26,10 @@ const SHORT_CJK = 20;
 /** A shell command or code line: lower-case ASCII start, no sentence end, code shape. */
 function isCode(line: string): boolean {
   if (line.length > 100 || /[^\x20-\x7e]/.test(line)) return false;
-  if (!/^(?:[a-z.$\\/]|sudo\b)/.test(line) || /[.!?]$/.test(line)) return false;
+  if (/[.!?]$/.test(line)) return false;
   const tokens = line.split(/\s+/);
-  if (tokens.some((t) => /^\p{Lu}\p{Ll}/u.test(t) || /^\d+,?$/.test(t))) return false;
+  if (!/^(?:[a-z][a-z_-]*|[.\\/$][\w\\/.-]*)(?:[(.=]|$)/.test(tokens[0])) return false;
+  if (tokens.some((t) => /^\p{Lu}\p{Ll}/u.test(t))) return false;
   return CODE_SYMBOL.test(line) || (tokens.length >= 2 && tokens.length <= 4);
 }
 
@@ -44,14 +45,14 @@ export function classifyLine(line: string, lang: Language): LineKind {
   const density = stopwordDensity(tokens, lang);
   const ended = SENTENCE_END.test(line) && !ELLIPSIS_END.test(line);
   if (SEPARATOR.test(line) && density < 0.25) return "junk";
+  if (ITEM.test(line)) return "item";
   const digits = tokens.filter((t) => /\d/.test(t)).length;
   if (!cjk && tokens.length > 0 && digits / tokens.length >= 0.4 && density < 0.15) {
     return FIELD.test(line) ? "field" : "junk";
   }
-  if (ITEM.test(line)) return "item";
   const field = FIELD.exec(line);
   if (field && words(field[1]).length <= 4 && !/[.!?]$/.test(line)) return "field";
-  if (PRICE.test(line) && size <= (cjk ? SHORT_CJK * 2 : 16)) return "junk";
+  if (PRICE.test(line) && (!ended || density < 0.2)) return "junk";
   if (!ended && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "junk";
   if (!ended) {
     const raw = line.split(/\s+/);

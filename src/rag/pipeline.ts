@@ -18,7 +18,7 @@
  */
 import type { ChatMessage } from "../chat/messages.ts";
 import { detectRag, type RagInput } from "./detect.ts";
-import { followUpReason } from "./followup.ts";
+import { followUpReason, isDocumentReferential } from "./followup.ts";
 import type { PackResult } from "./pack.ts";
 import { noResultsNotice, ragPrompt } from "./prompt.ts";
 import { readableText, selectContext } from "./select.ts";
@@ -116,7 +116,14 @@ export function planRag(messages: readonly ChatMessage[], opts: RagPlanOptions):
   const rawChars = rag.sources.reduce((n, s) => n + s.text.length, 0);
   const turns = earlierTurns(conversation);
   const budget = ragBudget(opts, question);
-  const pack = selectContext(rag.sources, question, turns.map((t) => t.content), budget, rawChars);
+  const pack = selectContext(
+    rag.sources,
+    question,
+    turns.map((t) => t.content),
+    budget,
+    rawChars,
+    isDocumentReferential(question),
+  );
   if (pack.kept.length === 0) {
     return {
       kind: "no_results",

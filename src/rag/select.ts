@@ -25,12 +25,16 @@ export interface Unit {
   /** Index of the source the unit came from (chunks may share an id). */
   source: number;
   text: string;
+  /** Every line is a `label: value` field: a spec or a profile, kept on its own relevance. */
+  fields: boolean;
+  /** No junk line was dropped between this unit and the one before it. */
+  joined: boolean;
 }
 
 /** A source whose best unit covers less of the question's weight than this is dropped. */
-export const SOURCE_COVERAGE = 0.2;
+export const SOURCE_COVERAGE = 0.14;
 /** Within a kept source, a unit needs this share of the best unit's (smoothed) score. */
-export const RELATIVE_FLOOR = 0.3;
+export const RELATIVE_FLOOR = 0.2;
 const NEIGHBOUR_SHARE = 0.5;
 const CONVERSATION_WEIGHT = 0.3;
 const CONVERSATION_TURNS = 4;
@@ -45,10 +49,16 @@ export function sourceUnits(source: RagSource, index: number): Unit[] {
   const units: Unit[] = [];
   let block: string[] = [];
   let open = false; // the block takes more structure lines
+  let fields = true;
+  let joined = false;
   const flush = () => {
-    if (block.length > 0) units.push({ sourceId: source.id, source: index, text: block.join("\n") });
+    if (block.length > 0) {
+      units.push({ sourceId: source.id, source: index, text: block.join("\n"), fields, joined });
+      joined = true;
+    }
     block = [];
     open = false;
+    fields = true;
   };
   for (const raw of text.split("\n")) {
     const line = raw.trim().replace(/\s{2,}/g, " ");
@@ -57,7 +67,12 @@ export function sourceUnits(source: RagSource, index: number): Unit[] {
       continue;
     }
     const kind = classifyLine(line, lang);
-    if (kind === "junk") continue;
+    if (kind === "junk") {
+      flush();
+      joined = false;
+      continue;
+    }
+    if (kind !== "field") fields = false;
     if (STRUCTURE.has(kind)) {
       if (!open) flush();
       block.push(line);
@@ -89,6 +104,39 @@ export function queryTerms(question: string, conversation: readonly string[]): Q
   return [...terms].map(([term, weight]) => ({ term, weight }));
 }
 
+function contentWords(text: string): string[] {
+  return words(text).filter((w) => w.length >= 3 && !/\d/.test(w));
+}
+
+/** Two units share a content word (exactly or partly): the second continues the first. */
+function continues(next: Unit, prev: Unit): boolean {
+  const a = contentWords(prev.text);
+  const b = contentWords(next.text);
+  if (isCjk(next.text)) return b.some((w) => w.length >= 2 && prev.text.includes(w));
+  return b.some((w) => a.some((v) => termMatch(w, v) > 0));
+}
+
+/**
+ * The relevance a unit borrows from its neighbours: a list or code block from either side (the
+ * steps under a matching sentence), a prose line only from the line before it when it goes on
+ * about the same thing, a field block none (profile chrome sits next to answers).
+ */
+function neighbourScore(
+  units: readonly Unit[],
+  scores: readonly number[],
+  idx: readonly number[],
+  k: number,
+): number {
+  const unit = units[idx[k]];
+  if (unit.fields) return 0;
+  const prev = idx[k - 1];
+  const next = idx[k + 1];
+  const structured = unit.text.includes("\n") || /^(?:[-*•·–]|\d{1,2}[.)])\s/.test(unit.text);
+  if (structured) return Math.max(scores[prev] ?? 0, scores[next] ?? 0);
+  if (prev === undefined || !(unit.joined || continues(unit, units[prev]))) return 0;
+  return scores[prev];
+}
+
 /** Share of the question terms (weight 1) that a unit's words match. */
 function coverage(terms: readonly QueryTerm[], unit: Unit): number {
   const own = terms.filter((t) => t.weight === 1);
@@ -113,6 +161,8 @@ export function selectContext(
   conversation: readonly string[],
   budgetChars: number,
   charsBefore: number,
+  /** The question is about the page itself ("summarize the article"): every source counts. */
+  aboutSources = false,
 ): PackResult {
   const all = sources.flatMap((s, i) => sourceUnits(s, i));
   const unique = dropRepeatedSentences(dedupe(all));
@@ -123,11 +173,14 @@ export function selectContext(
   const candidates: { unit: Unit; order: number; score: number }[] = [];
   for (let s = 0; s < sources.length; s++) {
     const idx = unique.flatMap((u, i) => u.source === s ? [i] : []);
+    if (aboutSources) {
+      for (const i of idx) candidates.push({ unit: unique[i], order: i, score: 1 });
+      continue;
+    }
     if (!idx.some((i) => coverage(terms, unique[i]) >= SOURCE_COVERAGE)) continue;
-    const smooth = idx.map((i, k) => {
-      const near = Math.max(scores[idx[k - 1]] ?? 0, scores[idx[k + 1]] ?? 0);
-      return scores[i] + NEIGHBOUR_SHARE * near;
-    });
+    const smooth = idx.map((i, k) =>
+      scores[i] + NEIGHBOUR_SHARE * neighbourScore(unique, scores, idx, k)
+    );
     const best = Math.max(...smooth);
     idx.forEach((i, k) => {
       if (smooth[k] > 0 && smooth[k] >= RELATIVE_FLOOR * best) {
@@ -147,16 +200,11 @@ export function selectContext(
   }
   picked.sort((a, b) => a.order - b.order);
 
-  const kept: KeptParagraph[] = [];
-  let lastOrder = -2;
-  for (const c of picked) {
-    const prev = kept.at(-1);
-    if (prev && prev.sourceId === c.unit.sourceId && c.order === lastOrder + 1) {
-      prev.text = `${prev.text}\n${c.unit.text}`;
-      prev.score = Math.max(prev.score, c.score);
-    } else kept.push({ sourceId: c.unit.sourceId, text: c.unit.text, score: c.score });
-    lastOrder = c.order;
-  }
+  const kept: KeptParagraph[] = picked.map((c) => ({
+    sourceId: c.unit.sourceId,
+    text: c.unit.text,
+    score: c.score,
+  }));
   return {
     kept,
     bestScore,
