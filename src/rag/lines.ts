@@ -37,6 +37,8 @@ function isCode(line: string): boolean {
 export function classifyLine(line: string, lang: Language): LineKind {
   if (TABLE_ROW.test(line)) return "item";
   if (isCode(line)) return "code";
+  // A copyright or trademark notice: its mark is the feature, in any language.
+  if (/[©®℗]|\(c\)\s*\d{4}/i.test(line) && line.length < 160) return "junk";
   const nav = navigationPattern(line);
   if (nav === "a" || nav === "c" || nav === "d") return "junk";
   const tokens = words(line);

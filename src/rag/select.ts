@@ -8,7 +8,7 @@
  * best unit covers too little of the question is dropped; within a kept source a unit must
  * reach a share of the source's best score (a neighbour's relevance counts half, so a fact
  * sentence next to the matching one stays). The best units fill the budget and go back in page
- * order. Nothing left means the search found nothing useful.
+ * order (at most MAX_PARAGRAPHS units, as before). Nothing left means the search found nothing useful.
  *
  * Pure: no Deno APIs, no clock, no I/O.
  */
@@ -16,7 +16,7 @@ import { removeStaleDates } from "./clean.ts";
 import { dedupe, dropRepeatedSentences } from "./dedupe.ts";
 import type { RagSource } from "./detect.ts";
 import { classifyLine, type LineKind } from "./lines.ts";
-import type { KeptParagraph, PackResult } from "./pack.ts";
+import { type KeptParagraph, MAX_PARAGRAPHS, type PackResult } from "./pack.ts";
 import { bm25, type QueryTerm, termMatch } from "./relevance.ts";
 import { detectLanguage, isCjk, isStopword, type Language, words } from "./text.ts";
 
@@ -72,13 +72,14 @@ export function sourceUnits(source: RagSource, index: number): Unit[] {
       joined = false;
       continue;
     }
-    if (kind !== "field") fields = false;
     if (STRUCTURE.has(kind)) {
       if (!open) flush();
+      if (kind !== "field") fields = false;
       block.push(line);
       open = true;
     } else {
       flush();
+      fields = false;
       block.push(line);
       open = /[:：]$/.test(line);
       if (!open) flush();
@@ -133,6 +134,8 @@ function neighbourScore(
   const next = idx[k + 1];
   const structured = unit.text.includes("\n") || /^(?:[-*•·–]|\d{1,2}[.)])\s/.test(unit.text);
   if (structured) return Math.max(scores[prev] ?? 0, scores[next] ?? 0);
+  // A question or exclamation to the reader (a prompt to comment, subscribe, rate) borrows none.
+  if (/[?!？！]/.test(unit.text)) return 0;
   if (prev === undefined || !(unit.joined || continues(unit, units[prev]))) return 0;
   return scores[prev];
 }
@@ -170,11 +173,12 @@ export function selectContext(
   const scores = bm25(terms, unique.map((u) => ({ words: words(u.text), text: u.text })));
   const bestScore = Math.max(0, ...scores);
 
-  const candidates: { unit: Unit; order: number; score: number }[] = [];
+  /** `own`: the unit's own BM25, which ranks it; `score` (with borrowed relevance) admits it. */
+  const candidates: { unit: Unit; order: number; score: number; own: number }[] = [];
   for (let s = 0; s < sources.length; s++) {
     const idx = unique.flatMap((u, i) => u.source === s ? [i] : []);
     if (aboutSources) {
-      for (const i of idx) candidates.push({ unit: unique[i], order: i, score: 1 });
+      for (const i of idx) candidates.push({ unit: unique[i], order: i, score: 1, own: 1 });
       continue;
     }
     if (!idx.some((i) => coverage(terms, unique[i]) >= SOURCE_COVERAGE)) continue;
@@ -184,14 +188,15 @@ export function selectContext(
     const best = Math.max(...smooth);
     idx.forEach((i, k) => {
       if (smooth[k] > 0 && smooth[k] >= RELATIVE_FLOOR * best) {
-        candidates.push({ unit: unique[i], order: i, score: smooth[k] });
+        candidates.push({ unit: unique[i], order: i, score: smooth[k], own: scores[i] });
       }
     });
   }
 
   const picked: typeof candidates = [];
   let remaining = budgetChars;
-  for (const c of [...candidates].sort((a, b) => b.score - a.score)) {
+  for (const c of [...candidates].sort((a, b) => b.own - a.own || b.score - a.score)) {
+    if (picked.length >= MAX_PARAGRAPHS) break;
     const cost = c.unit.text.length + SEPARATOR_COST;
     if (cost <= remaining) {
       picked.push(c);

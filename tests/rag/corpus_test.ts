@@ -20,8 +20,8 @@ Deno.test("corpus: tuning split floors", () => {
   const t = split("tuning");
   const missed = results.filter((r) => r.case.split === "tuning" && r.missedFacts.length > 0)
     .map((r) => `${r.case.file}: ${r.missedFacts.join(" | ")}`);
-  assert.ok(pct(t.factsKept, t.facts) >= 94, missed.join("\n"));
-  assert.ok(pct(t.junkDropped, t.junk) >= 93);
+  assert.equal(t.factsKept, t.facts, missed.join("\n"));
+  assert.ok(pct(t.junkDropped, t.junk) >= 95);
   assert.ok(pct(t.irrelevantDropped, t.irrelevant) >= 95);
   assert.equal(t.abstainCorrect, t.cases);
 });
