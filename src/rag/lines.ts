@@ -15,7 +15,8 @@ export type LineKind = "field" | "item" | "code" | "prose" | "junk";
 const SENTENCE_END = /[.!?。！？:：;)」』"”»]$/u;
 const ELLIPSIS_END = /(?:\.\.\.|…)$/;
 const SEPARATOR = /\s[|»›>·•/]\s|^[|»›>·•]\s/u;
-const FIELD = /^([^:：]{1,32})[:：]\s*(\S.{0,70})$/u;
+// The colon of a clock time (11:19) does not make a label.
+const FIELD = /^([^:：]{1,32})(?<!\d)[:：]\s*(\S.{0,70})$/u;
 const ITEM = /^(?:[-*•·–]|\d{1,2}[.)])\s+\S/u;
 const TABLE_ROW = /^\|.*\|$/;
 const CODE_SYMBOL = /[=\\/()~_]|(?:^|\s)--?[\w-]+|\.\w/;
@@ -54,7 +55,7 @@ export function classifyLine(line: string, lang: Language): LineKind {
   }
   const field = FIELD.exec(line);
   if (field && words(field[1]).length <= 4 && !/[.!?]$/.test(line)) return "field";
-  if (PRICE.test(line) && (!ended || density < 0.2)) return "junk";
+  if (PRICE.test(line) && (!ended || density < 0.3)) return "junk";
   if (!ended && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "junk";
   if (!ended) {
     const raw = line.split(/\s+/);

@@ -62,8 +62,11 @@ export function stopwordDensity(tokens: readonly string[], lang: Language): numb
   return tokens.filter((w) => isStopword(w, lang)).length / tokens.length;
 }
 
-/** A short word ending in a dot (Dr., z.B., Min., d.C.) does not end a sentence. */
-const ABBREVIATION = /(?:^|[\s(])(?:\p{L}{1,3}\.|(?:\p{L}\.){2,})$/u;
+/**
+ * A short capitalised word or a dotted run ending in a dot (Dr., Min., z.B., d.C.) does not end a
+ * sentence; a lower-case unit (kg.) does, unless lower case follows (then the join is anyway).
+ */
+const ABBREVIATION = /(?:^|[\s(])(?:\p{Lu}\p{Ll}{0,2}\.|(?:\p{L}\.){2,})$/u;
 
 /** Sentences of a text: Intl.Segmenter's, re-joined after abbreviations and before lower case. */
 export function splitSentences(text: string): string[] {
