@@ -110,7 +110,9 @@ export function planRag(messages: readonly ChatMessage[], opts: RagPlanOptions):
 
   const hasAssistantTurn = messages.some((m) => m.role === "assistant");
   const conversation = withoutRag(messages, rag);
-  const reason = followUpReason(question, hasAssistantTurn, readableText(rag.sources));
+  // The readable text matters only after an assistant turn (followUpReason's last layer).
+  const reference = hasAssistantTurn ? readableText(rag.sources) : "";
+  const reason = followUpReason(question, hasAssistantTurn, reference);
   if (reason !== null) return { kind: "followup", messages: conversation, reason };
 
   const rawChars = rag.sources.reduce((n, s) => n + s.text.length, 0);

@@ -141,10 +141,9 @@ function neighbourScore(
 }
 
 /** Share of the question terms (weight 1) that a unit's words match. */
-function coverage(terms: readonly QueryTerm[], unit: Unit): number {
+function coverage(terms: readonly QueryTerm[], unit: Unit, unitWords: readonly string[]): number {
   const own = terms.filter((t) => t.weight === 1);
   if (own.length === 0) return 0;
-  const unitWords = words(unit.text);
   const lower = unit.text.toLowerCase();
   let matched = 0;
   for (const { term } of own) {
@@ -170,7 +169,8 @@ export function selectContext(
   const all = sources.flatMap((s, i) => sourceUnits(s, i));
   const unique = dropRepeatedSentences(dedupe(all));
   const terms = queryTerms(question, conversation);
-  const scores = bm25(terms, unique.map((u) => ({ words: words(u.text), text: u.text })));
+  const unitWords = unique.map((u) => words(u.text));
+  const scores = bm25(terms, unique.map((u, i) => ({ words: unitWords[i], text: u.text })));
   const bestScore = Math.max(0, ...scores);
 
   /** `own`: the unit's own BM25, which ranks it; `score` (with borrowed relevance) admits it. */
@@ -181,7 +181,7 @@ export function selectContext(
       for (const i of idx) candidates.push({ unit: unique[i], order: i, score: 1, own: 1 });
       continue;
     }
-    if (!idx.some((i) => coverage(terms, unique[i]) >= SOURCE_COVERAGE)) continue;
+    if (!idx.some((i) => coverage(terms, unique[i], unitWords[i]) >= SOURCE_COVERAGE)) continue;
     const smooth = idx.map((i, k) =>
       scores[i] + NEIGHBOUR_SHARE * neighbourScore(unique, scores, idx, k)
     );

@@ -28,7 +28,9 @@ Deno.test("corpus: tuning split floors", () => {
 
 Deno.test("corpus: held-out split floors", () => {
   const t = split("heldout");
-  assert.ok(pct(t.factsKept, t.facts) >= 80);
-  assert.ok(pct(t.junkDropped, t.junk) >= 80);
-  assert.ok(pct(t.irrelevantDropped, t.irrelevant) >= 80);
+  // Set once from the final held-out run (97.1 / 96.6 / 90.0 / 100 %), never tuned against.
+  assert.ok(pct(t.factsKept, t.facts) >= 95);
+  assert.ok(pct(t.junkDropped, t.junk) >= 95);
+  assert.ok(pct(t.irrelevantDropped, t.irrelevant) >= 90);
+  assert.equal(t.abstainCorrect, t.cases);
 });
