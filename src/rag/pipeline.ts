@@ -1,8 +1,10 @@
 /**
  * The one entry the engine calls for retrieved context: messages → a plan. Detect the context;
- * drop it for a conversational follow-up; otherwise clean, deduplicate, score and pack it to the
- * model's context; when nothing worth reading is left, tell the model the search found nothing;
- * otherwise build the reading-comprehension prompt.
+ * drop it for a conversational follow-up; otherwise select what is worth reading (select.ts:
+ * feature-based junk removal, dedupe, BM25 relevance against the question and the recent
+ * conversation, irrelevant sources dropped) within the model's context; when nothing is left,
+ * tell the model the search found nothing; otherwise build the reading-comprehension prompt, and
+ * a cold variant that also carries the recent conversation turns that fit.
  *
  * Pure: no Deno APIs, no clock, no I/O. Imports only src/rag/* and the ChatMessage type.
  *
