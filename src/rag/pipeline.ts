@@ -1,8 +1,10 @@
 /**
  * The one entry the engine calls for retrieved context: messages → a plan. Detect the context;
- * drop it for a conversational follow-up; otherwise clean, deduplicate, score and pack it to the
- * model's context; when nothing worth reading is left, tell the model the search found nothing;
- * otherwise build the reading-comprehension prompt.
+ * drop it for a conversational follow-up; otherwise select what is worth reading (select.ts:
+ * feature-based junk removal, dedupe, BM25 relevance against the question and the recent
+ * conversation, irrelevant sources dropped) within the model's context; when nothing is left,
+ * tell the model the search found nothing; otherwise build the reading-comprehension prompt, and
+ * a cold variant that also carries the recent conversation turns that fit.
  *
  * Pure: no Deno APIs, no clock, no I/O. Imports only src/rag/* and the ChatMessage type.
  *
@@ -18,9 +20,10 @@
  */
 import type { ChatMessage } from "../chat/messages.ts";
 import { detectRag, type RagInput } from "./detect.ts";
-import { followUpReason } from "./followup.ts";
-import { cleanSources, packCleanSources, type PackResult } from "./pack.ts";
+import { followUpReason, isDocumentReferential } from "./followup.ts";
+import type { PackResult } from "./pack.ts";
 import { noResultsNotice, ragPrompt } from "./prompt.ts";
+import { readableText, selectContext } from "./select.ts";
 
 export type RagPlan =
   | { kind: "none" }
@@ -31,6 +34,11 @@ export type RagPlan =
     /** The conversation with the RAG block replaced by the user's own question. */
     messages: ChatMessage[];
     prompt: string;
+    /**
+     * `prompt` preceded by the most recent conversation turns that fit the budget, for a run
+     * that starts from an empty KV cache (a follow-up like "and the second one?" needs them).
+     */
+    coldPrompt: string;
     question: string;
     sourceIds: string[];
     thinkingAllowed: boolean;
@@ -75,6 +83,26 @@ function withSystemNote(messages: ChatMessage[], note: string): ChatMessage[] {
   return messages.map((m, j) => j === i ? { ...m, content: `${m.content}\n\n${note}` } : m);
 }
 
+/** The user and assistant turns before the last user message, oldest first. */
+function earlierTurns(conversation: readonly ChatMessage[]): ChatMessage[] {
+  const last = conversation.findLastIndex((m) => m.role === "user");
+  return conversation.slice(0, Math.max(0, last))
+    .filter((m) => (m.role === "user" || m.role === "assistant") && m.content.trim() !== "");
+}
+
+/** `prompt` after the most recent turns that fit in `room` characters (whole turns only). */
+export function withHistory(prompt: string, turns: readonly ChatMessage[], room: number): string {
+  const lines: string[] = [];
+  let left = room;
+  for (const turn of [...turns].reverse()) {
+    const line = `${turn.role === "user" ? "User" : "Assistant"}: ${turn.content.trim()}`;
+    if (line.length + 1 > left) break;
+    lines.unshift(line);
+    left -= line.length + 1;
+  }
+  return lines.length === 0 ? prompt : `Conversation so far:\n${lines.join("\n")}\n\n${prompt}`;
+}
+
 /** What to do with a chat request that may carry retrieved context. */
 export function planRag(messages: readonly ChatMessage[], opts: RagPlanOptions): RagPlan {
   const rag = detectRag(messages);
@@ -83,14 +111,23 @@ export function planRag(messages: readonly ChatMessage[], opts: RagPlanOptions):
   if (question === "") return { kind: "none" };
 
   const hasAssistantTurn = messages.some((m) => m.role === "assistant");
-  const cleaned = cleanSources(rag.sources);
-  const reference = cleaned.map((s) => s.text).join("\n\n");
   const conversation = withoutRag(messages, rag);
+  // The readable text matters only after an assistant turn (followUpReason's last layer).
+  const reference = hasAssistantTurn ? readableText(rag.sources) : "";
   const reason = followUpReason(question, hasAssistantTurn, reference);
   if (reason !== null) return { kind: "followup", messages: conversation, reason };
 
   const rawChars = rag.sources.reduce((n, s) => n + s.text.length, 0);
-  const pack = packCleanSources(cleaned, question, ragBudget(opts, question), rawChars);
+  const turns = earlierTurns(conversation);
+  const budget = ragBudget(opts, question);
+  const pack = selectContext(
+    rag.sources,
+    question,
+    turns.map((t) => t.content),
+    budget,
+    rawChars,
+    isDocumentReferential(question),
+  );
   if (pack.kept.length === 0) {
     return {
       kind: "no_results",
@@ -99,10 +136,12 @@ export function planRag(messages: readonly ChatMessage[], opts: RagPlanOptions):
     };
   }
   const thinkingAllowed = opts.contextTokens >= THINKING_MIN_CONTEXT;
+  const prompt = ragPrompt(pack.kept, question, { thinking: thinkingAllowed });
   return {
     kind: "rag",
     messages: conversation,
-    prompt: ragPrompt(pack.kept, question, { thinking: thinkingAllowed }),
+    prompt,
+    coldPrompt: withHistory(prompt, turns, budget - pack.charsAfter),
     question,
     sourceIds: [...new Set(pack.kept.map((p) => p.sourceId))],
     thinkingAllowed,

@@ -1,0 +1,66 @@
+/**
+ * Line classification by features, not by phrases: a page line is structure (a `label: value`
+ * field, a list item or table row, a code or shell line), prose, or junk (menus, breadcrumbs,
+ * bylines, counters, share rows, short fragments, title-case link lists). Features: length in
+ * words (CJK: characters), sentence shape, separator runs, share of digit tokens, share of
+ * capitalised tokens, stopword density, price marks.
+ *
+ * Pure: no Deno APIs, no clock, no I/O.
+ */
+import { navigationPattern } from "./clean.ts";
+import { isCjk, type Language, stopwordDensity, words } from "./text.ts";
+
+export type LineKind = "field" | "item" | "code" | "prose" | "junk";
+
+const SENTENCE_END = /[.!?。！？:：;)」』"”»]$/u;
+const ELLIPSIS_END = /(?:\.\.\.|…)$/;
+const SEPARATOR = /\s[|»›>·•/]\s|^[|»›>·•]\s/u;
+// The colon of a clock time (11:19) does not make a label.
+const FIELD = /^([^:：]{1,32})(?<!\d)[:：]\s*(\S.{0,70})$/u;
+const ITEM = /^(?:[-*•·–]|\d{1,2}[.)])\s+\S/u;
+const TABLE_ROW = /^\|.*\|$/;
+const CODE_SYMBOL = /[=\\/()~_]|(?:^|\s)--?[\w-]+|\.\w/;
+const PRICE = /(?:[$€£¥₽]|R\$)\s?\d|\d\s?(?:[$€£¥₽]|eur|euro)(?:\s|$|\b)/iu;
+const SHORT_WORDS = 8;
+const SHORT_CJK = 20;
+
+/** A shell command or code line: lower-case ASCII start, no sentence end, code shape. */
+function isCode(line: string): boolean {
+  if (line.length > 100 || /[^\x20-\x7e]/.test(line)) return false;
+  if (/[.!?]$/.test(line)) return false;
+  const tokens = line.split(/\s+/);
+  if (!/^(?:[a-z][a-z_-]*|[.\\/$][\w\\/.-]*)(?:[(.=]|$)/.test(tokens[0])) return false;
+  if (tokens.some((t) => /^\p{Lu}\p{Ll}/u.test(t))) return false;
+  return CODE_SYMBOL.test(line) || (tokens.length >= 2 && tokens.length <= 4);
+}
+
+/** The kind of one trimmed, non-empty line of a page in language `lang`. */
+export function classifyLine(line: string, lang: Language): LineKind {
+  if (TABLE_ROW.test(line)) return "item";
+  if (isCode(line)) return "code";
+  // A copyright or trademark notice: its mark is the feature, in any language.
+  if (/[©®℗]|\(c\)\s*\d{4}/i.test(line) && line.length < 160) return "junk";
+  const nav = navigationPattern(line);
+  if (nav === "a" || nav === "c" || nav === "d") return "junk";
+  const tokens = words(line);
+  const cjk = isCjk(line);
+  const size = cjk ? [...line].length : tokens.length;
+  const density = stopwordDensity(tokens, lang);
+  const ended = SENTENCE_END.test(line) && !ELLIPSIS_END.test(line);
+  if (SEPARATOR.test(line) && density < 0.25) return "junk";
+  if (ITEM.test(line)) return "item";
+  const digits = tokens.filter((t) => /\d/.test(t)).length;
+  if (!cjk && tokens.length > 0 && digits / tokens.length >= 0.4 && density < 0.15) {
+    return FIELD.test(line) ? "field" : "junk";
+  }
+  const field = FIELD.exec(line);
+  if (field && words(field[1]).length <= 4 && !/[.!?]$/.test(line)) return "field";
+  if (PRICE.test(line) && (!ended || density < 0.3)) return "junk";
+  if (!ended && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "junk";
+  if (!ended) {
+    const raw = line.split(/\s+/);
+    const capital = raw.filter((w) => /^\p{Lu}/u.test(w)).length;
+    if (raw.length >= 3 && capital / raw.length > 0.5) return "junk";
+  }
+  return "prose";
+}

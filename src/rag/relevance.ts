@@ -1,0 +1,66 @@
+/**
+ * BM25 relevance of text units against weighted query terms. Terms match a unit's words exactly
+ * or partly (one contains the other, or a long shared prefix: compounds and inflections such
+ * as "koffiezetapparaat"/"apparaat", "reposar"/"reposo"), a partial match counting less.
+ * CJK words also match as substrings of a unit's text.
+ *
+ * Pure: no Deno APIs, no clock, no I/O.
+ */
+import { isCjk } from "./text.ts";
+
+export interface QueryTerm {
+  term: string;
+  weight: number;
+}
+
+const K1 = 1.2;
+const B = 0.75;
+const PARTIAL = 0.6;
+const MIN_PARTIAL = 4;
+
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}
+
+/** 1 for the same word, PARTIAL for a compound part or inflection, else 0. */
+export function termMatch(term: string, word: string): number {
+  if (term === word) return 1;
+  const short = Math.min(term.length, word.length);
+  if (short < MIN_PARTIAL) return 0;
+  if (term.includes(word) || word.includes(term)) return PARTIAL;
+  return commonPrefix(term, word) >= Math.max(MIN_PARTIAL, 0.7 * short) ? PARTIAL : 0;
+}
+
+/** How often each term occurs in a unit (partial matches counted fractionally). */
+function frequencies(terms: readonly QueryTerm[], unitWords: readonly string[], text: string) {
+  return terms.map(({ term }) => {
+    if (isCjk(term)) return text.split(term).length - 1;
+    let f = 0;
+    for (const w of unitWords) f += termMatch(term, w);
+    return f;
+  });
+}
+
+/** BM25 score of every unit; `units` are the lower-cased words and text of each unit. */
+export function bm25(
+  terms: readonly QueryTerm[],
+  units: readonly { words: readonly string[]; text: string }[],
+): number[] {
+  if (units.length === 0 || terms.length === 0) return units.map(() => 0);
+  const freqs = units.map((u) => frequencies(terms, u.words, u.text.toLowerCase()));
+  const avg = units.reduce((n, u) => n + u.words.length, 0) / units.length || 1;
+  const idf = terms.map((_, t) => {
+    const df = freqs.filter((f) => f[t] > 0).length;
+    return Math.log(1 + (units.length - df + 0.5) / (df + 0.5));
+  });
+  return units.map((u, i) =>
+    terms.reduce((score, { weight }, t) => {
+      const f = freqs[i][t];
+      if (f === 0) return score;
+      const norm = f * (K1 + 1) / (f + K1 * (1 - B + B * u.words.length / avg));
+      return score + weight * idf[t] * norm;
+    }, 0)
+  );
+}

@@ -1,0 +1,83 @@
+/**
+ * Language-aware text primitives for the cleaner: words (Intl.Segmenter, so CJK text without
+ * spaces splits into words), the language of a text by stopword hits (stopwords-iso lists for
+ * en, de, fr, es, it, pt, nl, ru, zh, ja), stopword density, and sentences that do not end at
+ * abbreviations or decimals and do end at CJK punctuation.
+ *
+ * Pure: no Deno APIs, no clock, no I/O.
+ */
+import stopwordsIso from "stopwords-iso" with { type: "json" };
+
+export const LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "nl", "ru", "zh", "ja"] as const;
+export type Language = typeof LANGUAGES[number];
+
+const LISTS = stopwordsIso as Record<string, string[]>;
+const STOPWORDS: ReadonlyMap<Language, ReadonlySet<string>> = new Map(
+  LANGUAGES.map((l) => [l, new Set(LISTS[l].filter((w) => !/\d/.test(w)))]),
+);
+
+const WORDS = new Intl.Segmenter("und", { granularity: "word" });
+const SENTENCES = new Intl.Segmenter("und", { granularity: "sentence" });
+const KANA = /[\p{Script=Hiragana}\p{Script=Katakana}]/u;
+const HAN = /\p{Script=Han}/u;
+
+/** The lower-cased word-like segments of a text. */
+export function words(text: string): string[] {
+  const out: string[] = [];
+  for (const s of WORDS.segment(text.toLowerCase())) if (s.isWordLike) out.push(s.segment);
+  return out;
+}
+
+/** True when the text is mostly Chinese or Japanese characters. */
+export function isCjk(text: string): boolean {
+  let cjk = 0;
+  let letters = 0;
+  for (const ch of text) {
+    if (/\p{L}/u.test(ch)) letters++;
+    if (HAN.test(ch) || KANA.test(ch)) cjk++;
+  }
+  return letters > 0 && cjk / letters > 0.3;
+}
+
+/** The language whose stopwords the words hit most (kana → ja, other CJK → zh); en if none. */
+export function detectLanguage(tokens: readonly string[], sample: string): Language {
+  if (isCjk(sample)) return KANA.test(sample) ? "ja" : "zh";
+  let best: Language = "en";
+  let bestHits = 0;
+  for (const lang of LANGUAGES) {
+    const list = STOPWORDS.get(lang)!;
+    const hits = tokens.reduce((n, w) => n + (list.has(w) ? 1 : 0), 0);
+    if (hits > bestHits) [best, bestHits] = [lang, hits];
+  }
+  return best;
+}
+
+export function isStopword(word: string, lang: Language): boolean {
+  return STOPWORDS.get(lang)!.has(word);
+}
+
+/** Share of the words that are stopwords of the language (0 for no words). */
+export function stopwordDensity(tokens: readonly string[], lang: Language): number {
+  if (tokens.length === 0) return 0;
+  return tokens.filter((w) => isStopword(w, lang)).length / tokens.length;
+}
+
+/**
+ * A short capitalised word or a dotted run ending in a dot (Dr., Min., z.B., d.C.) does not end a
+ * sentence; a lower-case unit (kg.) does, unless lower case follows (then the join is anyway).
+ */
+const ABBREVIATION = /(?:^|[\s(])(?:\p{Lu}\p{Ll}{0,2}\.|(?:\p{L}\.){2,})$/u;
+
+/** Sentences of a text: Intl.Segmenter's, re-joined after abbreviations and before lower case. */
+export function splitSentences(text: string): string[] {
+  const out: string[] = [];
+  for (const { segment } of SENTENCES.segment(text)) {
+    const piece = segment.trim();
+    if (piece === "") continue;
+    const prev = out.at(-1);
+    if (prev !== undefined && (ABBREVIATION.test(prev) || /^[\p{Ll}\d]/u.test(piece))) {
+      out[out.length - 1] = `${prev} ${piece}`;
+    } else out.push(piece);
+  }
+  return out;
+}

@@ -1,0 +1,40 @@
+/** Tests for src/rag/relevance.ts: term matching and BM25 ordering. */
+import assert from "node:assert/strict";
+import { bm25, termMatch } from "../../src/rag/relevance.ts";
+import { words } from "../../src/rag/text.ts";
+
+Deno.test("termMatch() matches words, compound parts and inflections", async (t) => {
+  const rows: [string, string, number][] = [
+    ["oven", "oven", 1],
+    ["apparaat", "koffiezetapparaat", 0.6],
+    ["reposar", "reposo", 0.6], // shared prefix "repos": 5 of 6 letters
+    ["peso", "pesa", 0], // shared prefix of 3 letters is too short
+    ["ingredientes", "ingrediente", 0.6],
+    ["box", "boxes", 0], // too short for a partial match
+    ["tower", "power", 0],
+  ];
+  for (const [a, b, expected] of rows) {
+    await t.step(`termMatch("${a}", "${b}") = ${expected}`, () => {
+      assert.equal(termMatch(a, b), expected);
+    });
+  }
+});
+
+Deno.test("bm25() ranks the unit that matches more and rarer terms first", () => {
+  const texts = [
+    "The Eiffel Tower is 330 metres tall.",
+    "Paris has many towers and museums.",
+    "Tickets cost 36 euros.",
+  ];
+  const scores = bm25(
+    [{ term: "eiffel", weight: 1 }, { term: "tall", weight: 1 }],
+    texts.map((text) => ({ words: words(text), text })),
+  );
+  assert.ok(scores[0] > 0);
+  assert.deepEqual(scores.slice(1), [0, 0]);
+  const cjk = bm25([{ term: "电池", weight: 1 }], [
+    { words: words("电池容量：233mAh"), text: "电池容量：233mAh" },
+    { words: words("屏幕：1.62英寸"), text: "屏幕：1.62英寸" },
+  ]);
+  assert.ok(cjk[0] > 0 && cjk[1] === 0);
+});

@@ -1,0 +1,73 @@
+/** Tests for src/rag/text.ts: words, language, stopword density, sentences. */
+import assert from "node:assert/strict";
+import {
+  detectLanguage,
+  isCjk,
+  splitSentences,
+  stopwordDensity,
+  words,
+} from "../../src/rag/text.ts";
+
+Deno.test("words() segments spaced and CJK text into lower-cased words", async (t) => {
+  const rows: [string, string, string[]][] = [
+    ["punctuation is not a word", "Hello, World!", ["hello", "world"]],
+    ["decimals stay whole", "It costs 36.10 euros", ["it", "costs", "36.10", "euros"]],
+    ["Chinese splits without spaces", "电池容量", ["电池", "容量"]],
+  ];
+  for (const [name, text, expected] of rows) {
+    await t.step(`words(): ${name}`, () => assert.deepEqual(words(text), expected));
+  }
+});
+
+Deno.test("detectLanguage() picks the language whose stopwords hit most", async (t) => {
+  const rows: [string, string][] = [
+    ["Der Rhein ist ein Strom und er mündet in die Nordsee.", "de"],
+    ["Le mont Ventoux est un sommet du sud de la France.", "fr"],
+    ["El aeropuerto cerró el año con más pasajeros que nunca.", "es"],
+    ["Il Colosseo fu costruito sotto gli imperatori e poteva contenere molti spettatori.", "it"],
+    ["A dose máxima diária não deve passar de quatro gramas.", "pt"],
+    ["Vul het reservoir met water en druk op de knop.", "nl"],
+    ["Байкал — самое глубокое озеро на планете и оно очень старое.", "ru"],
+    ["The tower was completed in March and it is very tall.", "en"],
+    ["东京的天气很好。", "zh"],
+    ["東京スカイツリーの高さは634メートルです。", "ja"],
+  ];
+  for (const [text, lang] of rows) {
+    await t.step(`detectLanguage() → ${lang}`, () => {
+      assert.equal(detectLanguage(words(text), text), lang);
+    });
+  }
+});
+
+Deno.test("isCjk() and stopwordDensity()", () => {
+  assert.equal(isCjk("小米手环9的电池"), true);
+  assert.equal(isCjk("Battery: 50 Wh"), false);
+  assert.equal(stopwordDensity([], "en"), 0);
+  assert.equal(stopwordDensity(["the", "tower", "is", "tall"], "en"), 0.5);
+});
+
+Deno.test("splitSentences() respects abbreviations, decimals and CJK punctuation", async (t) => {
+  const rows: [string, string, string[]][] = [
+    ["two sentences", "It opened in 2012. It is tall.", ["It opened in 2012.", "It is tall."]],
+    ["a decimal", "It weighs 11.7 kg. Good.", ["It weighs 11.7 kg.", "Good."]],
+    [
+      "an abbreviation before a capital",
+      "Revised by Dr. Laura Gomez. Done.",
+      ["Revised by Dr. Laura Gomez.", "Done."],
+    ],
+    ["a German abbreviation", "Das gilt z.B. für Sachsen. Ja.", [
+      "Das gilt z.B. für Sachsen.",
+      "Ja.",
+    ]],
+    ["CJK full stops", "高さは634メートルです。開業しました。", [
+      "高さは634メートルです。",
+      "開業しました。",
+    ]],
+  ];
+  for (const [name, text, expected] of rows) {
+    await t.step(
+      `splitSentences(): ${name}`,
+      () => assert.deepEqual(splitSentences(text), expected),
+    );
+  }
+});
