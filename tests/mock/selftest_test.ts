@@ -37,7 +37,6 @@ const tmp = Deno.makeTempDirSync({ prefix: "rkllm-mock-selftest-" });
 const modelPath = join(tmp, "model.rkllm");
 Deno.writeTextFileSync(modelPath, "mock\n");
 const logPath = join(tmp, "log.jsonl");
-Deno.env.set("RKLLM_MOCK_LOG", logPath);
 
 function cstr(s: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(s + "\0");
@@ -213,6 +212,12 @@ const KNOBS = [
   "RKLLM_MOCK_SEED",
   "RKLLM_MOCK_TOKENS",
 ];
+
+/** The process environment is shared with later test files: restored in "cleanup". */
+const savedEnv = new Map(
+  [...KNOBS, "RKLLM_MOCK_LOG"].map((k) => [k, Deno.env.get(k)] as const),
+);
+Deno.env.set("RKLLM_MOCK_LOG", logPath);
 
 function withEnv(env: Record<string, string>, fn: (m: MockModel) => void) {
   for (const k of KNOBS) Deno.env.delete(k);
@@ -453,5 +458,6 @@ Deno.test("SEED: output varies with the seed and is the same for the same seed",
 
 Deno.test("cleanup", () => {
   lib.close();
+  for (const [k, v] of savedEnv) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
   Deno.removeSync(tmp, { recursive: true });
 });
