@@ -780,6 +780,12 @@ typedef struct {
     size_t text_n;
     const int32_t* ids;
     long long n_opaque;
+    const float* rows; /* image embeddings: the first n_rows opaque positions hash their row */
+    size_t row_floats;
+    long long n_rows;
+    bool multimodal;
+    bool tags_match;      /* the prompt's <image> tags = n_image */
+    uint32_t embed_hash;  /* of all image embeddings, 0 when not read */
 } InputShape;
 
 /* Positions the input takes when `skip` bytes of its text are already cached. The same rule as
@@ -801,6 +807,8 @@ static bool kv_append_input(Kv* k, const InputShape* s, size_t skip) {
     }
     for (long long i = 0; i < s->n_opaque; i++) {
         uint32_t h = s->ids ? (uint32_t)s->ids[i] : fnv1a(&i, sizeof i) ^ 0xA5A5A5A5u;
+        if (s->rows && i < s->n_rows)
+            h = fnv1a(s->rows + (size_t)i * s->row_floats, s->row_floats * sizeof(float));
         if (!kv_push(k, NULL, 0, h, true)) return false;
     }
     return true;
@@ -864,6 +872,9 @@ typedef struct MockHandle {
     Kv prompt_cache;        /* RKLLM_MOCK_PROMPT_CACHE=prefix: the loaded file, guarded by g_mu */
     bool prompt_cache_loaded;
     bool paused_keep0;      /* the last run was keep_history=0 and paused: range clears valid */
+#if RKLLM_ABI == 123
+    char *img_start, *img_end, *img_content; /* copies of the init strings, logged per image run */
+#endif
     int runs;               /* active rkllm_run/rkllm_run_async calls, guarded by g_mu */
     atomic_int abort_flag;  /* set by rkllm_abort, cleared when a run starts */
     atomic_int destroying;  /* set by rkllm_destroy, never cleared */
@@ -1081,6 +1092,9 @@ MOCK_API int rkllm_init(LLMHandle* handle, RKLLMParam* param, InitCallbackArg ca
             h->param.model_path = path;
 #if RKLLM_ABI == 123
             h->param.img_start = h->param.img_end = h->param.img_content = NULL;
+            h->img_start = param->img_start ? strdup(param->img_start) : NULL;
+            h->img_end = param->img_end ? strdup(param->img_end) : NULL;
+            h->img_content = param->img_content ? strdup(param->img_content) : NULL;
 #endif
 #if RKLLM_ABI == 130
             if (callback) h->callbacks = *callback;
@@ -1146,6 +1160,11 @@ MOCK_API int rkllm_destroy(LLMHandle handle) {
     free(h->model_path);
     kv_free(&h->kv);
     kv_free(&h->prompt_cache);
+#if RKLLM_ABI == 123
+    free(h->img_start);
+    free(h->img_end);
+    free(h->img_content);
+#endif
     free(h);
     jk_bool(&b, "destroy_while_running", running);
     if (running) jk_ms(&b, "waited_ms", now_ms() - t0);
@@ -1192,9 +1211,55 @@ static long long clamp_tokens(long long v) {
     return v;
 }
 
+static long long count_tags(const char* s, const char* tag) {
+    long long n = 0;
+    size_t k = strlen(tag);
+    for (const char* p = s ? strstr(s, tag) : NULL; p; p = strstr(p + k, tag)) n++;
+    return n;
+}
+
+/* Image embeddings (n_image x n_image_tokens x RKLLM_MOCK_EMBED_DIM floats): logs their size and
+ * hash, checks the <image> tags, and lets their rows identify the image positions in the cache. */
+static void analyse_images(Buf* b, InputShape* shape, const char* prompt, const float* embed,
+                           size_t n_image, size_t n_image_tokens, const char* image_start,
+                           const char* image_end, const char* image_content) {
+    long dim = env_long("RKLLM_MOCK_EMBED_DIM", 64);
+    if (dim < 1) dim = 64;
+    long long tags = count_tags(prompt, "<image>");
+    shape->multimodal = true;
+    shape->tags_match = tags == (long long)n_image;
+    jk_int(b, "image_tags", tags);
+    jk_bool(b, "image_tags_match", tags == (long long)n_image);
+    jk_int(b, "embed_dim", dim);
+    jk_str(b, "image_start_used", image_start);
+    jk_str(b, "image_end_used", image_end);
+    jk_str(b, "image_content_used", image_content);
+    size_t rows = n_image * n_image_tokens;
+    if (!embed || n_image == 0 || n_image_tokens == 0 || rows > ((size_t)1 << 20) / (size_t)dim)
+        return;
+    size_t floats = rows * (size_t)dim;
+    jk_int(b, "image_embed_floats", (long long)floats);
+    char hex[9];
+    shape->embed_hash = fnv1a(embed, floats * sizeof(float));
+    snprintf(hex, sizeof hex, "%08x", shape->embed_hash);
+    jk_str(b, "image_embed_hash", hex);
+    jk_arr_begin(b, "image_hashes");
+    for (size_t i = 0; i < n_image; i++) {
+        size_t per = n_image_tokens * (size_t)dim;
+        snprintf(hex, sizeof hex, "%08x", fnv1a(embed + i * per, per * sizeof(float)));
+        if (b->comma) buf_raw(b, ",", 1);
+        json_strn(b, hex, 8);
+        b->comma = true;
+    }
+    json_arr_end(b);
+    shape->rows = embed;
+    shape->row_floats = (size_t)dim;
+    shape->n_rows = (long long)rows;
+}
+
 /* Logs the input and works out prompt_tokens and the seed bytes for the generator. */
 static bool analyse_input(Buf* b, const RKLLMInput* in, const unsigned char** seed, size_t* seed_n,
-                          long long* prompt_tokens, InputShape* shape) {
+                          long long* prompt_tokens, InputShape* shape, const MockHandle* h) {
     static const char empty[] = "";
     memset(shape, 0, sizeof *shape);
     jk_str(b, "role", in->role);
@@ -1257,6 +1322,8 @@ static bool analyse_input(Buf* b, const RKLLMInput* in, const unsigned char** se
         jk_int(b, "image_width", (long long)m->image_width);
         jk_int(b, "image_height", (long long)m->image_height);
         extra = (long long)(m->n_image * m->n_image_tokens);
+        analyse_images(b, shape, m->prompt, m->image_embed, m->n_image, m->n_image_tokens,
+                       h->img_start, h->img_end, h->img_content);
 #else
         jk_bool(b, "image_embed_set", m->image.image_embed != NULL);
         jk_int(b, "n_image_tokens", (long long)m->image.n_image_tokens);
@@ -1275,6 +1342,10 @@ static bool analyse_input(Buf* b, const RKLLMInput* in, const unsigned char** se
         jk_str(b, "video_content", m->video.video_content);
         jk_int(b, "frame_width", (long long)m->video.frame_width);
         jk_int(b, "frame_height", (long long)m->video.frame_height);
+        analyse_images(b, shape, m->prompt, m->image.image_embed, m->image.n_image,
+                       m->image.n_image_tokens, m->image.image_start, m->image.image_end,
+                       m->image.image_content);
+        (void)h;
         extra = (long long)(m->image.n_image * m->image.n_image_tokens +
                             m->video.n_video * m->video.n_frame_per_video *
                                 m->video.n_frame_tokens);
@@ -1369,7 +1440,7 @@ static int do_run(MockHandle* h, const RKLLMInput* in, const RKLLMInferParam* ip
     size_t seed_n = 0;
     long long prompt_tokens = 1;
     InputShape shape;
-    bool input_ok = analyse_input(&b, in, &seed, &seed_n, &prompt_tokens, &shape);
+    bool input_ok = analyse_input(&b, in, &seed, &seed_n, &prompt_tokens, &shape, h);
     log_infer_params(&b, ip);
     int cap = h->param.max_new_tokens;
 #if RKLLM_ABI == 130
@@ -1415,6 +1486,13 @@ static int do_run(MockHandle* h, const RKLLMInput* in, const RKLLMInferParam* ip
 
     if (!input_ok) {
         snprintf(msg, sizeof msg, "unsupported input type %d", (int)in->input_type);
+        send_error(h, userdata, msg);
+        result = RES_ERROR;
+        ret = -1;
+        goto done;
+    }
+    if (shape.multimodal && !shape.tags_match && env_is("RKLLM_MOCK_IMAGE_CHECK", "strict")) {
+        snprintf(msg, sizeof msg, "image placeholder count does not match n_image");
         send_error(h, userdata, msg);
         result = RES_ERROR;
         ret = -1;
@@ -1516,6 +1594,10 @@ static int do_run(MockHandle* h, const RKLLMInput* in, const RKLLMInferParam* ip
         uint32_t seed_hash = fnv1a(seed, seed_n);
         if (cfg.seed_set) {
             uint32_t mix[2] = {seed_hash, (uint32_t)cfg.seed};
+            seed_hash = fnv1a(mix, sizeof mix);
+        }
+        if (shape.embed_hash && env_flag("RKLLM_MOCK_IMAGE_TEXT")) {
+            uint32_t mix[2] = {seed_hash, shape.embed_hash};
             seed_hash = fnv1a(mix, sizeof mix);
         }
         build_tokens(&toks, &cfg, seed_hash, in->enable_thinking);

@@ -58,6 +58,8 @@ interface RunOptions {
   pauseAfter?: number;
   /** The callback calls rkllm_abort after this many tokens. */
   abortAfter?: number;
+  /** Multimodal input: n_image images of n_tokens x 64 floats each, in `embed`. */
+  image?: { embed: Float32Array<ArrayBuffer>; nImage: number; nTokens: number };
 }
 
 /** One mock handle with a recording callback (sync runs call it on this thread). */
@@ -112,8 +114,16 @@ class MockModel {
     const input = new Uint8Array(64);
     const dv = new DataView(input.buffer);
     dv.setBigUint64(0, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(role))), true);
-    dv.setInt32(12, 0, true); // RKLLM_INPUT_PROMPT
+    dv.setInt32(12, opts.image ? 3 : 0, true); // RKLLM_INPUT_MULTIMODAL | RKLLM_INPUT_PROMPT
     dv.setBigUint64(16, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(p))), true);
+    if (opts.image) {
+      const embed = Deno.UnsafePointer.of(opts.image.embed);
+      dv.setBigUint64(24, BigInt(Deno.UnsafePointer.value(embed)), true);
+      dv.setBigUint64(32, BigInt(opts.image.nTokens), true);
+      dv.setBigUint64(40, BigInt(opts.image.nImage), true);
+      dv.setBigUint64(48, 448n, true);
+      dv.setBigUint64(56, 448n, true);
+    }
     const infer = new Uint8Array(32);
     const idv = new DataView(infer.buffer);
     const keep: unknown[] = [p, role];
@@ -211,6 +221,9 @@ const KNOBS = [
   "RKLLM_MOCK_PREFILL_TOKEN_US",
   "RKLLM_MOCK_SEED",
   "RKLLM_MOCK_TOKENS",
+  "RKLLM_MOCK_IMAGE_TEXT",
+  "RKLLM_MOCK_IMAGE_CHECK",
+  "RKLLM_MOCK_EMBED_DIM",
 ];
 
 /** The process environment is shared with later test files: restored in "cleanup". */
@@ -454,6 +467,46 @@ Deno.test("SEED: output varies with the seed and is the same for the same seed",
   assert.deepEqual(texts[1], texts[2]);
   assert.notDeepEqual(texts[0], texts[1]);
   assert.notDeepEqual(texts[1], texts[3]);
+});
+
+Deno.test("multimodal: image tokens count into the cache, embeddings identify the image", () => {
+  const image = (v: number) => ({
+    embed: new Float32Array(2 * 64).fill(v),
+    nImage: 1,
+    nTokens: 2,
+  });
+  const prompt = "<image> What is in the picture?";
+  const hashes: string[] = [];
+  const texts: string[] = [];
+  for (const v of [0.5, 0.5, 0.25]) {
+    withEnv({}, (m) => {
+      const r = m.run(prompt, { image: image(v) });
+      assert.deepEqual(r.prefillTokens, positions(prompt) + 2);
+      hashes.push(lastRunEndOrClear());
+      texts.push(r.text);
+    });
+  }
+  assert.deepEqual(hashes[0], hashes[1]);
+  assert.notDeepEqual(hashes[0], hashes[2]);
+  assert.deepEqual(texts[0], texts[2], "default: the reply does not depend on the image");
+  const start = lastLog((r) => r.event === "run_start");
+  const mm = start.multimodal as Record<string, unknown>;
+  assert.deepEqual([mm.image_tags, mm.image_tags_match], [1, true]);
+  assert.deepEqual(mm.image_embed_floats, 128);
+  assert.deepEqual(mm.n_image, 1);
+
+  const imageTexts: string[] = [];
+  for (const v of [0.5, 0.25]) {
+    withEnv({ RKLLM_MOCK_IMAGE_TEXT: "1" }, (m) => {
+      imageTexts.push(m.run(prompt, { image: image(v) }).text);
+    });
+  }
+  assert.notDeepEqual(imageTexts[0], imageTexts[1]);
+
+  withEnv({ RKLLM_MOCK_IMAGE_CHECK: "strict" }, (m) => {
+    assert.deepEqual(m.run("no tag here", { image: image(1) }).ret, -1);
+    assert.deepEqual(m.run(prompt, { image: image(1) }).ret, 0);
+  });
 });
 
 Deno.test("cleanup", () => {
