@@ -509,6 +509,67 @@ Deno.test("multimodal: image tokens count into the cache, embeddings identify th
   });
 });
 
+Deno.test("multimodal on ABI 1.3.0: per-input image strings, image tokens in the cache", () => {
+  const lib130 = Deno.dlopen(join(root, "build", "mock", "v1.3.0", "librkllmrt.so"), {
+    rkllm_createDefaultParam: { parameters: [], result: { struct: Array(23).fill("u64") } },
+    rkllm_init: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+    rkllm_run: { parameters: ["pointer", "buffer", "buffer", "pointer"], result: "i32" },
+    rkllm_get_kv_cache_size: { parameters: ["pointer", "buffer"], result: "i32" },
+    rkllm_destroy: { parameters: ["pointer"], result: "i32" },
+  });
+  const addr = (b: Uint8Array<ArrayBuffer> | Float32Array<ArrayBuffer>) =>
+    BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(b)));
+  let prefill = -1;
+  const cb = new Deno.UnsafeCallback(CALLBACK, (result, _ud, state) => {
+    if (state === RUN_FINISH) prefill = new Deno.UnsafePointerView(result!).getInt32(52);
+    return 0;
+  });
+  try {
+    const param = new Uint8Array(lib130.symbols.rkllm_createDefaultParam());
+    const path = cstr(modelPath);
+    const pdv = new DataView(param.buffer);
+    pdv.setBigUint64(0, addr(path), true);
+    pdv.setInt32(8, 4096, true);
+    const callbacks = new Uint8Array(48);
+    new DataView(callbacks.buffer).setBigUint64(
+      0,
+      BigInt(Deno.UnsafePointer.value(cb.pointer)),
+      true,
+    );
+    const out = new BigUint64Array(1);
+    assert.deepEqual(lib130.symbols.rkllm_init(new Uint8Array(out.buffer), param, callbacks), 0);
+    const handle = Deno.UnsafePointer.create(out[0]);
+
+    const prompt = cstr("<image> Describe it."), role = cstr("user");
+    const start = cstr("<|vision_start|>");
+    const embed = new Float32Array(3 * 64).fill(0.5);
+    const input = new Uint8Array(160);
+    const dv = new DataView(input.buffer);
+    dv.setBigUint64(0, addr(role), true);
+    dv.setInt32(12, 3, true); // RKLLM_INPUT_MULTIMODAL
+    dv.setBigUint64(16, addr(prompt), true); // multimodal_input.prompt
+    dv.setBigUint64(24, addr(embed), true); // .image.image_embed
+    dv.setBigUint64(32, 3n, true); // .image.n_image_tokens
+    dv.setBigUint64(40, 1n, true); // .image.n_image
+    dv.setBigUint64(48, addr(start), true); // .image.image_start
+    const infer = new Uint8Array(40);
+    new DataView(infer.buffer).setInt32(32, 1, true); // keep_history (1.3.0 offset)
+    Deno.env.set("RKLLM_MOCK_TOKENS", "4");
+    assert.deepEqual(lib130.symbols.rkllm_run(handle, input, infer, null), 0);
+    assert.deepEqual(prefill, positions("<image> Describe it.") + 3);
+    const sizes = new Int32Array(1);
+    lib130.symbols.rkllm_get_kv_cache_size(handle, new Uint8Array(sizes.buffer));
+    assert.deepEqual(sizes[0], prefill + 4);
+    const mm = lastLog((r) => r.event === "run_start").multimodal as Record<string, unknown>;
+    assert.deepEqual([mm.image_tags_match, mm.image_start_used], [true, "<|vision_start|>"]);
+    assert.deepEqual(lib130.symbols.rkllm_destroy(handle), 0);
+  } finally {
+    Deno.env.delete("RKLLM_MOCK_TOKENS");
+    cb.close();
+    lib130.close();
+  }
+});
+
 Deno.test("cleanup", () => {
   lib.close();
   for (const [k, v] of savedEnv) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
