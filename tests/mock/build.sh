@@ -3,7 +3,8 @@
 #
 #   build/mock/v1.2.3/{librkllmrt.so,probe}
 #   build/mock/v1.3.0/{librkllmrt.so,probe}
-#   build/mock/aarch64/v1.2.3/... and v1.3.0/...   (only when aarch64-linux-gnu-gcc is on PATH)
+#   build/mock/rknn/{librknnrt.so,probe}             (the mock vision encoder, librknnrt.so)
+#   build/mock/aarch64/v1.2.3/..., v1.3.0/..., rknn/...   (only when aarch64-linux-gnu-gcc is on PATH)
 #
 # Works from any directory. An artefact is rebuilt only when one of its sources (or this script)
 # is newer than it, so calling this before every test run is nearly free.
@@ -19,6 +20,9 @@ LIB_SRC="$HERE/rkllm_mock.c"
 PROBE_SRC="$HERE/probe.c"
 HEADER="$HERE/rkllm.h"
 SELF="$HERE/build.sh"
+RKNN_SRC="$HERE/rknn_mock.c"
+RKNN_PROBE_SRC="$HERE/rknn_probe.c"
+RKNN_HEADER="$HERE/rknn_api_mock.h"
 
 WARN="-std=c11 -O2 -Wall -Wextra -Werror"
 LIB_FLAGS="-fPIC -shared -pthread -fvisibility=hidden"
@@ -36,18 +40,19 @@ needs_build() {
     return 1
 }
 
-# build_artefact CC OUTPUT KIND(lib|probe) ABI
+# build_artefact CC OUTPUT KIND(lib|probe|rknn-lib|rknn-probe) ABI
 build_artefact() {
     cc=$1
     target=$2
     kind=$3
     abi=$4
     rel=${target#"$ROOT"/}
-    if [ "$kind" = lib ]; then
-        deps="$LIB_SRC $HEADER $SELF"
-    else
-        deps="$PROBE_SRC $HEADER $SELF"
-    fi
+    case $kind in
+    lib) deps="$LIB_SRC $HEADER $SELF" ;;
+    probe) deps="$PROBE_SRC $HEADER $SELF" ;;
+    rknn-lib) deps="$RKNN_SRC $RKNN_HEADER $SELF" ;;
+    *) deps="$RKNN_PROBE_SRC $RKNN_HEADER $SELF" ;;
+    esac
     # shellcheck disable=SC2086 # deps is a list of paths without spaces in their names
     if ! needs_build "$target" $deps; then
         echo "up to date: $rel"
@@ -56,11 +61,12 @@ build_artefact() {
     mkdir -p "$(dirname "$target")"
     tmp="$target.tmp.$$"
     # shellcheck disable=SC2086 # cc and flag lists are meant to be split into words
-    if [ "$kind" = lib ]; then
-        $cc $WARN $LIB_FLAGS -DRKLLM_ABI="$abi" -o "$tmp" "$LIB_SRC"
-    else
-        $cc $WARN -DRKLLM_ABI="$abi" -o "$tmp" "$PROBE_SRC"
-    fi
+    case $kind in
+    lib) $cc $WARN $LIB_FLAGS -DRKLLM_ABI="$abi" -o "$tmp" "$LIB_SRC" ;;
+    probe) $cc $WARN -DRKLLM_ABI="$abi" -o "$tmp" "$PROBE_SRC" ;;
+    rknn-lib) $cc $WARN $LIB_FLAGS -o "$tmp" "$RKNN_SRC" ;;
+    *) $cc $WARN -o "$tmp" "$RKNN_PROBE_SRC" ;;
+    esac
     mv -f "$tmp" "$target"
     echo "built: $rel"
 }
@@ -73,6 +79,8 @@ build_set() {
         build_artefact "$1" "$2/$ver/librkllmrt.so" lib "$abi"
         build_artefact "$1" "$2/$ver/probe" probe "$abi"
     done
+    build_artefact "$1" "$2/rknn/librknnrt.so" rknn-lib -
+    build_artefact "$1" "$2/rknn/probe" rknn-probe -
 }
 
 trap 'rm -f "$OUT"/*/*.tmp.$$ "$OUT"/aarch64/*/*.tmp.$$ 2>/dev/null || true' EXIT

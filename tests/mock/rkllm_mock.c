@@ -348,12 +348,41 @@ static bool env_flag(const char* name) {
            strcmp(v, "on") == 0;
 }
 
+enum { KEEP0_CLEAR = 0, KEEP0_ROLLBACK = 1, KEEP0_REUSE = 2 };
+enum { ABORT_KEEPS_ALL = 0, ABORT_KEEPS_PROMPT = 1, ABORT_KEEPS_NONE = 2 };
+enum { PC_OFF = 0, PC_RESTORE, PC_PREFIX, PC_IGNORE, PC_REFUSE };
+
+static bool env_is(const char* name, const char* value) {
+    const char* v = getenv(name);
+    return v && strcmp(v, value) == 0;
+}
+
+static int prompt_cache_mode(void) {
+    if (env_is("RKLLM_MOCK_PROMPT_CACHE", "restore")) return PC_RESTORE;
+    if (env_is("RKLLM_MOCK_PROMPT_CACHE", "prefix")) return PC_PREFIX;
+    if (env_is("RKLLM_MOCK_PROMPT_CACHE", "ignore")) return PC_IGNORE;
+    if (env_is("RKLLM_MOCK_PROMPT_CACHE", "refuse")) return PC_REFUSE;
+    return PC_OFF;
+}
+
+static const char* const KEEP0_NAMES[] = {"clear", "rollback", "reuse"};
+static const char* const ABORT_KEEPS_NAMES[] = {"all", "prompt", "none"};
+static const char* const PC_NAMES[] = {"off", "restore", "prefix", "ignore", "refuse"};
+
 enum { THINK_OFF = 0, THINK_ON = 1, THINK_ALWAYS = 2, THINK_OPEN = 3 };
 
 typedef struct {
     long prefill_ms;
     long start_delay_ms; /* before the run clears its abort flag: simulates a late-starting thread */
-    bool keep0_rollback; /* keep_history=0 restores the cache to its state before the run */
+    int keep0;           /* KEEP0_*: what a keep_history=0 run leaves in the cache */
+    long prefill_token_us; /* extra prefill delay per prefilled position */
+    bool hang_stuck;       /* HANG=stuck: ignores rkllm_abort, only rkllm_destroy ends it */
+    bool finish_after_abort;
+    int abort_keeps;       /* ABORT_KEEPS_* for keep_history=1 runs */
+    bool seed_set;
+    long seed;
+    int prompt_cache;      /* PC_*: how prompt-cache files are honoured */
+    bool cache_saves_prompt; /* save the cache after prefill instead of after the run */
     long token_ms;
     long tokens;
     long error_at; /* -1 = never */
@@ -368,8 +397,20 @@ static void cfg_read(RunCfg* c) {
     memset(c, 0, sizeof *c);
     c->prefill_ms = env_long("RKLLM_MOCK_PREFILL_MS", 0);
     c->start_delay_ms = env_long("RKLLM_MOCK_START_DELAY_MS", 0);
-    const char* k0 = getenv("RKLLM_MOCK_KEEP0");
-    c->keep0_rollback = k0 && strcmp(k0, "rollback") == 0;
+    c->keep0 = env_is("RKLLM_MOCK_KEEP0", "rollback") ? KEEP0_ROLLBACK
+               : env_is("RKLLM_MOCK_KEEP0", "reuse")  ? KEEP0_REUSE
+                                                      : KEEP0_CLEAR;
+    c->prefill_token_us = env_long("RKLLM_MOCK_PREFILL_TOKEN_US", 0);
+    c->hang_stuck = env_is("RKLLM_MOCK_HANG", "stuck");
+    c->finish_after_abort = env_flag("RKLLM_MOCK_FINISH_AFTER_ABORT");
+    c->abort_keeps = env_is("RKLLM_MOCK_ABORT_KEEPS", "prompt") ? ABORT_KEEPS_PROMPT
+                     : env_is("RKLLM_MOCK_ABORT_KEEPS", "none") ? ABORT_KEEPS_NONE
+                                                                : ABORT_KEEPS_ALL;
+    const char* sd = getenv("RKLLM_MOCK_SEED");
+    c->seed_set = sd && *sd;
+    c->seed = env_long("RKLLM_MOCK_SEED", 0);
+    c->prompt_cache = prompt_cache_mode();
+    c->cache_saves_prompt = env_is("RKLLM_MOCK_CACHE_SAVES", "prompt");
     c->token_ms = env_long("RKLLM_MOCK_TOKEN_MS", 0);
     c->tokens = env_long("RKLLM_MOCK_TOKENS", 32);
     if (c->tokens < 0) c->tokens = 0;
@@ -415,6 +456,18 @@ static void cfg_log(Buf* b, const RunCfg* c) {
         jk_null(b, "error_at");
     jk_bool(b, "hang", c->hang);
     jk_bool(b, "split_utf8", c->split_utf8);
+    /* The newer knobs appear only when set, so the record of a default run stays as it was. */
+    if (c->keep0 != KEEP0_CLEAR) jk_str(b, "keep0", KEEP0_NAMES[c->keep0]);
+    if (c->prefill_token_us) jk_int(b, "prefill_token_us", c->prefill_token_us);
+    if (c->hang_stuck) jk_str(b, "hang_mode", "stuck");
+    if (c->finish_after_abort) jk_bool(b, "finish_after_abort", true);
+    if (c->abort_keeps != ABORT_KEEPS_ALL)
+        jk_str(b, "abort_keeps", ABORT_KEEPS_NAMES[c->abort_keeps]);
+    if (c->seed_set) jk_int(b, "seed", c->seed);
+    if (c->prompt_cache != PC_OFF) {
+        jk_str(b, "prompt_cache", PC_NAMES[c->prompt_cache]);
+        jk_str(b, "cache_saves", c->cache_saves_prompt ? "prompt" : "all");
+    }
     json_obj_end(b);
 }
 
@@ -615,6 +668,193 @@ static float* make_matrix(const unsigned char* seed, size_t seed_n, int rows, in
 }
 
 /* ============================================================================================
+ * KV cache content: one entry per cached position (see "KV bookkeeping" in README.md)
+ * ========================================================================================== */
+
+typedef struct {
+    int n, cap;
+    uint32_t* hash; /* per position: token id, or the hash of the text it stands for */
+    size_t* end;    /* per position: end offset of its text in `text` */
+    bool* opaque;   /* per position: no text (token ids, embeddings, image tokens) */
+    char* text;
+    size_t text_n, text_cap;
+} Kv;
+
+static void kv_free(Kv* k) {
+    free(k->hash);
+    free(k->end);
+    free(k->opaque);
+    free(k->text);
+    memset(k, 0, sizeof *k);
+}
+
+static size_t kv_start_of(const Kv* k, int i) {
+    return i > 0 ? k->end[i - 1] : 0;
+}
+
+static bool kv_push(Kv* k, const char* s, size_t n, uint32_t hash, bool opaque) {
+    if (k->n == k->cap) {
+        int c = k->cap ? k->cap * 2 : 256;
+        uint32_t* h = realloc(k->hash, (size_t)c * sizeof *h);
+        if (h) k->hash = h;
+        size_t* e = realloc(k->end, (size_t)c * sizeof *e);
+        if (e) k->end = e;
+        bool* o = realloc(k->opaque, (size_t)c * sizeof *o);
+        if (o) k->opaque = o;
+        if (!h || !e || !o) return false;
+        k->cap = c;
+    }
+    if (k->text_n + n > k->text_cap) {
+        size_t c = k->text_cap ? k->text_cap : 1024;
+        while (c < k->text_n + n) c *= 2;
+        char* t = realloc(k->text, c);
+        if (!t) return false;
+        k->text = t;
+        k->text_cap = c;
+    }
+    if (n) memcpy(k->text + k->text_n, s, n);
+    k->text_n += n;
+    k->hash[k->n] = hash;
+    k->end[k->n] = k->text_n;
+    k->opaque[k->n] = opaque;
+    k->n++;
+    return true;
+}
+
+static void kv_truncate(Kv* k, int n) {
+    if (n < 0) n = 0;
+    if (n >= k->n) return;
+    k->n = n;
+    k->text_n = kv_start_of(k, n);
+}
+
+/* Removes positions [s, e); later positions move down. */
+static void kv_erase(Kv* k, int s, int e) {
+    if (s < 0) s = 0;
+    if (e > k->n) e = k->n;
+    if (s >= e) return;
+    size_t ts = kv_start_of(k, s), te = k->end[e - 1], cut = te - ts;
+    memmove(k->text + ts, k->text + te, k->text_n - te);
+    k->text_n -= cut;
+    int tail = k->n - e;
+    memmove(k->hash + s, k->hash + e, (size_t)tail * sizeof *k->hash);
+    memmove(k->opaque + s, k->opaque + e, (size_t)tail * sizeof *k->opaque);
+    for (int i = 0; i < tail; i++) k->end[s + i] = k->end[e + i] - cut;
+    k->n -= e - s;
+}
+
+static bool kv_copy(Kv* dst, const Kv* src) {
+    memset(dst, 0, sizeof *dst);
+    for (int i = 0; i < src->n; i++) {
+        size_t a = kv_start_of(src, i);
+        if (!kv_push(dst, src->text + a, src->end[i] - a, src->hash[i], src->opaque[i])) {
+            kv_free(dst);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* FNV-1a over the positions' hashes: equal caches have equal context hashes. */
+static void kv_context_hash(const Kv* k, char out[9]) {
+    uint32_t h = fnv1a(k->hash, (size_t)k->n * sizeof *k->hash);
+    snprintf(out, 9, "%08x", h);
+}
+
+/* Number of leading positions of `k` whose text equals the start of `p` (opaque positions never
+ * match). */
+static int kv_common_prefix(const Kv* k, const char* p, size_t n) {
+    int i = 0;
+    while (i < k->n && !k->opaque[i]) {
+        size_t a = kv_start_of(k, i), e = k->end[i];
+        if (e > n || e == a || memcmp(k->text + a, p + a, e - a) != 0) break;
+        i++;
+    }
+    return i;
+}
+
+/* What a run's input adds to the cache: `text` in 4-byte chunks (the last one takes the rest),
+ * then `n_opaque` positions without text (`ids` gives their hashes when set). */
+typedef struct {
+    const char* text;
+    size_t text_n;
+    const int32_t* ids;
+    long long n_opaque;
+    const float* rows; /* image embeddings: the first n_rows opaque positions hash their row */
+    size_t row_floats;
+    long long n_rows;
+    bool multimodal;
+    bool tags_match;      /* the prompt's <image> tags = n_image */
+    uint32_t embed_hash;  /* of all image embeddings, 0 when not read */
+} InputShape;
+
+/* Positions the input takes when `skip` bytes of its text are already cached. The same rule as
+ * the mock has always used: max(1, bytes / 4) for text, plus the opaque positions. */
+static long long shape_positions(const InputShape* s, size_t skip) {
+    long long text = (long long)((s->text_n - skip) / 4);
+    long long total = text + s->n_opaque;
+    return total < 1 ? 1 : total;
+}
+
+static bool kv_append_input(Kv* k, const InputShape* s, size_t skip) {
+    const char* t = s->text ? s->text + skip : "";
+    size_t n = s->text ? s->text_n - skip : 0;
+    size_t chunks = n / 4;
+    if (chunks == 0 && s->n_opaque == 0) chunks = 1; /* one position holds the short text */
+    for (size_t c = 0; c < chunks; c++) {
+        size_t a = c * 4, e = c + 1 == chunks ? n : a + 4;
+        if (!kv_push(k, t + a, e - a, fnv1a(t + a, e - a), false)) return false;
+    }
+    for (long long i = 0; i < s->n_opaque; i++) {
+        uint32_t h = s->ids ? (uint32_t)s->ids[i] : fnv1a(&i, sizeof i) ^ 0xA5A5A5A5u;
+        if (s->rows && i < s->n_rows)
+            h = fnv1a(s->rows + (size_t)i * s->row_floats, s->row_floats * sizeof(float));
+        if (!kv_push(k, NULL, 0, h, true)) return false;
+    }
+    return true;
+}
+
+/* Prompt-cache file: a header line, then per position "hash opaque bytes\n<bytes>\n". */
+static bool kv_save_file(const Kv* k, const char* path) {
+    FILE* f = path ? fopen(path, "wb") : NULL;
+    if (!f) return false;
+    bool ok = fprintf(f, "RKLLM-MOCK-KV 1 %d\n", k->n) > 0;
+    for (int i = 0; ok && i < k->n; i++) {
+        size_t a = kv_start_of(k, i), len = k->end[i] - a;
+        ok = fprintf(f, "%u %d %zu\n", (unsigned)k->hash[i], k->opaque[i] ? 1 : 0, len) > 0 &&
+             fwrite(k->text + a, 1, len, f) == len && fputc('\n', f) != EOF;
+    }
+    return fclose(f) == 0 && ok;
+}
+
+static bool kv_load_file(Kv* out, const char* path) {
+    memset(out, 0, sizeof *out);
+    FILE* f = path ? fopen(path, "rb") : NULL;
+    if (!f) return false;
+    int n = -1;
+    bool ok = fscanf(f, "RKLLM-MOCK-KV 1 %d", &n) == 1 && n >= 0 && fgetc(f) == '\n';
+    char* tmp = NULL;
+    for (int i = 0; ok && i < n; i++) {
+        unsigned hash;
+        int opaque;
+        size_t len;
+        ok = fscanf(f, "%u %d %zu", &hash, &opaque, &len) == 3 && fgetc(f) == '\n' &&
+             len < ((size_t)1 << 30);
+        if (!ok) break;
+        char* t = realloc(tmp, len + 1);
+        ok = t != NULL;
+        if (!ok) break;
+        tmp = t;
+        ok = fread(tmp, 1, len, f) == len && fgetc(f) == '\n' &&
+             kv_push(out, tmp, len, hash, opaque != 0);
+    }
+    free(tmp);
+    fclose(f);
+    if (!ok) kv_free(out);
+    return ok;
+}
+
+/* ============================================================================================
  * Handles
  * ========================================================================================== */
 
@@ -628,7 +868,13 @@ typedef struct MockHandle {
 #else
     LLMResultCallback callback;
 #endif
-    int kv_len;             /* guarded by g_mu */
+    Kv kv;                  /* the cached positions, guarded by g_mu */
+    Kv prompt_cache;        /* RKLLM_MOCK_PROMPT_CACHE=prefix: the loaded file, guarded by g_mu */
+    bool prompt_cache_loaded;
+    bool paused_keep0;      /* the last run was keep_history=0 and paused: range clears valid */
+#if RKLLM_ABI == 123
+    char *img_start, *img_end, *img_content; /* copies of the init strings, logged per image run */
+#endif
     int runs;               /* active rkllm_run/rkllm_run_async calls, guarded by g_mu */
     atomic_int abort_flag;  /* set by rkllm_abort, cleared when a run starts */
     atomic_int destroying;  /* set by rkllm_destroy, never cleared */
@@ -655,6 +901,18 @@ static int n_batch_of(const MockHandle* h) {
 
 static bool is_aborted(MockHandle* h) {
     return atomic_load(&h->abort_flag) != 0 || atomic_load(&h->destroying) != 0;
+}
+
+/* Sleeps us microseconds in <= 1 ms slices; returns true as soon as the handle is aborted. */
+static bool sleep_us_abortable(MockHandle* h, long long us) {
+    if (us <= 0) return is_aborted(h);
+    double end = now_ms() + (double)us / 1000.0;
+    for (;;) {
+        if (is_aborted(h)) return true;
+        double left = end - now_ms();
+        if (left <= 0) return false;
+        sleep_ns(left >= 1.0 ? 1000000L : (long)(left * 1e6));
+    }
 }
 
 /* Sleeps ms in <= 1 ms slices; returns true as soon as the handle is aborted. */
@@ -834,6 +1092,9 @@ MOCK_API int rkllm_init(LLMHandle* handle, RKLLMParam* param, InitCallbackArg ca
             h->param.model_path = path;
 #if RKLLM_ABI == 123
             h->param.img_start = h->param.img_end = h->param.img_content = NULL;
+            h->img_start = param->img_start ? strdup(param->img_start) : NULL;
+            h->img_end = param->img_end ? strdup(param->img_end) : NULL;
+            h->img_content = param->img_content ? strdup(param->img_content) : NULL;
 #endif
 #if RKLLM_ABI == 130
             if (callback) h->callbacks = *callback;
@@ -897,6 +1158,13 @@ MOCK_API int rkllm_destroy(LLMHandle handle) {
     }
     pthread_mutex_unlock(&g_mu);
     free(h->model_path);
+    kv_free(&h->kv);
+    kv_free(&h->prompt_cache);
+#if RKLLM_ABI == 123
+    free(h->img_start);
+    free(h->img_end);
+    free(h->img_content);
+#endif
     free(h);
     jk_bool(&b, "destroy_while_running", running);
     if (running) jk_ms(&b, "waited_ms", now_ms() - t0);
@@ -943,10 +1211,57 @@ static long long clamp_tokens(long long v) {
     return v;
 }
 
+static long long count_tags(const char* s, const char* tag) {
+    long long n = 0;
+    size_t k = strlen(tag);
+    for (const char* p = s ? strstr(s, tag) : NULL; p; p = strstr(p + k, tag)) n++;
+    return n;
+}
+
+/* Image embeddings (n_image x n_image_tokens x RKLLM_MOCK_EMBED_DIM floats): logs their size and
+ * hash, checks the <image> tags, and lets their rows identify the image positions in the cache. */
+static void analyse_images(Buf* b, InputShape* shape, const char* prompt, const float* embed,
+                           size_t n_image, size_t n_image_tokens, const char* image_start,
+                           const char* image_end, const char* image_content) {
+    long dim = env_long("RKLLM_MOCK_EMBED_DIM", 64);
+    if (dim < 1) dim = 64;
+    long long tags = count_tags(prompt, "<image>");
+    shape->multimodal = true;
+    shape->tags_match = tags == (long long)n_image;
+    jk_int(b, "image_tags", tags);
+    jk_bool(b, "image_tags_match", tags == (long long)n_image);
+    jk_int(b, "embed_dim", dim);
+    jk_str(b, "image_start_used", image_start);
+    jk_str(b, "image_end_used", image_end);
+    jk_str(b, "image_content_used", image_content);
+    size_t rows = n_image * n_image_tokens;
+    if (!embed || n_image == 0 || n_image_tokens == 0 || rows > ((size_t)1 << 20) / (size_t)dim)
+        return;
+    size_t floats = rows * (size_t)dim;
+    jk_int(b, "image_embed_floats", (long long)floats);
+    char hex[9];
+    shape->embed_hash = fnv1a(embed, floats * sizeof(float));
+    snprintf(hex, sizeof hex, "%08x", shape->embed_hash);
+    jk_str(b, "image_embed_hash", hex);
+    jk_arr_begin(b, "image_hashes");
+    for (size_t i = 0; i < n_image; i++) {
+        size_t per = n_image_tokens * (size_t)dim;
+        snprintf(hex, sizeof hex, "%08x", fnv1a(embed + i * per, per * sizeof(float)));
+        if (b->comma) buf_raw(b, ",", 1);
+        json_strn(b, hex, 8);
+        b->comma = true;
+    }
+    json_arr_end(b);
+    shape->rows = embed;
+    shape->row_floats = (size_t)dim;
+    shape->n_rows = (long long)rows;
+}
+
 /* Logs the input and works out prompt_tokens and the seed bytes for the generator. */
 static bool analyse_input(Buf* b, const RKLLMInput* in, const unsigned char** seed, size_t* seed_n,
-                          long long* prompt_tokens) {
+                          long long* prompt_tokens, InputShape* shape, const MockHandle* h) {
     static const char empty[] = "";
+    memset(shape, 0, sizeof *shape);
     jk_str(b, "role", in->role);
     jk_bool(b, "enable_thinking", in->enable_thinking);
     jk_int(b, "input_type", in->input_type);
@@ -961,6 +1276,8 @@ static bool analyse_input(Buf* b, const RKLLMInput* in, const unsigned char** se
         if (p) *seed = (const unsigned char*)p;
         *seed_n = n;
         *prompt_tokens = clamp_tokens((long long)(n / 4));
+        shape->text = p;
+        shape->text_n = n;
         return true;
     }
     case RKLLM_INPUT_TOKEN: {
@@ -976,6 +1293,8 @@ static bool analyse_input(Buf* b, const RKLLMInput* in, const unsigned char** se
             *seed_n = t->n_tokens * sizeof(int32_t);
         }
         *prompt_tokens = clamp_tokens((long long)t->n_tokens);
+        shape->n_opaque = *prompt_tokens;
+        if (t->input_ids && (size_t)shape->n_opaque <= t->n_tokens) shape->ids = t->input_ids;
         return true;
     }
     case RKLLM_INPUT_EMBED: {
@@ -985,6 +1304,7 @@ static bool analyse_input(Buf* b, const RKLLMInput* in, const unsigned char** se
         *seed = (const unsigned char*)&e->n_tokens;
         *seed_n = sizeof e->n_tokens;
         *prompt_tokens = clamp_tokens((long long)e->n_tokens);
+        shape->n_opaque = *prompt_tokens;
         return true;
     }
     case RKLLM_INPUT_MULTIMODAL: {
@@ -1002,6 +1322,8 @@ static bool analyse_input(Buf* b, const RKLLMInput* in, const unsigned char** se
         jk_int(b, "image_width", (long long)m->image_width);
         jk_int(b, "image_height", (long long)m->image_height);
         extra = (long long)(m->n_image * m->n_image_tokens);
+        analyse_images(b, shape, m->prompt, m->image_embed, m->n_image, m->n_image_tokens,
+                       h->img_start, h->img_end, h->img_content);
 #else
         jk_bool(b, "image_embed_set", m->image.image_embed != NULL);
         jk_int(b, "n_image_tokens", (long long)m->image.n_image_tokens);
@@ -1020,6 +1342,10 @@ static bool analyse_input(Buf* b, const RKLLMInput* in, const unsigned char** se
         jk_str(b, "video_content", m->video.video_content);
         jk_int(b, "frame_width", (long long)m->video.frame_width);
         jk_int(b, "frame_height", (long long)m->video.frame_height);
+        analyse_images(b, shape, m->prompt, m->image.image_embed, m->image.n_image,
+                       m->image.n_image_tokens, m->image.image_start, m->image.image_end,
+                       m->image.image_content);
+        (void)h;
         extra = (long long)(m->image.n_image * m->image.n_image_tokens +
                             m->video.n_video * m->video.n_frame_per_video *
                                 m->video.n_frame_tokens);
@@ -1027,6 +1353,10 @@ static bool analyse_input(Buf* b, const RKLLMInput* in, const unsigned char** se
         json_obj_end(b);
         if (extra < 0 || extra > INT_MAX / 4) extra = INT_MAX / 4;
         *prompt_tokens = clamp_tokens((long long)(n / 4) + extra);
+        shape->text = m->prompt;
+        shape->text_n = n;
+        shape->n_opaque = *prompt_tokens - (long long)(n / 4);
+        if (shape->n_opaque < 0) shape->n_opaque = 0;
         return true;
     }
     default:
@@ -1092,7 +1422,11 @@ static int do_run(MockHandle* h, const RKLLMInput* in, const RKLLMInferParam* ip
     bool overlap = g_active_runs > 0;
     g_active_runs++;
     atomic_store(&h->abort_flag, 0);
-    int kv_before = h->kv_len;
+    int kv_before = h->kv.n;
+    h->paused_keep0 = false;
+    /* What rollback, reuse, ABORT_KEEPS=none and an overflow restore. */
+    Kv snapshot;
+    bool snapshot_ok = kv_copy(&snapshot, &h->kv);
     pthread_mutex_unlock(&g_mu);
     MockHandle* prev_in_run = tls_in_run;
     tls_in_run = h;
@@ -1105,7 +1439,8 @@ static int do_run(MockHandle* h, const RKLLMInput* in, const RKLLMInferParam* ip
     const unsigned char* seed = NULL;
     size_t seed_n = 0;
     long long prompt_tokens = 1;
-    bool input_ok = analyse_input(&b, in, &seed, &seed_n, &prompt_tokens);
+    InputShape shape;
+    bool input_ok = analyse_input(&b, in, &seed, &seed_n, &prompt_tokens, &shape, h);
     log_infer_params(&b, ip);
     int cap = h->param.max_new_tokens;
 #if RKLLM_ABI == 130
@@ -1136,9 +1471,28 @@ static int do_run(MockHandle* h, const RKLLMInput* in, const RKLLMInferParam* ip
     double prefill_ms = 0, generate_ms = 0;
     int mode = ip->mode;
     int keep_history = ip->keep_history;
+    long long prefill_tokens = 0, reused_tokens = 0;
+    int kv_after_prompt = kv_before;
+    const RKLLMPromptCacheParam* pcp = ip->prompt_cache_params;
+    bool save_cache = cfg.prompt_cache != PC_OFF && pcp && pcp->save_prompt_cache;
+    int cache_saved = -1; /* -1: not attempted, else 0/1 */
+
+    if (!snapshot_ok) {
+        send_error(h, userdata, "mock: out of memory");
+        result = RES_ERROR;
+        ret = -1;
+        goto done;
+    }
 
     if (!input_ok) {
         snprintf(msg, sizeof msg, "unsupported input type %d", (int)in->input_type);
+        send_error(h, userdata, msg);
+        result = RES_ERROR;
+        ret = -1;
+        goto done;
+    }
+    if (shape.multimodal && !shape.tags_match && env_is("RKLLM_MOCK_IMAGE_CHECK", "strict")) {
+        snprintf(msg, sizeof msg, "image placeholder count does not match n_image");
         send_error(h, userdata, msg);
         result = RES_ERROR;
         ret = -1;
@@ -1155,28 +1509,76 @@ static int do_run(MockHandle* h, const RKLLMInput* in, const RKLLMInferParam* ip
 
     /* ---- KV bookkeeping for the prompt ---- */
     {
-        bool overflow = false;
+        bool overflow = false, oom = false;
         int kv_now;
+        size_t skip = 0;
+        bool reusing = true;
         pthread_mutex_lock(&g_mu);
-        kv_now = h->kv_len;
-        if ((long long)h->kv_len + prompt_tokens > (long long)max_ctx)
+        if (cfg.prompt_cache == PC_PREFIX && h->prompt_cache_loaded && h->kv.n == 0 &&
+            shape.text) {
+            /* The SDK: the runtime matches the input against the loaded cache from the start. */
+            int m = kv_common_prefix(&h->prompt_cache, shape.text, shape.text_n);
+            kv_free(&h->kv);
+            oom = !kv_copy(&h->kv, &h->prompt_cache);
+            kv_truncate(&h->kv, m);
+        } else if (keep_history == 0 && cfg.keep0 == KEEP0_REUSE && shape.text) {
+            kv_truncate(&h->kv, kv_common_prefix(&h->kv, shape.text, shape.text_n));
+        } else if (keep_history == 0 && cfg.keep0 == KEEP0_REUSE) {
+            kv_truncate(&h->kv, 0); /* no text to match: the run sees only its own input */
+        } else {
+            reusing = false;
+        }
+        if (reusing) {
+            /* All cached: the last position is prefilled again, so a token can follow. */
+            if (h->kv.n > 0 && h->kv.text_n == shape.text_n && shape.n_opaque == 0)
+                kv_truncate(&h->kv, h->kv.n - 1);
+            reused_tokens = h->kv.n;
+            skip = h->kv.text_n;
+        }
+        prefill_tokens = shape_positions(&shape, skip);
+        if (prefill_tokens > INT_MAX / 4) prefill_tokens = INT_MAX / 4;
+        kv_now = h->kv.n;
+        if (!oom && (long long)kv_now + prefill_tokens > (long long)max_ctx) {
             overflow = true;
-        else
-            h->kv_len += (int)prompt_tokens;
+            kv_free(&h->kv);
+            oom = !kv_copy(&h->kv, &snapshot);
+        } else if (!oom) {
+            oom = !kv_append_input(&h->kv, &shape, skip);
+        }
+        kv_after_prompt = h->kv.n;
         pthread_mutex_unlock(&g_mu);
+        if (oom) {
+            send_error(h, userdata, "mock: out of memory");
+            result = RES_ERROR;
+            ret = -1;
+            goto done;
+        }
         if (overflow) {
             snprintf(msg, sizeof msg, "context overflow: kv=%d prompt=%lld max=%d", kv_now,
-                     prompt_tokens, max_ctx);
+                     prefill_tokens, max_ctx);
             send_error(h, userdata, msg);
             result = RES_OVERFLOW;
             ret = -1;
+            prefill_tokens = 0;
             goto done;
         }
     }
 
     /* ---- prefill ---- */
     double t_pf = now_ms();
-    if (sleep_ms_abortable(h, cfg.prefill_ms)) {
+    if (sleep_ms_abortable(h, cfg.prefill_ms) ||
+        sleep_us_abortable(h, (long long)cfg.prefill_token_us * prefill_tokens)) {
+        result = RES_ABORT;
+        goto done;
+    }
+    if (save_cache && cfg.cache_saves_prompt) {
+        pthread_mutex_lock(&g_mu);
+        cache_saved = kv_save_file(&h->kv, pcp->prompt_cache_path);
+        pthread_mutex_unlock(&g_mu);
+    }
+    if (cfg.hang_stuck) {
+        /* A wedged runtime: rkllm_abort is ignored; only rkllm_destroy (or exit) ends it. */
+        while (!atomic_load(&h->destroying)) sleep_ns(1000000L);
         result = RES_ABORT;
         goto done;
     }
@@ -1190,6 +1592,14 @@ static int do_run(MockHandle* h, const RKLLMInput* in, const RKLLMInferParam* ip
 
     if (mode == RKLLM_INFER_GENERATE) {
         uint32_t seed_hash = fnv1a(seed, seed_n);
+        if (cfg.seed_set) {
+            uint32_t mix[2] = {seed_hash, (uint32_t)cfg.seed};
+            seed_hash = fnv1a(mix, sizeof mix);
+        }
+        if (shape.embed_hash && env_flag("RKLLM_MOCK_IMAGE_TEXT")) {
+            uint32_t mix[2] = {seed_hash, shape.embed_hash};
+            seed_hash = fnv1a(mix, sizeof mix);
+        }
         build_tokens(&toks, &cfg, seed_hash, in->enable_thinking);
         size_t maxlen = 1;
         for (size_t i = 0; i < toks.n; i++)
@@ -1219,16 +1629,16 @@ static int do_run(MockHandle* h, const RKLLMInput* in, const RKLLMInferParam* ip
                 result = RES_ABORT;
                 break;
             }
+            const Tok* t = &toks.v[idx];
             bool full = false;
             pthread_mutex_lock(&g_mu);
-            if (h->kv_len >= max_ctx)
+            if (h->kv.n >= max_ctx)
                 full = true;
             else
-                h->kv_len++;
+                kv_push(&h->kv, t->s, t->n, (uint32_t)t->id, false);
             pthread_mutex_unlock(&g_mu);
             if (full) break;
-
-            const Tok* t = &toks.v[idx++];
+            idx++;
             memcpy(tokbuf, t->s, t->n);
             tokbuf[t->n] = '\0';
             RKLLMResult r;
@@ -1277,29 +1687,49 @@ static int do_run(MockHandle* h, const RKLLMInput* in, const RKLLMInferParam* ip
     }
     generate_ms = now_ms() - t_gen;
 
-    if (result == RES_FINISH) {
+done:
+    if (result == RES_FINISH || (result == RES_ABORT && cfg.finish_after_abort)) {
         RKLLMResult r;
         memset(&r, 0, sizeof r);
         r.text = "";
         r.token_id = -1;
         r.perf.prefill_time_ms = (float)prefill_ms;
-        r.perf.prefill_tokens = (int)prompt_tokens;
+        r.perf.prefill_tokens = (int)prefill_tokens;
         r.perf.generate_time_ms = (float)generate_ms;
         r.perf.generate_tokens = (int)delivered;
         r.perf.memory_usage_mb = MOCK_MEMORY_MB;
         call_result_cb(h, &r, userdata, RKLLM_RUN_FINISH);
     }
 
-done:
     pthread_mutex_lock(&g_mu);
+    if (save_cache && !cfg.cache_saves_prompt && (result == RES_FINISH || result == RES_PAUSE))
+        cache_saved = kv_save_file(&h->kv, pcp->prompt_cache_path);
     /* keep_history == 0: the runtime discards the turn: the whole cache by default (the safest
-     * reading of the header), or only this turn with RKLLM_MOCK_KEEP0=rollback. A pause keeps the
-     * cache (so the caller can resume or clear a range); an overflow added nothing. */
-    if (keep_history == 0 && result != RES_PAUSE && result != RES_OVERFLOW)
-        h->kv_len = cfg.keep0_rollback ? kv_before : 0;
-    int kv_after = h->kv_len;
+     * reading of the header), or only this turn with RKLLM_MOCK_KEEP0=rollback|reuse. A pause
+     * keeps the cache (so the caller can resume or clear a range); an overflow added nothing. */
+    bool restore = false;
+    if (keep_history == 0 && result != RES_PAUSE && result != RES_OVERFLOW) {
+        if (cfg.keep0 == KEEP0_CLEAR)
+            kv_truncate(&h->kv, 0);
+        else
+            restore = true;
+    } else if (result == RES_ABORT && cfg.abort_keeps == ABORT_KEEPS_PROMPT) {
+        kv_truncate(&h->kv, kv_after_prompt);
+    } else if (result == RES_ABORT && cfg.abort_keeps == ABORT_KEEPS_NONE) {
+        restore = true;
+    }
+    if (restore && snapshot_ok) {
+        Kv tmp = h->kv;
+        h->kv = snapshot;
+        snapshot = tmp;
+    }
+    if (keep_history == 0 && result == RES_PAUSE) h->paused_keep0 = true;
+    int kv_after = h->kv.n;
+    char context_hash[9];
+    kv_context_hash(&h->kv, context_hash);
     g_active_runs--;
     pthread_mutex_unlock(&g_mu);
+    kv_free(&snapshot);
     tls_in_run = prev_in_run;
 
     ev_begin(&b, fn, "run_end");
@@ -1307,7 +1737,12 @@ done:
     jk_str(&b, "result", RESULT_NAMES[result]);
     jk_int(&b, "tokens", delivered);
     jk_int(&b, "prompt_tokens", prompt_tokens);
+    jk_int(&b, "prefill_tokens", prefill_tokens);
+    jk_int(&b, "reused_tokens", reused_tokens);
+    jk_int(&b, "kv_before", kv_before);
     jk_int(&b, "kv_len", kv_after);
+    jk_str(&b, "context_hash", context_hash);
+    if (cache_saved >= 0) jk_bool(&b, "prompt_cache_saved", cache_saved == 1);
     jk_strn(&b, "text", text.p ? text.p : "", text.n);
     if (result == RES_PAUSE) jk_int(&b, "callback_ret", last_cb_ret);
     if (result == RES_ERROR || result == RES_OVERFLOW) jk_str(&b, "error", msg);
@@ -1558,25 +1993,37 @@ MOCK_API int rkllm_clear_kv_cache(LLMHandle handle, int keep_system_prompt, int*
         return fail_unknown_handle(&b, handle);
     }
     int nb = n_batch_of(h);
-    int before = h->kv_len;
+    int before = h->kv.n;
     bool running = h->runs > 0;
     int ret = 0;
     const char* error = NULL;
     const char* note = NULL;
+    const char* range_mode = getenv("RKLLM_MOCK_RANGE_CLEAR");
     if (!start_pos && !end_pos) {
-        h->kv_len = 0;
+        kv_truncate(&h->kv, 0);
+        h->paused_keep0 = false;
     } else if (!start_pos || !end_pos) {
         error = "start_pos and end_pos must both be NULL or both be set";
         ret = -1;
+    } else if (range_mode && strcmp(range_mode, "refuse") == 0) {
+        error = "RKLLM_MOCK_RANGE_CLEAR=refuse";
+        ret = -1;
+    } else if (range_mode && strcmp(range_mode, "ignore") == 0) {
+        note = "RKLLM_MOCK_RANGE_CLEAR=ignore: nothing cleared";
+    } else if (range_mode && strcmp(range_mode, "accept") == 0 && !h->paused_keep0) {
+        error = "range clear is only valid after a keep_history=0 run paused by its callback";
+        ret = -1;
     } else {
         int s = start_pos[0], e = end_pos[0];
-        if (e > h->kv_len) e = h->kv_len;
+        if (e > h->kv.n) e = h->kv.n;
         if (s >= 0 && s < e)
-            h->kv_len -= e - s;
+            kv_erase(&h->kv, s, e);
         else
             note = "empty or invalid range: nothing cleared";
     }
-    int after = h->kv_len;
+    int after = h->kv.n;
+    char context_hash[9];
+    kv_context_hash(&h->kv, context_hash);
     int id = h->id;
     pthread_mutex_unlock(&g_mu);
 
@@ -1599,6 +2046,7 @@ MOCK_API int rkllm_clear_kv_cache(LLMHandle handle, int keep_system_prompt, int*
     jk_bool(&b, "running", running);
     jk_int(&b, "kv_before", before);
     jk_int(&b, "kv_len", after);
+    jk_str(&b, "context_hash", context_hash);
     if (error) jk_str(&b, "error", error);
     if (note) jk_str(&b, "note", note);
     jk_int(&b, "ret", ret);
@@ -1616,7 +2064,7 @@ MOCK_API int rkllm_get_kv_cache_size(LLMHandle handle, int* cache_sizes) {
         jk_null(&b, "handle");
         return fail_unknown_handle(&b, handle);
     }
-    int id = h->id, kv = h->kv_len, nb = n_batch_of(h);
+    int id = h->id, kv = h->kv.n, nb = n_batch_of(h);
     pthread_mutex_unlock(&g_mu);
     jk_int(&b, "handle", id);
     if (!cache_sizes) {
@@ -1666,6 +2114,47 @@ MOCK_API int rkllm_load_prompt_cache(LLMHandle handle, const char* prompt_cache_
     ev_handle(&b, "rkllm_load_prompt_cache", handle, &id);
     jk_str(&b, "prompt_cache_path", prompt_cache_path);
     if (!id) return fail_unknown_handle(&b, handle);
+    int mode = prompt_cache_mode();
+    if (mode != PC_OFF) jk_str(&b, "mode", PC_NAMES[mode]);
+    const char* error = NULL;
+    if (mode == PC_REFUSE) {
+        error = "RKLLM_MOCK_PROMPT_CACHE=refuse";
+    } else if (mode == PC_RESTORE || mode == PC_PREFIX) {
+        Kv loaded;
+        if (!kv_load_file(&loaded, prompt_cache_path)) {
+            error = "cannot read prompt cache file";
+        } else {
+            pthread_mutex_lock(&g_mu);
+            MockHandle* h = lookup_locked(handle);
+            if (h && mode == PC_RESTORE) {
+                /* The cache becomes exactly the saved one. */
+                kv_free(&h->kv);
+                h->kv = loaded;
+                h->paused_keep0 = false;
+            } else if (h) {
+                kv_free(&h->prompt_cache);
+                h->prompt_cache = loaded;
+                h->prompt_cache_loaded = true;
+            } else {
+                kv_free(&loaded);
+            }
+            if (h) {
+                const Kv* k = mode == PC_RESTORE ? &h->kv : &h->prompt_cache;
+                char hash[9];
+                kv_context_hash(k, hash);
+                jk_int(&b, "loaded_tokens", k->n);
+                jk_str(&b, "context_hash", hash);
+                jk_int(&b, "kv_len", h->kv.n);
+            }
+            pthread_mutex_unlock(&g_mu);
+        }
+    }
+    if (error) {
+        jk_str(&b, "error", error);
+        jk_int(&b, "ret", -1);
+        ev_emit(&b);
+        return -1;
+    }
     jk_int(&b, "ret", 0);
     ev_emit(&b);
     return 0;
@@ -1676,6 +2165,14 @@ MOCK_API int rkllm_release_prompt_cache(LLMHandle handle) {
     int id;
     ev_handle(&b, "rkllm_release_prompt_cache", handle, &id);
     if (!id) return fail_unknown_handle(&b, handle);
+    pthread_mutex_lock(&g_mu);
+    MockHandle* h = lookup_locked(handle);
+    if (h && h->prompt_cache_loaded) {
+        kv_free(&h->prompt_cache);
+        h->prompt_cache_loaded = false;
+        jk_bool(&b, "released", true);
+    }
+    pthread_mutex_unlock(&g_mu);
     jk_int(&b, "ret", 0);
     ev_emit(&b);
     return 0;
@@ -1704,6 +2201,12 @@ MOCK_API int rkllm_set_function_tools(LLMHandle handle, const char* system_promp
     jk_str(&b, "tools", tools);
     jk_str(&b, "tool_response_str", tool_response_str);
     if (!id) return fail_unknown_handle(&b, handle);
+    if (env_is("RKLLM_MOCK_TOOLS_EMPTY", "refuse") && (!tools || !*tools)) {
+        jk_str(&b, "error", "RKLLM_MOCK_TOOLS_EMPTY=refuse: tools is empty");
+        jk_int(&b, "ret", -1);
+        ev_emit(&b);
+        return -1;
+    }
     jk_int(&b, "ret", 0);
     ev_emit(&b);
     return 0;
