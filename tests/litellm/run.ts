@@ -156,7 +156,8 @@ async function main(): Promise<number> {
         messages: [{ role: "user", content: "Tell a long story." }],
       }),
       signal: hold.signal,
-    }).then((res) => res.body?.pipeTo(new WritableStream())).catch(() => {});
+    }).then((res) => res.body?.pipeTo(new WritableStream(), { signal: hold.signal }))
+      .catch(() => {});
     try {
       for (let i = 0; i < 50; i++) {
         const health = await (await fetch(`${board1}/health`)).json();
