@@ -1,0 +1,77 @@
+/**
+ * `POST /responses` (mounted under /v1): translates the request to Chat Completions, runs it
+ * through the server's own chat handler (`deps.chat`, so KV reuse, RAG and tasks are the same),
+ * and translates the JSON answer or the SSE stream back. Chat errors keep their OpenAI body and
+ * status, which is also the Responses API's error shape.
+ */
+import { Hono } from "hono";
+import { readJson } from "../json_body.ts";
+import { streamResponse } from "../stream_body.ts";
+import { type ChatCall, passedHeaders, runChat } from "../chat_bridge/chat_wire.ts";
+import { toChatBody } from "./request.ts";
+import { fromCompletion } from "./response.ts";
+import { type ResponsesEvent, responsesEvents } from "./stream.ts";
+
+export interface ResponsesDeps {
+  chat: ChatCall;
+  now?: () => number;
+}
+
+const encoder = new TextEncoder();
+
+function frame(e: ResponsesEvent): Uint8Array {
+  return encoder.encode(
+    e.type === "keepalive"
+      ? ": keep-alive\n\n"
+      : `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`,
+  );
+}
+
+/** Forwarded to the chat handler: the key and the request id (so both log lines share it). */
+export function forwardHeaders(incoming: Headers, requestId?: string | null): Headers {
+  const out = new Headers({ "Content-Type": "application/json" });
+  const auth = incoming.get("authorization");
+  if (auth) out.set("Authorization", auth);
+  const id = requestId ?? incoming.get("x-request-id");
+  if (id) out.set("X-Request-Id", id);
+  return out;
+}
+
+export function responsesRoutes(deps: ResponsesDeps): Hono {
+  const app = new Hono();
+  const now = deps.now ?? Date.now;
+  app.post("/responses", async (c) => {
+    const translated = toChatBody(await readJson(c));
+    const signal = c.req.raw.signal;
+    const outcome = await runChat(
+      deps.chat,
+      translated.chat,
+      signal,
+      forwardHeaders(c.req.raw.headers, c.req.header("x-request-id")),
+    );
+    if (outcome.kind === "failure") {
+      return c.json(
+        { error: { param: null, ...outcome.error } },
+        outcome.status as 400,
+        passedHeaders(outcome.headers),
+      );
+    }
+    if (outcome.kind === "completion") {
+      return c.json(
+        fromCompletion(outcome.completion, translated.request),
+        200,
+        passedHeaders(outcome.headers),
+      );
+    }
+    return streamResponse(responsesEvents(outcome.items, translated.request, now), {
+      frame,
+      headers: {
+        "Content-Type": "text/event-stream; charset=utf-8",
+        "Cache-Control": "no-cache",
+        "X-Accel-Buffering": "no",
+        ...passedHeaders(outcome.headers),
+      },
+    });
+  });
+  return app;
+}
