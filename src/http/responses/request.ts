@@ -51,7 +51,11 @@ const functionTool = z.looseObject({
 
 export const responsesRequestSchema = z.looseObject({
   model: z.string({ error: "is required (a model id from GET /v1/models)" }),
-  input: z.union([z.string(), z.array(item)], { error: "must be a string or an array of items" }),
+  // A string is one user message.
+  input: z.preprocess(
+    (v) => typeof v === "string" ? [{ type: "message", role: "user", content: v }] : v,
+    z.array(item, { error: "must be a string or an array of items" }),
+  ),
   instructions: z.string().nullish(),
   stream: z.boolean().nullish(),
   store: z.boolean().nullish(),
@@ -110,10 +114,6 @@ type ChatMessageBody = Record<string, unknown> & { role: string };
 function chatMessages(req: ResponsesRequest): ChatMessageBody[] {
   const out: ChatMessageBody[] = [];
   if (req.instructions) out.push({ role: "system", content: req.instructions });
-  if (typeof req.input === "string") {
-    out.push({ role: "user", content: req.input });
-    return out;
-  }
   for (const it of req.input) {
     if (it.type === "message") {
       out.push({ role: it.role, content: chatParts(it.content) });
