@@ -134,3 +134,13 @@ export function passedHeaders(from: Headers): Record<string, string> {
   }
   return out;
 }
+
+/** Forwarded to the chat handler: the key and the request id (so both log lines share it). */
+export function forwardHeaders(incoming: Headers, requestId?: string | null): Headers {
+  const out = new Headers({ "Content-Type": "application/json" });
+  const auth = incoming.get("authorization");
+  if (auth) out.set("Authorization", auth);
+  const id = requestId ?? incoming.get("x-request-id");
+  if (id) out.set("X-Request-Id", id);
+  return out;
+}

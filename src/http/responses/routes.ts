@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import { readJson } from "../json_body.ts";
 import { streamResponse } from "../stream_body.ts";
-import { type ChatCall, passedHeaders, runChat } from "../chat_bridge/chat_wire.ts";
+import { type ChatCall, forwardHeaders, passedHeaders, runChat } from "../chat_bridge/chat_wire.ts";
 import { toChatBody } from "./request.ts";
 import { fromCompletion } from "./response.ts";
 import { type ResponsesEvent, responsesEvents } from "./stream.ts";
@@ -25,16 +25,6 @@ function frame(e: ResponsesEvent): Uint8Array {
       ? ": keep-alive\n\n"
       : `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`,
   );
-}
-
-/** Forwarded to the chat handler: the key and the request id (so both log lines share it). */
-export function forwardHeaders(incoming: Headers, requestId?: string | null): Headers {
-  const out = new Headers({ "Content-Type": "application/json" });
-  const auth = incoming.get("authorization");
-  if (auth) out.set("Authorization", auth);
-  const id = requestId ?? incoming.get("x-request-id");
-  if (id) out.set("X-Request-Id", id);
-  return out;
 }
 
 export function responsesRoutes(deps: ResponsesDeps): Hono {
