@@ -24,15 +24,16 @@ function frame(e: AnthropicEvent): Uint8Array {
 }
 
 /** The Bearer header the chat handler expects, from `x-api-key` when that is what was sent. */
-export function keyHeaders(incoming: Headers): Headers {
-  const out = forwardHeaders(incoming, incoming.get("x-request-id"));
+export function keyHeaders(incoming: Headers, requestId?: string): Headers {
+  const out = forwardHeaders(incoming, requestId ?? incoming.get("x-request-id"));
   const key = incoming.get("x-api-key");
   if (key && !out.has("authorization")) out.set("Authorization", `Bearer ${key}`);
   return out;
 }
 
-export function anthropicRoutes(deps: AnthropicDeps): Hono {
-  const app = new Hono();
+export function anthropicRoutes(deps: AnthropicDeps): Hono<{ Variables: { requestId?: string } }> {
+  // The request id the server app assigned, when mounted in it.
+  const app = new Hono<{ Variables: { requestId?: string } }>();
   app.onError((err, c) => {
     const api = toApiError(err);
     return c.json(errorBody(api.status, api.message), api.status as 400, api.headers);
@@ -43,7 +44,7 @@ export function anthropicRoutes(deps: AnthropicDeps): Hono {
       deps.chat,
       translated.chat,
       c.req.raw.signal,
-      keyHeaders(c.req.raw.headers),
+      keyHeaders(c.req.raw.headers, c.get("requestId")),
     );
     if (outcome.kind === "failure") {
       return c.json(

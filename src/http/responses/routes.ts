@@ -27,8 +27,9 @@ function frame(e: ResponsesEvent): Uint8Array {
   );
 }
 
-export function responsesRoutes(deps: ResponsesDeps): Hono {
-  const app = new Hono();
+export function responsesRoutes(deps: ResponsesDeps): Hono<{ Variables: { requestId?: string } }> {
+  // The request id the server app assigned, when mounted in it.
+  const app = new Hono<{ Variables: { requestId?: string } }>();
   const now = deps.now ?? Date.now;
   app.post("/responses", async (c) => {
     const translated = toChatBody(await readJson(c));
@@ -37,7 +38,7 @@ export function responsesRoutes(deps: ResponsesDeps): Hono {
       deps.chat,
       translated.chat,
       signal,
-      forwardHeaders(c.req.raw.headers, c.req.header("x-request-id")),
+      forwardHeaders(c.req.raw.headers, c.get("requestId")),
     );
     if (outcome.kind === "failure") {
       return c.json(
