@@ -3,6 +3,9 @@
  * `app.request()`. Every error, wherever thrown, is rendered here: OpenAI's error body, or
  * Ollama's `{"error": …}` under /api.
  */
+import { anthropicRoutes } from "./http/anthropic/routes.ts";
+import { errorBody as anthropicErrorBody } from "./http/anthropic/message.ts";
+import { responsesRoutes } from "./http/responses/routes.ts";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -64,9 +67,14 @@ function memoryMb(): Record<string, number> {
   };
 }
 
-/** Ollama's clients read `{"error": "<message>"}`; everything else gets OpenAI's shape. */
+/**
+ * Ollama's clients read `{"error": "<message>"}`, Anthropic's `{type: "error", error}`; everything
+ * else gets OpenAI's shape.
+ */
 function errorBody(path: string, err: ApiError): unknown {
-  return path.startsWith("/api/") ? { error: err.message } : err.toBody();
+  if (path.startsWith("/api/")) return { error: err.message };
+  if (path === "/v1/messages") return anthropicErrorBody(err.status, err.message);
+  return err.toBody();
 }
 
 /** A route path pattern (`/v1/models/:id{.+}`) as a regular expression. */
@@ -205,5 +213,18 @@ export function createApp(deps: AppDeps): Hono<Env> {
     app.route(prefix || "/", models);
   }
   app.route("/api", ollamaRoutes(deps.service, { log: deps.log, now }));
+  // The Responses and Messages APIs translate to a chat completion and back, through this app's
+  // own chat route, so KV reuse, RAG, tasks and tools behave exactly as for chat.
+  const viaChat = {
+    chat: (body: unknown, signal: AbortSignal, headers: Headers) =>
+      app.request("/v1/chat/completions", {
+        method: "POST",
+        body: JSON.stringify(body),
+        headers,
+        signal,
+      }),
+  };
+  app.route("/v1", responsesRoutes(viaChat));
+  app.route("/v1", anthropicRoutes(viaChat));
   return app;
 }

@@ -1,5 +1,5 @@
 /**
- * Optional API key: `Authorization: Bearer <key>` on every route except the ones listed as
+ * Optional API key: `Authorization: Bearer <key>` (or Anthropic's `x-api-key: <key>`) on every route except the ones listed as
  * open (health checks). The comparison is constant-time (SHA-256 digests compared byte by byte
  * without an early exit), so response timing does not reveal how much of a guess was right.
  * The key is never logged.
@@ -22,7 +22,9 @@ export function bearerAuth(key: string, openPaths: ReadonlySet<string>): Middlew
   return async (c, next) => {
     if (!key || openPaths.has(c.req.path) || c.req.method === "OPTIONS") return await next();
     const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+    // Anthropic's clients send the key as `x-api-key`.
+    const apiKey = c.req.header("x-api-key")?.trim();
+    const match = apiKey ? [header, apiKey] : /^Bearer\s+(.+)$/i.exec(header.trim());
     if (!match || !(await sameSecret(match[1].trim(), key))) {
       throw new AuthenticationError(
         match ? "Invalid API key." : "Missing API key: send 'Authorization: Bearer <key>'.",

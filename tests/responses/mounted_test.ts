@@ -1,23 +1,9 @@
 import assert from "node:assert/strict";
 import { fakeApp } from "../support/fake_service.ts";
-import { responsesRoutes } from "../../src/http/responses/routes.ts";
-import { anthropicRoutes } from "../../src/http/anthropic/routes.ts";
 
-/** The wiring the notes propose: both sub-apps mounted in the server app, chat via app.request. */
-function mounted() {
-  const { app, post } = fakeApp();
-  const viaChat = {
-    chat: (body: unknown, signal: AbortSignal, headers: Headers) =>
-      app.request("/v1/chat/completions", {
-        method: "POST",
-        body: JSON.stringify(body),
-        headers,
-        signal,
-      }),
-  };
-  app.route("/v1", responsesRoutes(viaChat));
-  app.route("/v1", anthropicRoutes(viaChat));
-  return post;
+/** The server app as createApp builds it: both sub-apps are mounted there, chat via app.request. */
+function mounted(opts: { apiKey?: string } = {}) {
+  return fakeApp(opts).post;
 }
 
 Deno.test("mounted: /v1/responses and /v1/messages answer with ids from the outer request id", async () => {
@@ -48,4 +34,20 @@ Deno.test("mounted: a validation error keeps each API's error shape", async () =
   const m = await post("/v1/messages", { model: "qwen3-1.7b", max_tokens: 5, messages: "x" });
   assert.equal(m.status, 400);
   assert.equal((await m.json()).error.type, "invalid_request_error");
+});
+
+Deno.test("mounted: Anthropic's x-api-key is accepted as the key, and a wrong one gets Anthropic's 401", async () => {
+  const post = mounted({ apiKey: "sk-test" });
+  const body = { model: "qwen3-1.7b", max_tokens: 5, messages: [{ role: "user", content: "hi" }] };
+  const ok = await post("/v1/messages", body, { "x-api-key": "sk-test" });
+  assert.equal(ok.status, 200);
+  assert.equal((await ok.json()).type, "message");
+  const bad = await post("/v1/messages", body, { "x-api-key": "sk-wrong" });
+  assert.equal(bad.status, 401);
+  const err = await bad.json();
+  assert.equal(err.type, "error");
+  assert.equal(err.error.type, "authentication_error");
+  const none = await post("/v1/responses", { model: "qwen3-1.7b", input: "hi" });
+  assert.equal(none.status, 401);
+  assert.equal((await none.json()).error.code, "invalid_api_key");
 });

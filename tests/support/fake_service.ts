@@ -125,7 +125,7 @@ export class FakeService implements ChatService {
 }
 
 /** The app over a FakeService with a fixed clock, and a JSON POST helper. */
-export function fakeApp(opts: { maxBodyBytes?: number } = {}) {
+export function fakeApp(opts: { maxBodyBytes?: number; apiKey?: string } = {}) {
   const service = new FakeService();
   const app = createApp({
     service,
@@ -134,6 +134,7 @@ export function fakeApp(opts: { maxBodyBytes?: number } = {}) {
     maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024,
     runtime: "fake",
     now: () => 1_700_000_000_000,
+    apiKey: opts.apiKey,
   });
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {
