@@ -653,7 +653,7 @@ export function* badInputs(): Generator<RejectedCase> {
     ["POST", "/v1/chat"],
     ["POST", "/v1/assistants"],
     ["POST", "/v1/images/generations"],
-    ["POST", "/v1/responses"],
+    ["POST", "/v1/batches"],
     ["POST", "/v1/audio/transcriptions"],
     ["POST", "/v1/embeddings/x"],
     ["GET", "/"],
