@@ -36,7 +36,7 @@ import {
   decideKv,
   normaliseConversation,
 } from "./kv_cache.ts";
-import type { ModelLoadParams, SamplingParams } from "./npu.ts";
+import type { ModelLoadParams, SamplingParams } from "../rkllm/npu.ts";
 import { buildPrompt, cleanSystemPrompt, conversationTokens, estimateTokens } from "./prompt.ts";
 import { replayGeneration } from "./replay.ts";
 import type { LoadedModel, Scheduler } from "./scheduler.ts";

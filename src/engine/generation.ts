@@ -6,7 +6,7 @@
  * free when the caller releases it.
  */
 import { GenerationError, GenerationTimeoutError } from "../errors.ts";
-import type { NpuRun, PerfStats } from "./npu.ts";
+import type { NpuRun, PerfStats } from "../rkllm/npu.ts";
 import { StopMatcher } from "./stop_sequences.ts";
 import { type ThinkPiece, ThinkSplitter } from "./think.ts";
 import type { ToolCallParser, ToolPiece } from "./tool_calls.ts";

@@ -7,7 +7,7 @@
  */
 import { ServerBusyError, ShuttingDownError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { ModelLoadParams, NpuBackend, NpuModel } from "./npu.ts";
+import type { ModelLoadParams, NpuBackend, NpuModel } from "../rkllm/npu.ts";
 import type { CachedConversation } from "./kv_cache.ts";
 import type { EngineObserver } from "./types.ts";
 

@@ -2,19 +2,13 @@
  * Per-model sampling profile (reference Part C "Sampling profiles"): defaults, a family profile
  * chosen by the longest family name found in the id, then `model_config.json` overrides.
  *
- * Pure. Imports only the sidecar's types from ./model_config.ts; nothing from the rest of src/.
+ * Pure. Imports only the sidecar's types and the runtime's sampling type.
  */
 
 import type { SamplingConfig } from "./model_config.ts";
+import type { SamplingParams } from "../rkllm/npu.ts";
 
-export interface SamplingParams {
-  topK: number;
-  topP: number;
-  temperature: number;
-  repeatPenalty: number;
-  frequencyPenalty: number;
-  presencePenalty: number;
-}
+export type { SamplingParams };
 
 export const DEFAULT_SAMPLING: Readonly<SamplingParams> = Object.freeze({
   topK: 40,

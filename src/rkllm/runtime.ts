@@ -1,5 +1,5 @@
 /**
- * RkllmBackend: the NPU runtime behind the `NpuBackend` interface of src/engine/npu.ts.
+ * RkllmBackend: the NPU runtime behind the `NpuBackend` interface of ./npu.ts.
  *
  * One thread-safe result callback per loaded model. `rkllm_run` is synchronous in C and calls the
  * callback on its own thread; bound `nonblocking`, it runs on a Deno worker thread and every
@@ -16,7 +16,7 @@ import type {
   NpuModel,
   NpuRun,
   NpuRunInput,
-} from "../engine/npu.ts";
+} from "./npu.ts";
 import { type AbiChoice, type AbiSetting, chooseAbi } from "./abi.ts";
 import type { LibraryIdentity } from "./library_version.ts";
 import { openLibrary, type RkllmLib } from "./ffi.ts";

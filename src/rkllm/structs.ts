@@ -6,7 +6,7 @@
  * the probe compiled from the mock's declarations. Encoders zero the whole buffer first, so
  * padding and reserved bytes are always 0. Part of src/rkllm: the only code that handles pointers.
  */
-import type { ModelLoadParams } from "../engine/npu.ts";
+import type { ModelLoadParams } from "./npu.ts";
 
 export type AbiVersion = "1.2.3" | "1.3.0";
 

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { ServerBusyError, ShuttingDownError } from "../../src/errors.ts";
 import { silentLogger } from "../../src/log.ts";
-import type { ModelLoadParams, NpuBackend, NpuModel, NpuRun } from "../../src/engine/npu.ts";
+import type { ModelLoadParams, NpuBackend, NpuModel, NpuRun } from "../../src/rkllm/npu.ts";
 import { DEFAULT_SAMPLING } from "../../src/models/sampling.ts";
 import { type Lease, Scheduler, type SchedulerOptions } from "../../src/engine/scheduler.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { ModelLoadParams, NpuEvent, NpuModel } from "../../src/engine/npu.ts";
+import type { ModelLoadParams, NpuEvent, NpuModel } from "../../src/rkllm/npu.ts";
 import { RkllmError } from "../../src/errors.ts";
 import { endsInsideCharacter, RkllmBackend } from "../../src/rkllm/runtime.ts";
 import { makeModelsDir, mockLibrary, readMockLog, withEnv } from "../support/mock.ts";

@@ -1,12 +1,18 @@
 /**
- * The seam between the engine and the NPU runtime, in plain TypeScript types.
- *
- * `src/rkllm/runtime.ts` implements these interfaces with FFI; tests implement them with fakes.
- * Nothing here knows about pointers. Imports only the sampling type of src/models.
+ * The seam between the engine and the NPU runtime, in plain TypeScript types: what the domain
+ * may ask of the runtime. `runtime.ts` implements these interfaces with FFI; tests implement
+ * them with fakes. No pointers here, and no imports: this is the leaf the domain depends on.
  */
-import type { SamplingParams } from "../models/sampling.ts";
 
-export type { SamplingParams };
+/** Sampling values in the runtime's terms (set at load, or per run on runtimes that take it). */
+export interface SamplingParams {
+  topK: number;
+  topP: number;
+  temperature: number;
+  repeatPenalty: number;
+  frequencyPenalty: number;
+  presencePenalty: number;
+}
 
 /** Everything `rkllm_init` needs, already resolved from settings and the model's config. */
 export interface ModelLoadParams {
