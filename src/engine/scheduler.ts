@@ -8,7 +8,6 @@
 import { ServerBusyError, ShuttingDownError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ModelLoadParams, NpuBackend, NpuModel } from "../rkllm/npu.ts";
-import type { CachedConversation } from "./kv_cache.ts";
 import type { EngineObserver } from "./types.ts";
 
 export interface SchedulerOptions {
@@ -19,13 +18,10 @@ export interface SchedulerOptions {
   idleUnloadMs: number;
 }
 
+/** A model on the NPU; what its cache holds is its session's business (session.ts). */
 export interface LoadedModel {
   readonly id: string;
   readonly npu: NpuModel;
-  /** What the runtime's KV cache holds; null = unknown or empty. Reset on every (re)load. */
-  conversation: CachedConversation | null;
-  /** The function tools set on the runtime ("" = none), so they are set only on change. */
-  functionTools: string;
 }
 
 export interface SchedulerStatus {
@@ -209,7 +205,7 @@ export class Scheduler {
         await npu.destroy();
         throw new ShuttingDownError();
       }
-      this.#loaded = { id, npu, conversation: null, functionTools: "" };
+      this.#loaded = { id, npu };
       const seconds = (performance.now() - started) / 1000;
       this.#observer.modelLoaded?.(id, seconds);
       this.#log.info("scheduler", "model loaded", { model: id, seconds: seconds.toFixed(2) });

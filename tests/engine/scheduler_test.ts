@@ -10,6 +10,7 @@ import { silentLogger } from "../../src/log.ts";
 import type { ModelLoadParams, NpuBackend, NpuModel, NpuRun } from "../../src/rkllm/npu.ts";
 import { DEFAULT_SAMPLING } from "../../src/models/sampling.ts";
 import { type Lease, Scheduler, type SchedulerOptions } from "../../src/engine/scheduler.ts";
+import { ModelSessions } from "../../src/engine/session.ts";
 
 /** Records every call in one log, so tests can check the order of loads and destroys. */
 class FakeModel implements NpuModel {
@@ -269,6 +270,7 @@ Deno.test("Scheduler.acquire() honours an AbortSignal", async (t) => {
 
 Deno.test("Lease.ensureLoaded() loads, reuses and switches models", async (t) => {
   const { backend, scheduler } = setup();
+  const sessions = new ModelSessions();
   const lease = await scheduler.acquire();
   let paramCalls = 0;
   const counted = (id: string) => () => {
@@ -279,22 +281,22 @@ Deno.test("Lease.ensureLoaded() loads, reuses and switches models", async (t) =>
   const a = await lease.ensureLoaded("a", counted("a"));
   await t.step("the first call loads the model with fresh KV state", () => {
     assert.equal(a.id, "a");
-    assert.equal(a.conversation, null);
+    assert.equal(sessions.of(a.npu).held, null);
     assert.deepEqual(backend.calls, ["load a"]);
     assert.equal(scheduler.status().loadedModel, "a");
   });
   await t.step("asking for the loaded model reuses it without loading", async () => {
-    a.conversation = { system: "", turns: [{ role: "user", content: "hi" }] };
     const again = await lease.ensureLoaded("a", counted("a"));
     assert.equal(again, a);
-    assert.deepEqual(again.conversation, a.conversation);
+    assert.equal(sessions.of(again.npu), sessions.of(a.npu), "the same KV session");
     assert.deepEqual(backend.calls, ["load a"]);
     assert.equal(paramCalls, 1, "params() is only called for a real load");
   });
   await t.step("switching destroys the loaded model before loading the other", async () => {
     const b = await lease.ensureLoaded("b", counted("b"));
     assert.equal(b.id, "b");
-    assert.equal(b.conversation, null);
+    assert.equal(sessions.of(b.npu).held, null);
+    assert.notEqual(sessions.of(b.npu), sessions.of(a.npu));
     assert.deepEqual(backend.calls, ["load a", "destroy a", "load b"]);
     assert.equal(scheduler.status().loadedModel, "b");
   });

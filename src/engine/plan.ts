@@ -1,0 +1,300 @@
+/**
+ * One chat request → the turn to run: `planTurn(request, model, settings)`. Decides thinking,
+ * merges sampling, detects Open WebUI tasks and retrieved context (RAG), sets up function tools,
+ * builds the prompt for an empty KV cache and says what the cache must hold afterwards. Which of
+ * the prompts is sent depends on what the runtime's cache holds when the NPU is free: that is the
+ * session's decision (`session.ts`), not the plan's.
+ *
+ * Pure: no Deno APIs, no clock, no state. Log lines are returned as notes for the caller to write.
+ */
+import type { ChatMessage } from "../chat/messages.ts";
+import { InvalidRequestError } from "../errors.ts";
+import { supportsThinking } from "../models/capabilities.ts";
+import type { ModelEntry } from "../models/registry.ts";
+import { planRag } from "../rag/pipeline.ts";
+import type { SamplingParams } from "../rkllm/npu.ts";
+import { detectTask, type TaskKind } from "../tasks/detect.ts";
+import { normaliseTaskReply } from "../tasks/reply.ts";
+import type { TaskMode } from "../tasks/settings.ts";
+import { shortcutReply } from "../tasks/shortcut.ts";
+import { type CachedConversation, normaliseConversation } from "./kv_cache.ts";
+import { buildPrompt, cleanSystemPrompt, estimateTokens } from "./prompt.ts";
+import { decideThinking } from "./think_control.ts";
+import type { ChatRequest, SamplingField } from "./types.ts";
+
+export interface PlanSettings {
+  /** The runtime takes sampling and max_new_tokens per run (1.3.0); else only at load. */
+  perRunSampling: boolean;
+  taskModes: Readonly<Record<TaskKind, TaskMode>>;
+  taskMaxTokens: number;
+}
+
+/** A line for the log, written by the caller under the request's id. */
+export interface PlanNote {
+  component: string;
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+/** The runtime's function-calling setup; `key` identifies it so it is set only on change. */
+export interface FunctionTools {
+  system: string;
+  json: string;
+  key: string;
+}
+
+/** Answered without the NPU: a task shortcut. */
+export interface ReplayPlan {
+  kind: "replay";
+  content: string;
+  promptText: string;
+  notes: PlanNote[];
+}
+
+/** A turn that runs on the NPU. */
+export interface NpuTurnPlan {
+  kind: "chat" | "rag" | "task";
+  task?: TaskKind;
+  enableThinking: boolean;
+  /** The model opens the think block in its template (output starts inside reasoning). */
+  implicitThink: boolean;
+  maxTokens: number;
+  /** Sampling for this run when the runtime takes it per run. */
+  sampling?: SamplingParams;
+  stop: string[];
+  /** Request parameters the runtime cannot apply (reported to the client). */
+  ignoredParams: string[];
+  /** Prompt tokens the context allows after the answer's reserve. */
+  budget: number;
+  /** The request's conversation as the KV cache would hold it, its new turn last. */
+  conversation: CachedConversation;
+  /** What to send when the KV cache holds nothing of this conversation. */
+  coldPrompt: string;
+  /** After a clean cold run, the cache holds `conversation` plus the reply. */
+  coldHoldsConversation: boolean;
+  /**
+   * RAG only: what to send on top of the cached conversation instead of the user's question,
+   * and the tokens it adds beyond the question.
+   */
+  retrieved?: { prompt: string; extraTokens: number; cacheKey: RagCacheKey };
+  /** Function tools the runtime must have set for this turn (null: none). */
+  tools: FunctionTools | null;
+  /** Parse `<tool_call>` blocks into tool calls. */
+  toolCalls: boolean;
+  /** Background tasks: the whole reply is replaced by what Open WebUI can parse. */
+  rewrite?: (content: string) => string;
+  promptTokensEstimate: number;
+  notes: PlanNote[];
+}
+
+/** What identifies a RAG answer for the answer cache. */
+export interface RagCacheKey {
+  question: string;
+  context: string;
+}
+
+export type TurnPlan = ReplayPlan | NpuTurnPlan;
+
+const SAMPLING_KEYS: Record<SamplingField, keyof SamplingParams> = {
+  temperature: "temperature",
+  top_p: "topP",
+  top_k: "topK",
+  repeat_penalty: "repeatPenalty",
+  frequency_penalty: "frequencyPenalty",
+  presence_penalty: "presencePenalty",
+};
+
+/** The tag Rockchip's examples use to mark tool results in the chat template. */
+export const TOOL_RESPONSE_TAG = "tool_response";
+const DEFAULT_TOOLS_SYSTEM_PROMPT = "You are a helpful assistant.";
+
+/**
+ * Context kept free for the answer. An explicit `max_tokens` is reserved in full (up to half the
+ * context); otherwise the model's limit, but at most 35 % of the context, so a large
+ * max_new_tokens does not leave long conversations no room (the runtime stops at a full context).
+ */
+function answerReserve(contextLength: number, maxTokens: number, requested?: number): number {
+  const cap = requested === undefined
+    ? Math.floor(contextLength * 0.35)
+    : Math.floor(contextLength / 2);
+  return Math.min(maxTokens, cap);
+}
+
+/**
+ * Request sampling fields over the model's profile. Runtime 1.2.3 takes sampling only at load:
+ * then the fields that differ from the profile are reported back as not applied.
+ */
+function mergeSampling(
+  entry: ModelEntry,
+  req: ChatRequest,
+  perRun: boolean,
+): { sampling?: SamplingParams; ignoredParams: string[] } {
+  const fields = Object.entries(req.sampling) as [SamplingField, number][];
+  if (!perRun) {
+    return {
+      ignoredParams: fields.filter(([k, v]) => entry.sampling[SAMPLING_KEYS[k]] !== v)
+        .map(([k]) => k),
+    };
+  }
+  const sampling = { ...entry.sampling };
+  for (const [k, v] of fields) sampling[SAMPLING_KEYS[k]] = v;
+  return { sampling, ignoredParams: [] };
+}
+
+/**
+ * The runtime reads prompts as C strings: a NUL would silently end the prompt there (dropping,
+ * say, the question after a system prompt), so NULs are removed from all text first.
+ */
+export function stripNul(text: string): string {
+  return text.includes("\0") ? text.replaceAll("\0", "") : text;
+}
+
+function withoutNul(messages: readonly ChatMessage[]): ChatMessage[] {
+  return messages.map((
+    m,
+  ) => (m.content.includes("\0") ? { ...m, content: stripNul(m.content) } : m));
+}
+
+export function planTurn(req: ChatRequest, entry: ModelEntry, settings: PlanSettings): TurnPlan {
+  const decision = decideThinking(
+    withoutNul(req.messages),
+    supportsThinking(entry.capabilities),
+    req.enableThinking,
+  );
+  const maxTokens = Math.min(req.maxTokens ?? entry.maxNewTokens, entry.maxNewTokens);
+  const budget = entry.contextLength -
+    answerReserve(entry.contextLength, maxTokens, req.maxTokens);
+
+  const task = detectTask(decision.messages);
+  if (task) return planTask(task, decision.messages, entry, budget, settings);
+
+  const { sampling, ignoredParams } = mergeSampling(entry, req, settings.perRunSampling);
+  const notes: PlanNote[] = [];
+  const rag = planRag(decision.messages, {
+    contextTokens: entry.contextLength,
+    answerTokens: entry.contextLength - budget,
+  });
+  if (rag.kind === "followup") {
+    notes.push({ component: "rag", message: "skipped: follow-up", fields: { reason: rag.reason } });
+  } else if (rag.kind === "no_results") {
+    notes.push({
+      component: "rag",
+      message: "nothing useful",
+      fields: { best_score: rag.pack.bestScore },
+    });
+  }
+  const messages = rag.kind === "none" ? decision.messages : rag.messages;
+  const conversation = normaliseConversation(messages);
+  const last = conversation.turns.at(-1)?.role;
+  if (last !== "user" && last !== "tool") {
+    throw new InvalidRequestError(
+      "The last message must be from the user (or a tool result).",
+      "messages",
+    );
+  }
+  const common = {
+    maxTokens,
+    sampling,
+    stop: req.stop,
+    ignoredParams,
+    budget,
+    conversation,
+    notes,
+  };
+
+  // Tools are not offered on a RAG turn: the answer comes from the retrieved context.
+  const offered = rag.kind === "rag" ? [] : req.tools ?? [];
+  const toolsActive = offered.length > 0 && req.toolChoice !== "none" && !entry.disableTools;
+  if (offered.length && entry.disableTools) ignoredParams.push("tools");
+  // With tools, the runtime's tool template carries the system prompt (rkllm_set_function_tools),
+  // so the prompt leaves it out. Built before queueing: an oversized prompt is refused at once.
+  const built = buildPrompt(toolsActive ? { ...conversation, system: "" } : conversation, budget);
+
+  if (rag.kind === "rag") {
+    const thinking = decision.enableThinking && rag.thinkingAllowed;
+    notes.push({
+      component: "rag",
+      message: "context packed",
+      fields: {
+        sources: rag.sourceIds.join(",") || "-",
+        chars_before: rag.pack.charsBefore,
+        chars_after: rag.pack.charsAfter,
+        best_score: rag.pack.bestScore,
+      },
+    });
+    const system = cleanSystemPrompt(conversation.system, rag.question);
+    const ragTokens = estimateTokens(rag.prompt);
+    return {
+      kind: "rag",
+      ...common,
+      enableThinking: thinking,
+      implicitThink: thinking && entry.thinkPrefilled,
+      coldPrompt: system ? `${system}\n\n${rag.coldPrompt}` : rag.coldPrompt,
+      // The earlier history went in as text, not as the turns the cache record compares.
+      coldHoldsConversation: conversation.turns.length === 1,
+      retrieved: {
+        prompt: rag.prompt,
+        extraTokens: ragTokens - estimateTokens(rag.question),
+        cacheKey: { question: rag.question, context: rag.cacheContext },
+      },
+      tools: null,
+      toolCalls: false,
+      promptTokensEstimate: ragTokens,
+    };
+  }
+
+  let tools: FunctionTools | null = null;
+  if (toolsActive) {
+    const system = conversation.system || DEFAULT_TOOLS_SYSTEM_PROMPT;
+    const json = JSON.stringify(offered.map((t) => ({ type: "function", function: t })));
+    tools = { system, json, key: `${system}\u0000${json}` };
+  }
+  return {
+    kind: "chat",
+    ...common,
+    enableThinking: decision.enableThinking,
+    implicitThink: decision.enableThinking && entry.thinkPrefilled,
+    coldPrompt: built.prompt,
+    coldHoldsConversation: true,
+    tools,
+    toolCalls: toolsActive,
+    promptTokensEstimate: built.estimatedTokens,
+  };
+}
+
+function planTask(
+  task: TaskKind,
+  messages: ChatMessage[],
+  entry: ModelEntry,
+  budget: number,
+  settings: PlanSettings,
+): TurnPlan {
+  if (settings.taskModes[task] === "shortcut") {
+    return {
+      kind: "replay",
+      content: shortcutReply(task, messages),
+      promptText: messages.map((m) => m.content).join("\n"),
+      notes: [{ component: "task", message: "answered without the NPU", fields: { task } }],
+    };
+  }
+  const conversation = normaliseConversation(messages);
+  const built = buildPrompt(conversation, budget);
+  return {
+    kind: "task",
+    task,
+    enableThinking: false,
+    implicitThink: false,
+    maxTokens: Math.min(settings.taskMaxTokens, entry.maxNewTokens),
+    stop: [],
+    ignoredParams: [],
+    budget,
+    conversation,
+    coldPrompt: built.prompt,
+    coldHoldsConversation: false,
+    tools: null,
+    toolCalls: false,
+    rewrite: (content) => normaliseTaskReply(task, content, messages),
+    promptTokensEstimate: built.estimatedTokens,
+    notes: [],
+  };
+}

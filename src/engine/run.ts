@@ -1,0 +1,161 @@
+/**
+ * One NPU turn under a lease: wait for the NPU, load or switch the model, let the model's
+ * session prepare the cache, run, and turn the run into chat events. The lease is released
+ * only after the native run has settled and the session has recorded the outcome, so the next
+ * turn sees the cache as it really is.
+ *
+ * Knows nothing of HTTP wire formats or FFI.
+ */
+import type { Logger } from "../log.ts";
+import type { ModelEntry } from "../models/registry.ts";
+import type { NpuAdmin } from "./admin.ts";
+import { type GenerationOutcome, startGeneration } from "./generation.ts";
+import type { NpuTurnPlan } from "./plan.ts";
+import type { ModelSessions } from "./session.ts";
+import { ToolCallParser } from "./tool_calls.ts";
+import type { ChatEvent, ChatGeneration, EngineObserver } from "./types.ts";
+
+export interface TurnRunnerOptions {
+  firstTokenTimeoutMs: number;
+  totalTimeoutMs: number;
+  /** The runtime takes sampling and max_new_tokens per run (1.3.0). */
+  perRunSampling: boolean;
+  observer?: EngineObserver;
+}
+
+export class TurnRunner {
+  readonly #admin: NpuAdmin;
+  readonly #sessions: ModelSessions;
+  readonly #opts: TurnRunnerOptions;
+  readonly #log: Logger;
+
+  constructor(admin: NpuAdmin, sessions: ModelSessions, opts: TurnRunnerOptions, log: Logger) {
+    this.#admin = admin;
+    this.#sessions = sessions;
+    this.#opts = opts;
+    this.#log = log;
+  }
+
+  /**
+   * Starts `plan` on `entry`. `onEnd` runs once the run has ended and the cache record is
+   * updated, before the NPU is released (the RAG answer cache stores here).
+   */
+  async run(
+    requestId: string,
+    entry: ModelEntry,
+    plan: NpuTurnPlan,
+    signal?: AbortSignal,
+    onEnd?: (outcome: GenerationOutcome) => void,
+  ): Promise<ChatGeneration> {
+    const lease = await this.#admin.acquire(signal);
+    try {
+      const loaded = await this.#admin.load(lease, entry);
+      // The client may have gone while the model loaded: do not generate for nobody.
+      signal?.throwIfAborted();
+      const session = this.#sessions.of(loaded.npu);
+      const prepared = await session.prepare(plan);
+      this.#log.info("engine", "run", {
+        id: requestId,
+        model: entry.id,
+        kind: plan.kind,
+        kv: prepared.kv,
+        sent_chars: prepared.input.prompt.length,
+        thinking: plan.enableThinking,
+      });
+      this.#log.debug("engine", "prompt", { id: requestId, prompt: prepared.input.prompt });
+      const run = loaded.npu.run({
+        ...prepared.input,
+        enableThinking: plan.enableThinking,
+        ...(this.#opts.perRunSampling
+          ? { sampling: plan.sampling, maxNewTokens: plan.maxTokens }
+          : {}),
+      });
+      lease.onInterrupt = () => run.abort();
+      const started = performance.now();
+      const generation = startGeneration(run, {
+        maxTokens: plan.maxTokens,
+        runtimeMaxTokens: entry.maxNewTokens,
+        stop: plan.stop,
+        firstTokenTimeoutMs: this.#opts.firstTokenTimeoutMs,
+        totalTimeoutMs: this.#opts.totalTimeoutMs,
+        implicitThink: plan.implicitThink,
+        promptTokensEstimate: plan.promptTokensEstimate,
+        toolCalls: plan.toolCalls ? new ToolCallParser(newCallId) : undefined,
+      }, async (outcome) => {
+        try {
+          await session.commit(outcome);
+          onEnd?.(outcome);
+        } catch (err) {
+          session.forget();
+          this.#log.warn("engine", "could not update the KV-cache record", {
+            id: requestId,
+            error: String(err),
+          });
+        } finally {
+          lease.release();
+        }
+        this.#ended(requestId, entry, plan, outcome, started);
+      });
+      return {
+        requestId,
+        model: entry.id,
+        ignoredParams: plan.ignoredParams,
+        events: plan.rewrite ? rewritten(generation.events, plan.rewrite) : generation.events,
+        cancel: generation.cancel,
+      };
+    } catch (err) {
+      lease.release();
+      throw err;
+    }
+  }
+
+  #ended(
+    requestId: string,
+    entry: ModelEntry,
+    plan: NpuTurnPlan,
+    outcome: GenerationOutcome,
+    started: number,
+  ): void {
+    const perf = outcome.perf;
+    const result = outcome.error ? "error" : outcome.clean ? "finish" : "aborted";
+    this.#opts.observer?.runEnded?.({
+      model: entry.id,
+      kind: plan.kind,
+      promptTokens: perf?.prefillTokens ?? plan.promptTokensEstimate,
+      completionTokens: perf?.generateTokens ?? outcome.tokens,
+      prefillSeconds: perf ? perf.prefillMs / 1000 : null,
+      decodeSeconds: perf ? perf.generateMs / 1000 : null,
+      result,
+    });
+    this.#log.info("engine", "run ended", {
+      id: requestId,
+      result,
+      finish: outcome.finishReason ?? undefined,
+      ms: Math.round(performance.now() - started),
+      prefill_ms: perf ? Math.round(perf.prefillMs) : undefined,
+      prefill_tokens: perf?.prefillTokens,
+      tokens: perf?.generateTokens,
+      error: outcome.error?.message,
+    });
+  }
+}
+
+function newCallId(): string {
+  return `call_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+}
+
+/** Holds a reply back and emits `rewrite(content)` as one piece before `done`. */
+async function* rewritten(
+  events: AsyncGenerator<ChatEvent>,
+  rewrite: (content: string) => string,
+): AsyncGenerator<ChatEvent> {
+  let content = "";
+  for await (const event of events) {
+    if (event.type === "content") content += event.text;
+    else if (event.type === "reasoning") continue;
+    else if (event.type === "done") {
+      yield { type: "content", text: rewrite(content) };
+      yield event;
+    } else yield event;
+  }
+}
