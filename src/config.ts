@@ -2,11 +2,14 @@
  * The only reader of settings. One table (`SETTINGS`) names every setting with its flag, env
  * var, default and description; it feeds the parser, `--help` and the README table.
  * Precedence: defaults < config file (JSON, `--config`) < environment < command-line flags.
- * Pure apart from `loadConfig`, which reads the config file. Imports only src/errors.ts and zod.
+ * Pure apart from `loadConfig`, which reads the config file. Imports zod, src/errors.ts, the log
+ * levels and the runtime-version registry (the `abi` choices).
  */
 import { z } from "zod";
 import { ConfigError } from "./errors.ts";
 import { LOG_LEVELS } from "./log.ts";
+import { ABI_SETTINGS } from "./rkllm/abi.ts";
+import { ABI_VERSIONS } from "./rkllm/versions.ts";
 
 /**
  * A JSON number or a numeric string. `z.coerce.number()` alone would turn "" (`--port=`), null,
@@ -65,8 +68,10 @@ export const SETTINGS = [
     flag: "abi",
     env: "RKLLM_ABI",
     default: "auto",
-    schema: z.enum(["auto", "1.2.3", "1.3.0"]),
-    description: "Runtime ABI: auto (by the library's hash, else a probe), 1.2.3 or 1.3.0.",
+    schema: z.enum(ABI_SETTINGS),
+    description: `Runtime ABI: auto (by the library's hash, else a probe), ${
+      ABI_VERSIONS.join(" or ")
+    }.`,
   },
   {
     key: "log_level",

@@ -2,6 +2,7 @@
  * `rkllm-api doctor`: what a board needs, judged from facts gathered elsewhere
  * (src/doctor/gather.ts). One result per check: pass, warn or fail, with the fix. Pure.
  */
+import { supportedReleases } from "../rkllm/versions.ts";
 
 export type CheckStatus = "pass" | "warn" | "fail";
 
@@ -44,7 +45,7 @@ export interface DoctorFacts {
 }
 
 export const MIN_DRIVER = "0.9.8";
-const SUPPORTED = "1.2.3 or 1.3.0";
+const SUPPORTED = supportedReleases();
 
 /** Numeric comparison of dotted versions ("0.10.0" > "0.9.8"). */
 export function compareVersions(a: string, b: string): number {

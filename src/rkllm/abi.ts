@@ -7,10 +7,16 @@
 import { RkllmError } from "../errors.ts";
 import type { RkllmLib } from "./ffi.ts";
 import { identifyLibrary, type LibraryIdentity } from "./library_version.ts";
-import type { AbiVersion } from "./structs.ts";
+import {
+  ABI_VERSIONS,
+  type AbiVersion,
+  RUNTIME_VERSIONS,
+  supportedReleases,
+  versionForRelease,
+} from "./versions.ts";
 
-export const ABI_SETTINGS = ["auto", "1.2.3", "1.3.0"] as const;
-export type AbiSetting = typeof ABI_SETTINGS[number];
+export const ABI_SETTINGS: readonly ["auto", ...AbiVersion[]] = ["auto", ...ABI_VERSIONS];
+export type AbiSetting = "auto" | AbiVersion;
 
 export interface AbiChoice {
   abi: AbiVersion;
@@ -22,20 +28,18 @@ export interface AbiChoice {
 
 /** Runtime releases → the layout they use (1.2.1 to 1.2.3 share one). */
 export function abiForRuntime(version: string): AbiVersion | null {
-  if (/^1\.2\.[123]$/.test(version)) return "1.2.3";
-  if (version === "1.3.0") return "1.3.0";
-  return null;
+  return (versionForRelease(version)?.abi as AbiVersion | undefined) ?? null;
 }
 
 /**
- * Reads the documented defaults (enabled_cpus_num 4, n_batch 1) back from a default struct:
- * 1.2.3 has extend_param at 88 (bytes 93 and 100), 1.3.0 at 60 (bytes 65 and 72).
+ * Reads the documented defaults (enabled_cpus_num 4, n_batch 1) back from a default struct at
+ * each layout's offsets; exactly one layout must match.
  */
 export function abiFromDefaultParam(bytes: Uint8Array): AbiVersion | null {
-  const v123 = bytes[93] === 4 && bytes[100] === 1;
-  const v130 = bytes[65] === 4 && bytes[72] === 1;
-  if (v123 === v130) return null;
-  return v123 ? "1.2.3" : "1.3.0";
+  const matches = RUNTIME_VERSIONS.filter((v) =>
+    bytes[v.probe.cpusNum] === 4 && bytes[v.probe.nBatch] === 1
+  );
+  return matches.length === 1 ? matches[0].abi : null;
 }
 
 export async function chooseAbi(
@@ -51,7 +55,7 @@ export async function chooseAbi(
         "abi",
         null,
         `${lib.path} is runtime ${identity.known.version}, which this server does not support ` +
-          "(use runtime 1.2.3 or 1.3.0)",
+          `(use runtime ${supportedReleases()})`,
       );
     }
     return { abi, reason: `runtime ${identity.known.version} (file hash)`, identity };
@@ -62,7 +66,9 @@ export async function chooseAbi(
       "abi",
       null,
       `cannot tell which runtime ABI ${lib.path} has (unknown build, and its default parameters ` +
-        "match neither 1.2.3 nor 1.3.0); set --abi 1.2.3 or --abi 1.3.0 if you are sure",
+        `match none of ${ABI_VERSIONS.join(", ")}); set ${
+          ABI_VERSIONS.map((v) => `--abi ${v}`).join(" or ")
+        } if you are sure`,
     );
   }
   return {

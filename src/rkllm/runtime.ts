@@ -20,8 +20,8 @@ import type {
 import { type AbiChoice, type AbiSetting, chooseAbi } from "./abi.ts";
 import type { LibraryIdentity } from "./library_version.ts";
 import { openLibrary, type RkllmLib } from "./ffi.ts";
+import type { AbiLayout } from "./layouts.ts";
 import {
-  type AbiLayout,
   CallState,
   copyLastHiddenState,
   copyResultText,
@@ -33,9 +33,9 @@ import {
   encodePromptInput,
   InferMode,
   type KeepAlive,
-  LAYOUTS,
   type PerfValues,
 } from "./structs.ts";
+import { type RuntimeVersion, runtimeVersion } from "./versions.ts";
 
 const RESULT_CALLBACK = {
   parameters: ["pointer", "pointer", "i32"],
@@ -77,14 +77,14 @@ export class RkllmBackend implements NpuBackend {
   /** The library's build when the ABI was detected from it (not set by the `abi` setting). */
   readonly identity: LibraryIdentity | null;
   #lib: RkllmLib;
-  #layout: AbiLayout;
+  #version: RuntimeVersion;
 
-  private constructor(lib: RkllmLib, layout: AbiLayout, choice: AbiChoice) {
+  private constructor(lib: RkllmLib, version: RuntimeVersion, choice: AbiChoice) {
     this.#lib = lib;
-    this.#layout = layout;
-    this.description = `${lib.path} (ABI ${layout.version}, ${choice.reason})`;
+    this.#version = version;
+    this.description = `${lib.path} (ABI ${version.abi}, ${choice.reason})`;
     this.identity = choice.identity ?? null;
-    this.perRunSampling = layout.RKLLMSamplingParam !== undefined;
+    this.perRunSampling = version.capabilities.perRunSampling;
   }
 
   /** Opens the library and settles its ABI (see abi.ts); refuses an unknown one. */
@@ -92,7 +92,7 @@ export class RkllmBackend implements NpuBackend {
     const lib = openLibrary(path);
     try {
       const choice = await chooseAbi(lib, abi);
-      return new RkllmBackend(lib, LAYOUTS[choice.abi], choice);
+      return new RkllmBackend(lib, runtimeVersion(choice.abi), choice);
     } catch (err) {
       lib.close();
       throw err;
@@ -100,7 +100,7 @@ export class RkllmBackend implements NpuBackend {
   }
 
   load(params: ModelLoadParams): Promise<NpuModel> {
-    return RkllmModel.create(this.#lib, this.#layout, params);
+    return RkllmModel.create(this.#lib, this.#version, params);
   }
 
   close(): void {
@@ -132,7 +132,12 @@ class RkllmModel implements NpuModel {
     this.#initKeep = initKeep;
   }
 
-  static async create(lib: RkllmLib, layout: AbiLayout, p: ModelLoadParams): Promise<RkllmModel> {
+  static async create(
+    lib: RkllmLib,
+    version: RuntimeVersion,
+    p: ModelLoadParams,
+  ): Promise<RkllmModel> {
+    const layout = version.layout;
     // The callback must exist before init, but results only flow during runs; `target` is set
     // once the model object exists.
     let target: RkllmModel | null = null;
@@ -143,7 +148,7 @@ class RkllmModel implements NpuModel {
     const keep: KeepAlive = [];
     const param = encodeParam(layout, p, keep);
     let callbackArg: Deno.PointerValue = callback.pointer;
-    if (layout.RKLLMCallback) {
+    if (version.capabilities.callbackStruct) {
       const struct = encodeCallbackStruct(
         layout,
         BigInt(Deno.UnsafePointer.value(callback.pointer)),

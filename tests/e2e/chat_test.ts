@@ -2,11 +2,12 @@ import assert from "node:assert/strict";
 import OpenAI from "openai";
 import { readMockLog } from "../support/mock.ts";
 import { readSse, type TestServer, withServer } from "../support/server.ts";
+import { ABI_VERSIONS, type AbiVersion } from "../../src/rkllm/versions.ts";
 
 function serve(
   env: Record<string, string>,
   fn: (server: TestServer) => Promise<void>,
-  abi: "1.2.3" | "1.3.0" = "1.2.3",
+  abi: AbiVersion = "1.2.3",
 ): Promise<void> {
   return withServer({ env, abi }, fn);
 }
@@ -19,7 +20,7 @@ const chat = (server: TestServer, body: unknown, init: RequestInit = {}) =>
     ...init,
   });
 
-for (const abi of ["1.2.3", "1.3.0"] as const) {
+for (const abi of ABI_VERSIONS) {
   Deno.test(`e2e [ABI ${abi}]: the openai client streams and fetches a reply from the server`, async () => {
     await serve({ RKLLM_MOCK_TOKENS: "20", RKLLM_MOCK_THINK: "1" }, async (server) => {
       const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "not-needed" });
@@ -167,7 +168,7 @@ Deno.test("e2e: bad requests get OpenAI error bodies and the server stays up", a
 });
 
 Deno.test("e2e: request sampling is applied per run on 1.3.0 and reported as ignored on 1.2.3", async () => {
-  for (const abi of ["1.2.3", "1.3.0"] as const) {
+  for (const abi of ABI_VERSIONS) {
     await serve({ RKLLM_MOCK_TOKENS: "50" }, async (server) => {
       const res = await chat(server, {
         model: "phi",

@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import OpenAI from "openai";
 import { readMockLog } from "../support/mock.ts";
 import { type TestServer, withServer } from "../support/server.ts";
+import { ABI_VERSIONS, type AbiVersion } from "../../src/rkllm/versions.ts";
 
 function serve(
-  abi: "1.2.3" | "1.3.0",
+  abi: AbiVersion,
   fn: (server: TestServer, client: OpenAI) => Promise<void>,
 ): Promise<void> {
   return withServer({
@@ -20,7 +21,7 @@ function serve(
 
 const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 
-for (const abi of ["1.2.3", "1.3.0"] as const) {
+for (const abi of ABI_VERSIONS) {
   Deno.test(`[ABI ${abi}] e2e: /v1/completions with the openai client, streamed and not`, async () => {
     await serve(abi, async (_server, client) => {
       const done = await client.completions.create({ model: "phi", prompt: "Once upon a time" });

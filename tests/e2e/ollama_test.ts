@@ -2,16 +2,17 @@ import assert from "node:assert/strict";
 import { Ollama } from "ollama";
 import { readMockLog } from "../support/mock.ts";
 import { type TestServer, withServer } from "../support/server.ts";
+import { ABI_VERSIONS, type AbiVersion } from "../../src/rkllm/versions.ts";
 
 function serve(
-  abi: "1.2.3" | "1.3.0",
+  abi: AbiVersion,
   env: Record<string, string>,
   fn: (server: TestServer, client: Ollama) => Promise<void>,
 ): Promise<void> {
   return withServer({ env, abi }, (server) => fn(server, new Ollama({ host: server.url })));
 }
 
-for (const abi of ["1.2.3", "1.3.0"] as const) {
+for (const abi of ABI_VERSIONS) {
   Deno.test(`[ABI ${abi}] e2e: the ollama client lists, shows, chats, generates and sees the loaded model`, async () => {
     await serve(abi, { RKLLM_MOCK_TOKENS: "12", RKLLM_MOCK_THINK: "1" }, async (server, client) => {
       const { version } = await client.version();

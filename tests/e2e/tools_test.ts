@@ -3,6 +3,7 @@ import OpenAI from "openai";
 import { HAS_FIXTURES, loadFixture } from "../support/fixtures.ts";
 import { readMockLog } from "../support/mock.ts";
 import { type TestServer, withServer } from "../support/server.ts";
+import { ABI_VERSIONS, type AbiVersion } from "../../src/rkllm/versions.ts";
 
 const CALL = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>';
 const TOOLS: OpenAI.ChatCompletionTool[] = [{
@@ -15,7 +16,7 @@ const TOOLS: OpenAI.ChatCompletionTool[] = [{
 }];
 
 function serve(
-  abi: "1.2.3" | "1.3.0",
+  abi: AbiVersion,
   fn: (server: TestServer, client: OpenAI) => Promise<void>,
 ): Promise<void> {
   return withServer(
@@ -24,7 +25,7 @@ function serve(
   );
 }
 
-for (const abi of ["1.2.3", "1.3.0"] as const) {
+for (const abi of ABI_VERSIONS) {
   Deno.test(`[ABI ${abi}] e2e tools: a streamed tool call arrives as tool_calls deltas with finish_reason tool_calls`, async () => {
     await serve(abi, async (server, client) => {
       const stream = await client.chat.completions.create({

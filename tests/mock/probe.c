@@ -5,7 +5,7 @@
  *
  * Nested members are dot-joined ("extend_param.n_batch") and their offsets are measured from the
  * start of the outermost struct; every member of a union is listed. A TypeScript test compares
- * these numbers with the offset constants of src/rkllm/structs.ts.
+ * these numbers with the offset constants of src/rkllm/layouts.ts.
  * Build with the same -DRKLLM_ABI=123|130 as the library (tests/mock/build.sh does this).
  */
 #include <stdio.h>

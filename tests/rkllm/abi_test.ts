@@ -3,6 +3,7 @@ import { abiForRuntime, abiFromDefaultParam, chooseAbi } from "../../src/rkllm/a
 import { RkllmError } from "../../src/errors.ts";
 import { openLibrary } from "../../src/rkllm/ffi.ts";
 import { mockLibrary } from "../support/mock.ts";
+import { ABI_VERSIONS } from "../../src/rkllm/versions.ts";
 
 Deno.test("abiForRuntime() maps releases to layouts and refuses others", () => {
   for (const v of ["1.2.1", "1.2.2", "1.2.3"]) assert.equal(abiForRuntime(v), "1.2.3");
@@ -26,7 +27,7 @@ Deno.test("abiFromDefaultParam() reads the documented defaults at each layout's 
 });
 
 Deno.test("chooseAbi(): the setting wins; else the probe decides for unknown builds", async () => {
-  for (const abi of ["1.2.3", "1.3.0"] as const) {
+  for (const abi of ABI_VERSIONS) {
     const lib = openLibrary(mockLibrary(abi));
     try {
       assert.deepEqual(await chooseAbi(lib, "1.3.0"), { abi: "1.3.0", reason: "abi setting" });

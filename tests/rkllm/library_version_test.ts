@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { gitBlobHash, identifyLibrary, KNOWN_RUNTIMES } from "../../src/rkllm/library_version.ts";
+import { gitBlobHash, identifyLibrary } from "../../src/rkllm/library_version.ts";
+import { KNOWN_BUILDS } from "../../src/rkllm/versions.ts";
 
 Deno.test("gitBlobHash() equals git hash-object", async () => {
   const bytes = new TextEncoder().encode("hello rkllm\n");
@@ -19,7 +20,7 @@ Deno.test("gitBlobHash() equals git hash-object", async () => {
 });
 
 Deno.test("identifyLibrary() names known builds and reports unknown ones", async () => {
-  assert.deepEqual(KNOWN_RUNTIMES["0084abc34ab43359cfa9fd5d4c92ece34127dbd0"], {
+  assert.deepEqual(KNOWN_BUILDS["0084abc34ab43359cfa9fd5d4c92ece34127dbd0"], {
     version: "1.2.3",
     arch: "aarch64",
   });

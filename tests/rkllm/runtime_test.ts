@@ -4,6 +4,7 @@ import type { ModelLoadParams, NpuEvent, NpuModel } from "../../src/rkllm/npu.ts
 import { RkllmError } from "../../src/errors.ts";
 import { endsInsideCharacter, RkllmBackend } from "../../src/rkllm/runtime.ts";
 import { makeModelsDir, mockLibrary, readMockLog, withEnv } from "../support/mock.ts";
+import { ABI_VERSIONS, type AbiVersion } from "../../src/rkllm/versions.ts";
 
 const SAMPLING = {
   topK: 1,
@@ -29,7 +30,7 @@ const loadParams = (
 });
 
 async function withModel(
-  abi: "1.2.3" | "1.3.0",
+  abi: AbiVersion,
   env: Record<string, string>,
   fn: (model: NpuModel, logPath: string) => Promise<void>,
   params: Partial<ModelLoadParams> = {},
@@ -69,7 +70,7 @@ const input = (prompt: string, keepHistory = false) => ({
   keepHistory,
 });
 
-for (const abi of ["1.2.3", "1.3.0"] as const) {
+for (const abi of ABI_VERSIONS) {
   Deno.test(`[ABI ${abi}] RkllmBackend run() streams tokens then finish with perf, deterministically`, async () => {
     await withModel(abi, { RKLLM_MOCK_TOKENS: "12" }, async (model) => {
       const first = model.run(input("What is the capital of France?"));

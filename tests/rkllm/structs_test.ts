@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { LAYOUTS } from "../../src/rkllm/structs.ts";
+import { ABI_VERSIONS, type AbiVersion, runtimeVersion } from "../../src/rkllm/versions.ts";
 import { mockProbe } from "../support/mock.ts";
 
-async function probe(abi: "1.2.3" | "1.3.0"): Promise<Record<string, Record<string, number>>> {
+async function probe(abi: AbiVersion): Promise<Record<string, Record<string, number>>> {
   const out = await new Deno.Command(mockProbe(abi)).output();
   assert.ok(out.success, "probe failed to run");
   const json = JSON.parse(new TextDecoder().decode(out.stdout));
@@ -10,10 +10,10 @@ async function probe(abi: "1.2.3" | "1.3.0"): Promise<Record<string, Record<stri
   return json.structs;
 }
 
-for (const abi of ["1.2.3", "1.3.0"] as const) {
+for (const abi of ABI_VERSIONS) {
   Deno.test(`struct layouts for ABI ${abi} match the C probe byte for byte`, async (t) => {
     const c = await probe(abi);
-    const layout = LAYOUTS[abi];
+    const layout = runtimeVersion(abi).layout;
     for (const [struct, table] of Object.entries(layout)) {
       if (struct === "version") continue;
       await t.step(struct, () => {
@@ -28,7 +28,7 @@ for (const abi of ["1.2.3", "1.3.0"] as const) {
 }
 
 Deno.test("struct layouts: 1.2.3 has no per-run sampling, 1.3.0 moves keep_history", () => {
-  assert.equal(LAYOUTS["1.2.3"].RKLLMSamplingParam, undefined);
-  assert.equal(LAYOUTS["1.2.3"].RKLLMInferParam.keep_history, 24);
-  assert.equal(LAYOUTS["1.3.0"].RKLLMInferParam.keep_history, 32);
+  assert.equal(runtimeVersion("1.2.3").layout.RKLLMSamplingParam, undefined);
+  assert.equal(runtimeVersion("1.2.3").layout.RKLLMInferParam.keep_history, 24);
+  assert.equal(runtimeVersion("1.3.0").layout.RKLLMInferParam.keep_history, 32);
 });

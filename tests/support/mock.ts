@@ -4,6 +4,7 @@
  * mock accepts, and a reader for the mock's JSON-lines call log.
  */
 import { join } from "node:path";
+import { type AbiVersion } from "../../src/rkllm/versions.ts";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -19,11 +20,11 @@ export const RUN_MAIN = [
   join(ROOT, "main.ts"),
 ];
 
-export function mockLibrary(abi: "1.2.3" | "1.3.0" = "1.2.3"): string {
+export function mockLibrary(abi: AbiVersion = "1.2.3"): string {
   return join(ROOT, "build", "mock", `v${abi}`, "librkllmrt.so");
 }
 
-export function mockProbe(abi: "1.2.3" | "1.3.0"): string {
+export function mockProbe(abi: AbiVersion): string {
   return join(ROOT, "build", "mock", `v${abi}`, "probe");
 }
 

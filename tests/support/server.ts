@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { makeModelsDir, mockLibrary, RUN_MAIN } from "./mock.ts";
+import { type AbiVersion } from "../../src/rkllm/versions.ts";
 
 export const DEFAULT_MODELS: Record<string, string> = {
   "Qwen3-1.7B": "Qwen3-1.7B-w8a8-rk3588.rkllm",
@@ -24,7 +25,7 @@ export async function startServer(opts: {
   env?: Record<string, string>;
   models?: Record<string, string>;
   args?: string[];
-  abi?: "1.2.3" | "1.3.0";
+  abi?: AbiVersion;
   /** The program to run instead of `deno run main.ts` (e.g. the bundle under qemu). */
   command?: string[];
   /** Runtime library instead of the host mock. */
