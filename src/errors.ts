@@ -108,17 +108,6 @@ export class PayloadTooLargeError extends ApiError {
   }
 }
 
-export class UnsupportedMediaTypeError extends ApiError {
-  constructor(got: string) {
-    super(
-      415,
-      "invalid_request_error",
-      "unsupported_media_type",
-      `Expected Content-Type application/json, got '${got}'.`,
-    );
-  }
-}
-
 /** Queue full or queue wait exceeded: the client should retry later. */
 export class ServerBusyError extends ApiError {
   constructor(message: string, retryAfterSeconds: number) {

@@ -8,7 +8,7 @@
 import { GenerationError, GenerationTimeoutError } from "../errors.ts";
 import type { NpuRun, PerfStats } from "../rkllm/npu.ts";
 import { StopMatcher } from "./stop_sequences.ts";
-import { type ThinkPiece, ThinkSplitter } from "./think.ts";
+import { type ThinkPiece, ThinkSplitter } from "../chat/think.ts";
 import type { ToolCallParser, ToolPiece } from "./tool_calls.ts";
 import type { ChatEvent, FinishReason, Usage } from "./types.ts";
 import type { ToolCall } from "../chat/messages.ts";

@@ -8,7 +8,7 @@
  * Anything else (regenerate, an edit anywhere, another chat, another model) is a reset.
  * Pure: no Deno APIs, no clock.
  */
-import { stripThinkBlocks } from "./think.ts";
+import { stripThinkBlocks } from "../chat/think.ts";
 import { serializeToolCalls } from "./tool_calls.ts";
 import type { ChatMessage, ToolCall } from "../chat/messages.ts";
 

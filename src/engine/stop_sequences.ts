@@ -14,6 +14,7 @@
  * - The stop text itself is never emitted. After a stop, push() returns nothing.
  * - Empty strings are ignored; with no stop sequences text passes through unbuffered.
  */
+import { heldSuffixLength } from "../chat/held_suffix.ts";
 
 export class StopMatcher {
   readonly #stops: readonly string[];
@@ -49,7 +50,7 @@ export class StopMatcher {
       this.#stopped = true;
       return { text: buf.slice(0, start), stopped: true };
     }
-    const keep = this.#partialLength(buf);
+    const keep = heldSuffixLength(buf, this.#stops);
     this.#held = buf.slice(buf.length - keep);
     return { text: buf.slice(0, buf.length - keep), stopped: false };
   }
@@ -59,15 +60,5 @@ export class StopMatcher {
     const rest = this.#stopped ? "" : this.#held;
     this.#held = "";
     return rest;
-  }
-
-  /** Length of the longest suffix of `buf` that is a proper prefix of some stop sequence. */
-  #partialLength(buf: string): number {
-    const longest = Math.max(...this.#stops.map((s) => s.length)) - 1;
-    for (let k = Math.min(longest, buf.length); k > 0; k--) {
-      const suffix = buf.slice(buf.length - k);
-      if (this.#stops.some((s) => s.startsWith(suffix))) return k;
-    }
-    return 0;
   }
 }

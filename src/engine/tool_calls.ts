@@ -7,6 +7,7 @@
  * compare an assistant turn the client sends back with the one this server produced.
  * Pure: the id generator is injected.
  */
+import { heldSuffixLength } from "../chat/held_suffix.ts";
 import type { ToolCall } from "../chat/messages.ts";
 
 const OPEN = "<tool_call>";
@@ -30,14 +31,6 @@ export function parseToolCall(body: string, id: string): ToolCall | null {
   return { id, name, arguments: text };
 }
 
-/** Longest suffix of `text` that is a proper prefix of `tag`. */
-function partialTagLength(text: string, tag: string): number {
-  for (let n = Math.min(tag.length - 1, text.length); n > 0; n--) {
-    if (text.endsWith(tag.slice(0, n))) return n;
-  }
-  return 0;
-}
-
 export class ToolCallParser {
   #buffer = "";
   #inside = false;
@@ -54,7 +47,7 @@ export class ToolCallParser {
       if (!this.#inside) {
         const at = this.#buffer.indexOf(OPEN);
         if (at === -1) {
-          const keep = partialTagLength(this.#buffer, OPEN);
+          const keep = heldSuffixLength(this.#buffer, [OPEN]);
           const emit = this.#buffer.slice(0, this.#buffer.length - keep);
           if (emit) out.push({ kind: "content", text: emit });
           this.#buffer = this.#buffer.slice(this.#buffer.length - keep);

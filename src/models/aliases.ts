@@ -1,5 +1,6 @@
 /**
- * Short model aliases (reference A.5) and request-name resolution (A.6).
+ * Short model aliases and request-name resolution, as the Python server this project replaces
+ * had them.
  *
  * Pure: imports nothing. Aliases are derived from the ids alone, so the same set of ids always
  * yields the same aliases regardless of discovery order.

@@ -1,5 +1,5 @@
 /**
- * What a model can do, guessed from its id (reference Part C "Capability detection"), and whether
+ * What a model can do, guessed from its id (as the Python server this project replaces did), and whether
  * its chat template pre-opens the `<think>` block.
  *
  * Pure: imports nothing. `model_config.json` overrides are passed in by the caller (discovery).

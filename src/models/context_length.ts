@@ -1,5 +1,5 @@
 /**
- * Context length guessed from a model's file or folder name (reference A.4), one name at a time.
+ * Context length guessed from a model's file or folder name (as the Python server this project replaces did), one name at a time.
  *
  * The caller decides which names to try (file basename, then the model folder's name) and the
  * fallback; the reference matched against the whole absolute path, which let unrelated parent

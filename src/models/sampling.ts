@@ -1,5 +1,5 @@
 /**
- * Per-model sampling profile (reference Part C "Sampling profiles"): defaults, a family profile
+ * Per-model sampling profile (the Python server's profiles): defaults, a family profile
  * chosen by the longest family name found in the id, then `model_config.json` overrides.
  *
  * Pure. Imports only the sidecar's types and the runtime's sampling type.

@@ -39,6 +39,7 @@ import {
   stripOpeners,
   stripTrailingPunctuation,
   truncateAtWord,
+  withoutReasoningOrCode,
   WORD,
   words,
 } from "./text.ts";
@@ -168,10 +169,7 @@ function unitNumbers(text: string): string[] {
  * deduplicated case-insensitively, in order of appearance.
  */
 export function extractEntities(message: string): string[] {
-  const prose = message
-    .replace(/<think>[\s\S]*?(?:<\/think>|$)/gi, " ")
-    .replace(/<details\b[^>]*>[\s\S]*?(?:<\/details>|$)/gi, " ")
-    .replace(/```[\s\S]*?(?:```|$)/g, " ");
+  const prose = withoutReasoningOrCode(message);
   const lines = prose.split(/\r?\n/).map(plainText).filter(Boolean);
   const runs = lines.map(capitalisedRuns);
   const tiers = [

@@ -38,16 +38,21 @@ export function contentWords(text: string): string[] {
   return words(text).filter((w) => !STOP_WORDS.has(w));
 }
 
+/** Text without reasoning (`<think>`, Open WebUI's `<details>`) and fenced code. */
+export function withoutReasoningOrCode(text: string): string {
+  return text
+    .replace(/<think>[\s\S]*?(?:<\/think>|$)/gi, " ")
+    .replace(/<details\b[^>]*>[\s\S]*?(?:<\/details>|$)/gi, " ")
+    .replace(/```[\s\S]*?(?:```|$)/g, " ");
+}
+
 /**
  * Message text as prose: reasoning (`<think>`, Open WebUI's `<details>`) and fenced code removed,
  * images and links reduced to their text, inline code, emphasis and heading/quote/list markers
  * dropped, whitespace collapsed.
  */
 export function plainText(text: string): string {
-  return text
-    .replace(/<think>[\s\S]*?(?:<\/think>|$)/gi, " ")
-    .replace(/<details\b[^>]*>[\s\S]*?(?:<\/details>|$)/gi, " ")
-    .replace(/```[\s\S]*?(?:```|$)/g, " ")
+  return withoutReasoningOrCode(text)
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")
     .replace(/`([^`]*)`/g, "$1")
     .replace(/(\*\*|__|\*|~~)(?=\S)([\s\S]*?\S)\1/g, "$2")

@@ -22,6 +22,7 @@ import {
   stripOpeners,
   stripTrailingPunctuation,
   truncateAtWord,
+  withoutReasoningOrCode,
   words,
 } from "./text.ts";
 
@@ -74,10 +75,7 @@ function leadSentence(text: string): string {
 
 /** A title made from one user message, or "" when nothing usable is left. */
 export function titleFromText(text: string): string {
-  const cleaned = text
-    .replace(/```[\s\S]*?(?:```|$)/g, " ")
-    .replace(/<think>[\s\S]*?(?:<\/think>|$)/gi, " ")
-    .replace(/<details\b[^>]*>[\s\S]*?(?:<\/details>|$)/gi, " ");
+  const cleaned = withoutReasoningOrCode(text);
   for (const line of cleaned.split(/\r?\n/)) {
     const prose = stripOpeners(plainText(line));
     if (!/[\p{L}\p{N}]/u.test(prose)) continue;

@@ -3,9 +3,9 @@
  * splitter for token pieces, a whole-output parser for non-streaming replies, and the stripper
  * used on assistant history before it is sent back to the model.
  *
- * Pure: imports nothing from src/, makes no Deno.* calls and reads no clock.
+ * Pure: imports only held_suffix.ts, makes no Deno.* calls and reads no clock.
  *
- * Streaming rules (ThinkSplitter), and where they differ from the Python reference (A.12.1):
+ * Streaming rules (ThinkSplitter), and where they differ from the Python server this project replaces:
  * - Tags may be split across pieces anywhere. Only the longest suffix that could still become a
  *   tag being looked for is held back; everything else is emitted at once, so visible text is
  *   never delayed by more than a tag's length.
@@ -46,6 +46,7 @@
  *   trimmed. (The reference left an unclosed `<think>` in content; here it is reasoning, like the
  *   stream.)
  */
+import { heldSuffixLength } from "./held_suffix.ts";
 
 const OPEN = "<think>";
 const CLOSE = "</think>";
@@ -121,7 +122,7 @@ class ThinkScanner {
         }
       }
       if (at < 0) {
-        const keep = partialTagLength(buf, tags);
+        const keep = heldSuffixLength(buf, tags);
         this.#emit(buf.slice(0, buf.length - keep));
         this.#held = buf.slice(buf.length - keep);
         return this.#take();
@@ -185,16 +186,6 @@ class ThinkScanner {
     this.#out = [];
     return out;
   }
-}
-
-/** Length of the longest suffix of `buf` that is a proper prefix of one of `tags`. */
-function partialTagLength(buf: string, tags: readonly string[]): number {
-  const longest = Math.max(...tags.map((t) => t.length)) - 1;
-  for (let k = Math.min(longest, buf.length); k > 0; k--) {
-    const suffix = buf.slice(buf.length - k);
-    if (tags.some((t) => t.startsWith(suffix))) return k;
-  }
-  return 0;
 }
 
 /** Streaming splitter: push() each decoded piece of model output, then flush() at the end. */

@@ -1,5 +1,5 @@
 /**
- * Tests for src/engine/think.ts: streaming splitter traces (reference A.12.1, adapted where the
+ * Tests for src/chat/think.ts: streaming splitter traces (reference A.12.1, adapted where the
  * rules improve on it), every cutting of a sample output, random cuttings, and the
  * non-streaming parser and history stripper.
  */
@@ -11,7 +11,7 @@ import {
   type ThinkOptions,
   type ThinkPiece,
   ThinkSplitter,
-} from "../../src/engine/think.ts";
+} from "../../src/chat/think.ts";
 
 type Run = {
   pushes: ThinkPiece[][];
