@@ -33,6 +33,8 @@ export interface GenerationLimits {
 export interface GenerationOutcome {
   /** The runtime reported completion: its KV cache holds prompt + whole reply. */
   clean: boolean;
+  /** The run was paused on purpose (`pauseWhen`): the cache holds prompt + what was generated. */
+  paused: boolean;
   /** Everything the model produced (reasoning tags included). */
   rawText: string;
   /** The visible content as it was sent to the client. */
@@ -97,6 +99,7 @@ async function* runGeneration(
   let tokens = 0;
   const outcome: GenerationOutcome = {
     clean: false,
+    paused: false,
     rawText: "",
     content: "",
     reasoning: "",
@@ -168,6 +171,8 @@ async function* runGeneration(
       } else if (event.type === "finish") {
         outcome.perf = event.perf;
         outcome.clean = state.stoppedBy === null;
+      } else if (event.type === "paused") {
+        outcome.paused = true;
       } else if (event.type === "error") {
         outcome.error = new GenerationError(`The NPU runtime reported an error: ${event.message}`);
       } else if (event.type !== "aborted") {

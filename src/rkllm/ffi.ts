@@ -34,6 +34,14 @@ export const SYMBOLS = {
     result: "i32",
     nonblocking: true,
   },
+  // int rkllm_load_prompt_cache(LLMHandle, const char* prompt_cache_path)
+  rkllm_load_prompt_cache: {
+    parameters: ["pointer", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  // int rkllm_release_prompt_cache(LLMHandle)
+  rkllm_release_prompt_cache: { parameters: ["pointer"], result: "i32", nonblocking: true },
   // int rkllm_get_kv_cache_size(LLMHandle, int* cache_sizes /* one per batch */)
   rkllm_get_kv_cache_size: { parameters: ["pointer", "buffer"], result: "i32", nonblocking: true },
   // RKLLMParam rkllm_createDefaultParam(void): returned by value through a hidden result pointer.

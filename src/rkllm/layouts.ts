@@ -16,6 +16,7 @@ export interface AbiLayout {
   readonly RKLLMInferParam: Table;
   readonly RKLLMResult: Table;
   readonly RKLLMPerfStat: Table;
+  readonly RKLLMPromptCacheParam: Table;
   readonly RKLLMSamplingParam?: Table;
   readonly RKLLMCallback?: Table;
 }
@@ -70,6 +71,8 @@ const PERF_FIELDS: Table = {
 };
 const PERF: Table = { __size: 20, ...PERF_FIELDS };
 
+const PROMPT_CACHE: Table = { __size: 16, save_prompt_cache: 0, prompt_cache_path: 8 };
+
 const RESULT: Table = {
   __size: 72,
   text: 0,
@@ -108,6 +111,7 @@ export const LAYOUT_1_2_3: AbiLayout = {
   },
   RKLLMResult: RESULT,
   RKLLMPerfStat: PERF,
+  RKLLMPromptCacheParam: PROMPT_CACHE,
 };
 
 export const LAYOUT_1_3_0: AbiLayout = {
@@ -132,6 +136,7 @@ export const LAYOUT_1_3_0: AbiLayout = {
   },
   RKLLMResult: RESULT,
   RKLLMPerfStat: PERF,
+  RKLLMPromptCacheParam: PROMPT_CACHE,
   RKLLMSamplingParam: {
     __size: 36,
     top_k: 0,

@@ -36,6 +36,14 @@ export interface NpuRunInput {
   maxNewTokens?: number;
   /** "hidden": no generation; the run yields the last token's final hidden state. */
   mode?: "generate" | "hidden";
+  /**
+   * Asked with each token's text as it arrives (synchronously, inside the runtime's callback);
+   * true pauses the run right there: generation stops and the KV cache keeps everything so far,
+   * even with keep_history=0, until the next call changes it. The run then ends with `paused`.
+   */
+  pauseWhen?: (text: string) => boolean;
+  /** Save the KV cache to this file at the end of the run (a prompt-cache file). */
+  saveCacheTo?: string;
 }
 
 /** Figures the runtime reports when a run finishes normally. */
@@ -50,13 +58,15 @@ export interface PerfStats {
 /**
  * What a run produces, in order: any number of `text` events (a `hidden` event in hidden-state
  * mode), then exactly one terminal event.
- * `finish` = the runtime reported completion; `aborted` = the run returned after an abort
- * (or a pause) without reporting completion; `error` = the runtime reported a failure.
+ * `finish` = the runtime reported completion; `paused` = `pauseWhen` stopped it; `aborted` = the
+ * run returned after an abort without reporting completion; `error` = the runtime reported a
+ * failure.
  */
 export type NpuEvent =
   | { type: "text"; text: string }
   | { type: "hidden"; vector: Float32Array; tokens: number }
   | { type: "finish"; perf: PerfStats }
+  | { type: "paused" }
   | { type: "aborted" }
   | { type: "error"; message: string };
 
@@ -72,8 +82,17 @@ export interface NpuModel {
   run(input: NpuRunInput): NpuRun;
   /** Empties the runtime's KV cache (no run may be active). */
   clearKvCache(keepSystemPrompt: boolean): Promise<void>;
+  /**
+   * Removes positions [start, end) from the KV cache. The runtime documents this only right
+   * after a keep_history=0 run that was paused; it may refuse it (rejects) or ignore it.
+   */
+  clearKvCacheRange(start: number, end: number): Promise<void>;
   /** Positions currently held in the KV cache, or null when the runtime cannot tell. */
   kvCacheSize(): Promise<number | null>;
+  /** Loads a prompt-cache file written by a run with `saveCacheTo`. */
+  loadPromptCache(path: string): Promise<void>;
+  /** Frees a loaded prompt cache. */
+  releasePromptCache(): Promise<void>;
   /**
    * Function calling: the system prompt, the tools as an OpenAI-style JSON array, and the tag
    * that marks tool results. Empty strings switch it off.

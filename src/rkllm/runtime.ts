@@ -44,6 +44,11 @@ const RESULT_CALLBACK = {
 
 const ABORT_RETRY_MS = 250;
 
+/** The one check of a runtime call's return code. */
+function check(op: string, ret: number): void {
+  if (ret !== 0) throw new RkllmError(op, ret, `returned ${ret}`);
+}
+
 /** Whether `bytes` ends with an incomplete UTF-8 sequence (a lead byte without all its tails). */
 export function endsInsideCharacter(bytes: Uint8Array): boolean {
   for (let back = 1; back <= Math.min(4, bytes.length); back++) {
@@ -64,6 +69,9 @@ interface ActiveRun {
   decoder: TextDecoder;
   perf: PerfValues | null;
   error: string | null;
+  pauseWhen: ((text: string) => boolean) | undefined;
+  /** `pauseWhen` said yes: the callback returned 1. */
+  paused: boolean;
   /** Abort calls issued for this run; the run is settled only when all have returned. */
   abortCalls: Promise<number>[];
   abortRetry: ReturnType<typeof setTimeout> | undefined;
@@ -194,6 +202,7 @@ class RkllmModel implements NpuModel {
       keepHistory: input.keepHistory,
       sampling: input.sampling,
       maxNewTokens: input.maxNewTokens,
+      saveCacheTo: input.saveCacheTo,
     }, keep);
     let controller!: ReadableStreamDefaultController<NpuEvent>;
     const abort = (): void => this.#abort(active);
@@ -210,6 +219,8 @@ class RkllmModel implements NpuModel {
       decoder: new TextDecoder("utf-8"),
       perf: null,
       error: null,
+      pauseWhen: input.pauseWhen,
+      paused: false,
       abortCalls: [],
       abortRetry: undefined,
       ended: false,
@@ -264,6 +275,8 @@ class RkllmModel implements NpuModel {
       send({ type: "error", message: `rkllm_run returned ${ret}` });
     } else if (active.perf) {
       send({ type: "finish", perf: active.perf });
+    } else if (active.paused) {
+      send({ type: "paused" });
     } else {
       send({ type: "aborted" });
     }
@@ -286,6 +299,11 @@ class RkllmModel implements NpuModel {
       } else if (state === CallState.NORMAL) {
         const text = this.#tokenText(active, result);
         if (text) active.controller.enqueue({ type: "text", text });
+        // 1 pauses: the runtime stops here and keeps the cache as it is.
+        if (text && active.pauseWhen?.(text)) {
+          active.paused = true;
+          return 1;
+        }
       } else if (state === CallState.FINISH) {
         active.perf = decodePerf(this.#layout, result);
       } else if (state === CallState.ERROR) {
@@ -320,13 +338,46 @@ class RkllmModel implements NpuModel {
 
   async clearKvCache(keepSystemPrompt: boolean): Promise<void> {
     if (this.#active) throw new RkllmError("rkllm_clear_kv_cache", null, "a run is active");
+    check(
+      "rkllm_clear_kv_cache",
+      await this.#lib.symbols.rkllm_clear_kv_cache(
+        this.#handle,
+        keepSystemPrompt ? 1 : 0,
+        null,
+        null,
+      ),
+    );
+  }
+
+  async clearKvCacheRange(start: number, end: number): Promise<void> {
+    if (this.#active) throw new RkllmError("rkllm_clear_kv_cache", null, "a run is active");
+    // One entry per batch (n_batch is 1); read on another thread until the call returns.
+    const starts = new Int32Array([start]);
+    const ends = new Int32Array([end]);
     const ret = await this.#lib.symbols.rkllm_clear_kv_cache(
       this.#handle,
-      keepSystemPrompt ? 1 : 0,
-      null,
-      null,
+      0,
+      Deno.UnsafePointer.of(starts),
+      Deno.UnsafePointer.of(ends),
     );
-    if (ret !== 0) throw new RkllmError("rkllm_clear_kv_cache", ret, `returned ${ret}`);
+    void [starts, ends];
+    check("rkllm_clear_kv_cache", ret);
+  }
+
+  async loadPromptCache(path: string): Promise<void> {
+    if (this.#active) throw new RkllmError("rkllm_load_prompt_cache", null, "a run is active");
+    const cPath = cString(path);
+    const ret = await this.#lib.symbols.rkllm_load_prompt_cache(this.#handle, cPath);
+    void cPath;
+    check("rkllm_load_prompt_cache", ret);
+  }
+
+  async releasePromptCache(): Promise<void> {
+    if (this.#active) throw new RkllmError("rkllm_release_prompt_cache", null, "a run is active");
+    check(
+      "rkllm_release_prompt_cache",
+      await this.#lib.symbols.rkllm_release_prompt_cache(this.#handle),
+    );
   }
 
   async setFunctionTools(
@@ -339,7 +390,7 @@ class RkllmModel implements NpuModel {
     const ret = await this.#lib.symbols.rkllm_set_function_tools(this.#handle, ...strings);
     // The strings were read on another thread until the call returned.
     void strings;
-    if (ret !== 0) throw new RkllmError("rkllm_set_function_tools", ret, `returned ${ret}`);
+    check("rkllm_set_function_tools", ret);
   }
 
   async kvCacheSize(): Promise<number | null> {
@@ -363,6 +414,6 @@ class RkllmModel implements NpuModel {
     const ret = await this.#lib.symbols.rkllm_destroy(this.#handle);
     this.#callback.close();
     this.#initKeep.length = 0;
-    if (ret !== 0) throw new RkllmError("rkllm_destroy", ret, `returned ${ret}`);
+    check("rkllm_destroy", ret);
   }
 }

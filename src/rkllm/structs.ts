@@ -111,6 +111,8 @@ export interface InferValues {
   sampling?: ModelLoadParams["sampling"];
   /** 1.3.0 only: > 0 overrides max_new_tokens for this run. */
   maxNewTokens?: number;
+  /** Save the KV cache to this file at the end of the run. */
+  saveCacheTo?: string;
 }
 
 export function encodeInferParam(
@@ -138,6 +140,16 @@ export function encodeInferParam(
     sv.setFloat32(field(s, "mirostat_eta"), 0.1, true);
     keep.push(sampling);
     view.setBigUint64(field(t, "sampling_params"), pointerValue(sampling), true);
+  }
+  if (v.saveCacheTo) {
+    const c = layout.RKLLMPromptCacheParam;
+    const cache = new Uint8Array(c.__size);
+    const path = cString(v.saveCacheTo);
+    const cv = new DataView(cache.buffer);
+    cv.setInt32(field(c, "save_prompt_cache"), 1, true);
+    cv.setBigUint64(field(c, "prompt_cache_path"), pointerValue(path), true);
+    keep.push(cache, path);
+    view.setBigUint64(field(t, "prompt_cache_params"), pointerValue(cache), true);
   }
   if (t.max_new_tokens !== undefined && v.maxNewTokens && v.maxNewTokens > 0) {
     view.setInt32(t.max_new_tokens, v.maxNewTokens, true);

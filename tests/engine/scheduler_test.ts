@@ -26,8 +26,17 @@ class FakeModel implements NpuModel {
   clearKvCache(): Promise<void> {
     return Promise.resolve();
   }
+  clearKvCacheRange(): Promise<void> {
+    return Promise.resolve();
+  }
   kvCacheSize(): Promise<number | null> {
     return Promise.resolve(null);
+  }
+  loadPromptCache(): Promise<void> {
+    return Promise.resolve();
+  }
+  releasePromptCache(): Promise<void> {
+    return Promise.resolve();
   }
   setFunctionTools(): Promise<void> {
     return Promise.resolve();

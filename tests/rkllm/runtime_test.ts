@@ -348,3 +348,50 @@ Deno.test("endsInsideCharacter() finds a character cut at the end of a token", a
     await t.step(name, () => assert.equal(endsInsideCharacter(bytes), expected));
   }
 });
+
+for (const abi of ABI_VERSIONS) {
+  Deno.test(`RkllmModel (${abi}): pauseWhen pauses a keep_history=0 run and a range clear removes it`, async () => {
+    await withModel(abi, { RKLLM_MOCK_RANGE_CLEAR: "accept" }, async (model) => {
+      const history = model.run(input("a conversation held in the cache", true));
+      await collect(history.events);
+      await history.settled;
+      const before = await model.kvCacheSize();
+      assert.ok(before && before > 0);
+      let seen = 0;
+      const task = model.run({ ...input("short task"), pauseWhen: () => ++seen === 3 });
+      const events = await collect(task.events);
+      await task.settled;
+      assert.equal(events.filter((e) => e.type === "text").length, 3, "no token after the pause");
+      assert.equal(events.at(-1)?.type, "paused");
+      const after = (await model.kvCacheSize())!;
+      assert.ok(after > before!, "a paused keep_history=0 run keeps its positions");
+      await model.clearKvCacheRange(before!, after);
+      assert.equal(await model.kvCacheSize(), before);
+      // Outside that window the runtime refuses a range clear: one gate, one typed error.
+      const next = model.run(input("another turn", true));
+      await collect(next.events);
+      await next.settled;
+      await assert.rejects(
+        model.clearKvCacheRange(0, 1),
+        (e: unknown) => e instanceof RkllmError && e.code === -1,
+      );
+    });
+  });
+
+  Deno.test(`RkllmModel (${abi}): a run saves its cache to a file that loads back exactly`, async () => {
+    await withModel(abi, { RKLLM_MOCK_PROMPT_CACHE: "restore" }, async (model, logPath) => {
+      const file = `${logPath}.kv`;
+      const first = model.run({ ...input("remember this conversation", true), saveCacheTo: file });
+      await collect(first.events);
+      await first.settled;
+      const size = await model.kvCacheSize();
+      assert.ok((await Deno.stat(file)).size > 0, "the runtime wrote the file");
+      await model.clearKvCache(false);
+      assert.equal(await model.kvCacheSize(), 0);
+      await model.loadPromptCache(file);
+      assert.equal(await model.kvCacheSize(), size);
+      await model.releasePromptCache();
+      await assert.rejects(model.loadPromptCache(`${file}.missing`), RkllmError);
+    });
+  });
+}

@@ -49,6 +49,7 @@ export type FakeCall =
   | { op: "destroy" }
   | { op: "run"; prompt: string; role: string; keepHistory: boolean; kvBefore: number }
   | { op: "clear" }
+  | { op: "clear_range"; start: number; end: number }
   | { op: "tools"; json: string }
   | { op: "kv_size"; size: number };
 
@@ -93,6 +94,8 @@ class FakeNpuModel implements NpuModel {
   /** Positions in the cache. */
   #kv = 0;
   #active = false;
+  /** The last run was a keep_history=0 run that paused: a range clear is valid now. */
+  #pausedKeep0 = false;
 
   constructor(npu: FakeNpu, params: ModelLoadParams) {
     this.#npu = npu;
@@ -102,6 +105,7 @@ class FakeNpuModel implements NpuModel {
   run(input: NpuRunInput): NpuRun {
     if (this.#active) throw new Error("fake NPU: a run is already active");
     this.#active = true;
+    this.#pausedKeep0 = false;
     const npu = this.#npu;
     npu.calls.push({
       op: "run",
@@ -142,6 +146,7 @@ class FakeNpuModel implements NpuModel {
             const prefillMs = performance.now() - started;
             let delivered = 0;
             let failed = false;
+            let paused = false;
             for (const token of reply.tokens) {
               if (aborted) break;
               if (reply.errorAt === delivered) {
@@ -154,8 +159,15 @@ class FakeNpuModel implements NpuModel {
               controller.enqueue({ type: "text", text: token });
               this.#kv++;
               delivered++;
+              if (input.pauseWhen?.(token)) {
+                paused = true;
+                break;
+              }
             }
-            if (!failed) {
+            if (paused) {
+              controller.enqueue({ type: "paused" });
+              this.#pausedKeep0 = !input.keepHistory;
+            } else if (!failed) {
               if (aborted) controller.enqueue({ type: "aborted" });
               else {
                 const perf: PerfStats = {
@@ -169,7 +181,9 @@ class FakeNpuModel implements NpuModel {
               }
             }
           }
-          if (!input.keepHistory) this.#kv = npu.opts.keep0 === "rollback" ? before : 0;
+          if (!input.keepHistory && !this.#pausedKeep0) {
+            this.#kv = npu.opts.keep0 === "rollback" ? before : 0;
+          }
           controller.close();
           this.#active = false;
           settled.resolve();
@@ -189,6 +203,22 @@ class FakeNpuModel implements NpuModel {
   clearKvCache(): Promise<void> {
     this.#npu.calls.push({ op: "clear" });
     this.#kv = 0;
+    return Promise.resolve();
+  }
+
+  /** Accepted only right after a paused keep_history=0 run, as the header documents. */
+  clearKvCacheRange(start: number, end: number): Promise<void> {
+    this.#npu.calls.push({ op: "clear_range", start, end });
+    if (!this.#pausedKeep0) return Promise.reject(new Error("rkllm_clear_kv_cache returned -1"));
+    this.#kv -= Math.max(0, Math.min(end, this.#kv) - start);
+    return Promise.resolve();
+  }
+
+  loadPromptCache(): Promise<void> {
+    return Promise.reject(new Error("fake NPU: no prompt-cache files"));
+  }
+
+  releasePromptCache(): Promise<void> {
     return Promise.resolve();
   }
 
