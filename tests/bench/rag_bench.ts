@@ -3,10 +3,10 @@
  * dropped, abstain accuracy and compression, per case, per split and per language; then the
  * pipeline time per request (each case, and a 12 KB context).
  *
- * Usage: deno task bench:rag [--split=tuning|heldout] [--details]
+ * Usage: deno task bench:rag [--split=tuning|heldout|blind] [--details]
  * (`--details` lists the missed facts, kept junk and kept irrelevant sources of each case.)
  */
-import { loadCorpus } from "../rag/corpus/load.ts";
+import { loadCorpus, SPLITS } from "../rag/corpus/load.ts";
 import { type CaseResult, EVAL_OPTS, evaluateCase, pct, totals } from "../rag/corpus/evaluate.ts";
 import { caseMessages } from "../rag/corpus/load.ts";
 import { planRag } from "../../src/rag/pipeline.ts";
@@ -48,7 +48,7 @@ for (const r of results) {
 
 console.log("\nPer split:");
 console.log(HEAD);
-for (const split of ["tuning", "heldout"]) {
+for (const split of SPLITS) {
   const rs = results.filter((r) => r.case.split === split);
   if (rs.length > 0) console.log(row(split, rs));
 }
@@ -57,7 +57,7 @@ console.log(row("all", results));
 console.log("\nPer language:");
 console.log(HEAD);
 for (const lang of [...new Set(results.map((r) => r.case.lang))].sort()) {
-  for (const split of ["tuning", "heldout"]) {
+  for (const split of SPLITS) {
     const rs = results.filter((r) => r.case.lang === lang && r.case.split === split);
     if (rs.length > 0) console.log(row(`${lang} ${split}`, rs));
   }

@@ -3,7 +3,9 @@
  */
 import type { ChatMessage } from "../../../src/chat/messages.ts";
 
-export type Split = "tuning" | "heldout";
+/** Load order. `blind` was written last, without sight of the cleaner or the other splits. */
+export const SPLITS = ["heldout", "tuning", "blind"] as const;
+export type Split = typeof SPLITS[number];
 
 export interface CaseSource {
   id: string;
@@ -94,9 +96,9 @@ export function caseMessages(c: CorpusCase): ChatMessage[] {
   ];
 }
 
-/** All cases of the corpus, held-out first, each split in file order. */
+/** All cases of the corpus, split by split in SPLITS order, each split in file order. */
 export function loadCorpus(dir = new URL(".", import.meta.url)): CorpusCase[] {
-  return (["heldout", "tuning"] as const).flatMap((split) => {
+  return SPLITS.flatMap((split) => {
     const folder = new URL(`${split}/`, dir);
     const files = [...Deno.readDirSync(folder)].map((e) => e.name)
       .filter((n) => n.endsWith(".txt")).sort();
