@@ -7,6 +7,7 @@
 import { createApp } from "./src/app.ts";
 import { type Config, helpText, loadConfig, parseArgs } from "./src/config.ts";
 import { ChatEngine } from "./src/engine/chat_engine.ts";
+import { PromptFileStore } from "./src/engine/prompt_files.ts";
 import { Scheduler } from "./src/engine/scheduler.ts";
 import { ConfigError, RkllmError } from "./src/errors.ts";
 import { createLogger, type Logger } from "./src/log.ts";
@@ -73,6 +74,23 @@ function taskModes(config: Config): Record<TaskKind, TaskMode> {
   }
 }
 
+/** The folder of saved KV caches; none when disabled or not writable (logged). */
+async function promptFiles(config: Config, log: Logger): Promise<PromptFileStore | null> {
+  if (config.prompt_cache_max_mb === 0) return null;
+  try {
+    return await PromptFileStore.open(
+      config.prompt_cache_dir,
+      config.prompt_cache_max_mb * 2 ** 20,
+    );
+  } catch (err) {
+    log.warn("main", "saved KV caches are off: the folder is not usable", {
+      dir: config.prompt_cache_dir,
+      error: String(err),
+    });
+    return null;
+  }
+}
+
 function openRuntime(config: Config): Promise<RkllmBackend> {
   const candidates = candidatePaths({
     configured: config.lib_path,
@@ -107,6 +125,8 @@ async function serve(config: Config, log: Logger): Promise<void> {
     taskModes: taskModes(config),
     taskMaxTokens: config.task_max_tokens,
     ragCache: new RagCache({ ttlMs: config.rag_cache_ttl * 1000, now: Date.now }),
+    promptFiles: await promptFiles(config, log),
+    calibrate: config.kv_calibration,
     observer: metrics,
   }, log);
   const app = createApp({

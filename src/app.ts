@@ -168,6 +168,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       models_available: deps.service.listModels().length,
       uptime_s: Math.round((now() - startedAt) / 1000),
       runtime: deps.runtime,
+      kv_cache: s.kvCache ?? null,
       memory_mb: memoryMb(),
     });
   });

@@ -193,9 +193,37 @@ export const SETTINGS = [
     key: "task_modes",
     flag: "task-modes",
     env: "RKLLM_TASK_MODES",
-    default: "title=shortcut,tags=shortcut,queries=shortcut,follow_ups=model,autocomplete=model",
+    default:
+      "title=shortcut,tags=shortcut,queries=shortcut,follow_ups=continue,autocomplete=continue",
     schema: z.string(),
-    description: "Open WebUI background tasks: per task, 'shortcut' (instant, no NPU) or 'model'.",
+    description: "Open WebUI background tasks: per task, 'shortcut' (instant, no NPU), " +
+      "'continue' (asked on the cached chat, then removed from the cache) or 'model'.",
+  },
+  {
+    key: "kv_calibration",
+    flag: "kv-calibration",
+    env: "RKLLM_KV_CALIBRATION",
+    default: true,
+    schema: bool,
+    description: "At the first model load, measure what the runtime's KV cache does " +
+      "(a few one-token runs) and pick the cheapest correct cache strategy.",
+  },
+  {
+    key: "prompt_cache_dir",
+    flag: "prompt-cache-dir",
+    env: "RKLLM_PROMPT_CACHE_DIR",
+    default: "",
+    schema: z.string(),
+    description:
+      "Folder for saved KV caches (one file per conversation state); empty: .kv-cache in the models folder.",
+  },
+  {
+    key: "prompt_cache_max_mb",
+    flag: "prompt-cache-max-mb",
+    env: "RKLLM_PROMPT_CACHE_MAX_MB",
+    default: 4096,
+    schema: count,
+    description: "Disk space for saved KV caches, least recently used deleted first (0: no files).",
   },
   {
     key: "task_max_tokens",
@@ -351,9 +379,10 @@ export function resolveConfig(
     }
     out[s.key] = parsed.data;
   }
-  for (const key of ["models_dir", "lib_path"] as const) {
+  for (const key of ["models_dir", "lib_path", "prompt_cache_dir"] as const) {
     out[key] = expandHome(out[key] as string, home);
   }
+  out.prompt_cache_dir ||= `${out.models_dir}/.kv-cache`;
   return Object.freeze(out) as Config;
 }
 

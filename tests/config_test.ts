@@ -210,7 +210,10 @@ Deno.test("resolveConfig() applies defaults", async (t) => {
       keepalive_interval: 5,
       rag_cache_ttl: 300,
       task_modes:
-        "title=shortcut,tags=shortcut,queries=shortcut,follow_ups=model,autocomplete=model",
+        "title=shortcut,tags=shortcut,queries=shortcut,follow_ups=continue,autocomplete=continue",
+      kv_calibration: true,
+      prompt_cache_dir: "/home/pi/models/.kv-cache",
+      prompt_cache_max_mb: 4096,
       task_max_tokens: 256,
       cpu_mask: "0xF0",
       embed_flash: true,

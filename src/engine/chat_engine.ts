@@ -19,6 +19,7 @@ import { type PlanNote, planTurn } from "./plan.ts";
 import { replayGeneration } from "./replay.ts";
 import { TurnRunner } from "./run.ts";
 import type { Scheduler } from "./scheduler.ts";
+import type { PromptFileStore } from "./prompt_files.ts";
 import { ModelSessions } from "./session.ts";
 import type {
   ChatGeneration,
@@ -39,6 +40,10 @@ export interface ChatEngineOptions extends LoadSettings {
   taskMaxTokens: number;
   /** Answers to RAG questions, replayed while the sources stay the same. */
   ragCache: RagCache<CachedAnswer>;
+  /** Saved KV caches per conversation state; null = none. */
+  promptFiles?: PromptFileStore | null;
+  /** Measure the runtime's cache behaviour at the first load (default true). */
+  calibrate?: boolean;
   observer?: EngineObserver;
 }
 
@@ -55,6 +60,7 @@ export class ChatEngine implements ChatService {
   readonly #admin: NpuAdmin;
   readonly #runner: TurnRunner;
   readonly #embedder: Embedder;
+  readonly #sessions: ModelSessions;
 
   constructor(
     registry: ModelRegistry,
@@ -66,7 +72,11 @@ export class ChatEngine implements ChatService {
     this.#scheduler = scheduler;
     this.#opts = opts;
     this.#log = log;
-    const sessions = new ModelSessions();
+    const sessions = new ModelSessions(log, {
+      files: opts.promptFiles,
+      calibrate: opts.calibrate,
+    });
+    this.#sessions = sessions;
     this.#admin = new NpuAdmin(scheduler, {
       cpuMask: opts.cpuMask,
       baseDomainId: opts.baseDomainId,
@@ -97,7 +107,7 @@ export class ChatEngine implements ChatService {
   }
 
   status(): EngineStatus {
-    return this.#scheduler.status();
+    return { ...this.#scheduler.status(), kvCache: { ...this.#sessions.describe() } };
   }
 
   #resolve(name: string): ModelEntry {

@@ -48,7 +48,7 @@ export class Embedder {
     const lease = await this.#admin.acquire(opts.signal);
     try {
       const loaded = await this.#admin.load(lease, entry);
-      await this.#sessions.of(loaded.npu).prepareSideRun();
+      await this.#sessions.of(loaded.npu, entry.id).prepareSideRun();
       const vectors: Float32Array[] = [];
       let promptTokens = 0;
       for (const text of texts) {

@@ -63,6 +63,12 @@ function sameTurns(a: readonly Turn[], b: readonly Turn[]): boolean {
     a.every((t, i) => t.role === b[i].role && t.content === b[i].content);
 }
 
+/** The same conversation, turn for turn (and the same retrieved context held beyond it). */
+export function sameConversation(a: CachedConversation, b: CachedConversation): boolean {
+  return a.system === b.system && (a.extraTokens ?? 0) === (b.extraTokens ?? 0) &&
+    sameTurns(a.turns, b.turns);
+}
+
 export function decideKv(
   cached: CachedConversation | null,
   request: CachedConversation,

@@ -13,6 +13,7 @@ import { supportsThinking } from "../models/capabilities.ts";
 import type { ModelEntry } from "../models/registry.ts";
 import { planRag } from "../rag/pipeline.ts";
 import type { SamplingParams } from "../rkllm/npu.ts";
+import { continuationInstruction, historyEndsWith } from "../tasks/continuation.ts";
 import { detectTask, type TaskKind } from "../tasks/detect.ts";
 import { normaliseTaskReply } from "../tasks/reply.ts";
 import type { TaskMode } from "../tasks/settings.ts";
@@ -83,6 +84,8 @@ export interface NpuTurnPlan {
   toolCalls: boolean;
   /** Background tasks: the whole reply is replaced by what Open WebUI can parse. */
   rewrite?: (content: string) => string;
+  /** A task that may be asked as the next turn of the cached chat (`continue` mode). */
+  continuation?: TaskContinuation;
   promptTokensEstimate: number;
   notes: PlanNote[];
 }
@@ -94,6 +97,16 @@ export interface RagCacheKey {
 }
 
 export type TurnPlan = ReplayPlan | NpuTurnPlan;
+
+export interface TaskContinuation {
+  /** The task's instruction without its copy of the conversation. */
+  instruction: string;
+  promptTokens: number;
+  /** The task is about this conversation (the cache's turns). */
+  matches(turns: readonly { role: string; content: string }[]): boolean;
+  /** The answer when it cannot run on the cached chat. */
+  fallback: string;
+}
 
 const SAMPLING_KEYS: Record<SamplingField, keyof SamplingParams> = {
   temperature: "temperature",
@@ -279,6 +292,9 @@ function planTask(
   }
   const conversation = normaliseConversation(messages);
   const built = buildPrompt(conversation, budget);
+  const instruction = settings.taskModes[task] === "continue"
+    ? continuationInstruction(messages)
+    : null;
   return {
     kind: "task",
     task,
@@ -294,6 +310,12 @@ function planTask(
     tools: null,
     toolCalls: false,
     rewrite: (content) => normaliseTaskReply(task, content, messages),
+    continuation: instruction === null ? undefined : {
+      instruction,
+      promptTokens: estimateTokens(instruction),
+      matches: (turns) => historyEndsWith(messages, turns),
+      fallback: shortcutReply(task, messages),
+    },
     promptTokensEstimate: built.estimatedTokens,
     notes: [],
   };

@@ -11,6 +11,7 @@ import type { ModelEntry } from "../models/registry.ts";
 import type { NpuAdmin } from "./admin.ts";
 import { type GenerationOutcome, startGeneration } from "./generation.ts";
 import type { NpuTurnPlan } from "./plan.ts";
+import { replayGeneration } from "./replay.ts";
 import type { ModelSessions } from "./session.ts";
 import { ToolCallParser } from "./tool_calls.ts";
 import type { ChatEvent, ChatGeneration, EngineObserver } from "./types.ts";
@@ -52,8 +53,18 @@ export class TurnRunner {
       const loaded = await this.#admin.load(lease, entry);
       // The client may have gone while the model loaded: do not generate for nobody.
       signal?.throwIfAborted();
-      const session = this.#sessions.of(loaded.npu);
+      const session = await this.#sessions.ready(loaded.npu, entry.id);
       const prepared = await session.prepare(plan);
+      if (prepared.kind === "replay") {
+        lease.release();
+        this.#log.info("engine", "answered without a run", { id: requestId, kv: prepared.kv });
+        return replayGeneration({
+          requestId,
+          model: entry.id,
+          content: prepared.content,
+          promptText: plan.continuation?.instruction ?? prepared.content,
+        });
+      }
       this.#log.info("engine", "run", {
         id: requestId,
         model: entry.id,
@@ -117,7 +128,13 @@ export class TurnRunner {
     started: number,
   ): void {
     const perf = outcome.perf;
-    const result = outcome.error ? "error" : outcome.clean ? "finish" : "aborted";
+    const result = outcome.error
+      ? "error"
+      : outcome.clean
+      ? "finish"
+      : outcome.paused
+      ? "paused"
+      : "aborted";
     this.#opts.observer?.runEnded?.({
       model: entry.id,
       kind: plan.kind,
@@ -125,7 +142,8 @@ export class TurnRunner {
       completionTokens: perf?.generateTokens ?? outcome.tokens,
       prefillSeconds: perf ? perf.prefillMs / 1000 : null,
       decodeSeconds: perf ? perf.generateMs / 1000 : null,
-      result,
+      // A pause is a deliberate, complete end (the answer was whole).
+      result: result === "paused" ? "finish" : result,
     });
     this.#log.info("engine", "run ended", {
       id: requestId,

@@ -1,14 +1,19 @@
 /**
  * ModelSession: the only owner of what a loaded model's KV cache holds and of the function tools
  * set on its runtime. Before a run, `prepare(plan)` decides what to send (the new turn on top of
- * the cached conversation, or a cold prompt after clearing the cache) and puts the runtime in
- * that state; after the run, `commit(outcome)` records what the cache now holds. Any doubt
- * (an unclean end, a failed call, a changed template) forgets the record, so the next turn
- * starts cold: the model must never see a stale or partial history.
+ * the cached conversation, the state of a saved file, or a cold prompt after clearing the cache)
+ * and puts the runtime in that state; after the run, `commit(outcome)` records what the cache
+ * now holds. Any doubt (an unclean end, a refused call, a size that is not what it should be)
+ * forgets the record, so the next turn starts cold: the model must never see a stale, partial or
+ * duplicated history. What the runtime can do was measured once (calibrate.ts); a call it
+ * refuses later is remembered and the next cheapest strategy used.
  *
  * Knows the NPU only through the plain interface of src/rkllm/npu.ts.
  */
+import type { Logger } from "../log.ts";
 import type { NpuModel, NpuRunInput } from "../rkllm/npu.ts";
+import { jsonObjectEnd } from "../tasks/json_end.ts";
+import { type CacheTraits, calibrate, taskStrategy, UNKNOWN_TRAITS } from "./calibrate.ts";
 import type { GenerationOutcome } from "./generation.ts";
 import {
   afterCleanRun,
@@ -18,28 +23,44 @@ import {
   type KvDecision,
 } from "./kv_cache.ts";
 import { type FunctionTools, type NpuTurnPlan, TOOL_RESPONSE_TAG } from "./plan.ts";
+import type { PromptFileStore } from "./prompt_files.ts";
 import { conversationTokens } from "./prompt.ts";
 
-/** What to run, as the session prepared it. */
-export interface PreparedRun {
-  input: Pick<NpuRunInput, "prompt" | "role" | "keepHistory">;
-  /** For the log line: incremental, reset, task:… */
-  kv: string;
-}
+/** What the session prepared: a run, or an answer that needs none (a task shortcut). */
+export type PreparedTurn =
+  | {
+    kind: "run";
+    input: Pick<NpuRunInput, "prompt" | "role" | "keepHistory" | "pauseWhen" | "saveCacheTo">;
+    /** For the log line: incremental, reset, file, task:… */
+    kv: string;
+  }
+  | { kind: "replay"; content: string; kv: string };
 
 /** How the cache record changes once the run has ended. */
 type Pending = (outcome: GenerationOutcome) => Promise<CachedConversation | null>;
 
+/** What all sessions of one runtime share. */
+interface SessionContext {
+  /** The measured behaviour of the runtime (unknown until calibrated). */
+  traits: CacheTraits;
+  files: PromptFileStore | null;
+  log: Logger;
+}
+
 export class ModelSession {
   readonly #npu: NpuModel;
+  readonly #model: string;
+  readonly #ctx: SessionContext;
   /** What the runtime's KV cache holds; null = unknown or empty. */
   #held: CachedConversation | null = null;
   /** The function tools set on the runtime ("" = none). */
   #toolsKey = "";
   #pending: Pending | null = null;
 
-  constructor(npu: NpuModel) {
+  constructor(npu: NpuModel, model: string, ctx: SessionContext) {
     this.#npu = npu;
+    this.#model = model;
+    this.#ctx = ctx;
   }
 
   /** The conversation the cache holds, for tests and diagnostics. */
@@ -48,57 +69,175 @@ export class ModelSession {
   }
 
   /** Puts the runtime in the state `plan` needs and says what to send. */
-  async prepare(plan: NpuTurnPlan): Promise<PreparedRun> {
+  async prepare(plan: NpuTurnPlan): Promise<PreparedTurn> {
     const toolsChanged = await this.#syncTools(plan.tools);
     const held = this.#held;
     // Until commit, the record is unknown: a failure in between must not leave a stale one.
     this.#held = null;
-    if (plan.kind === "task") return await this.#prepareTask(plan, held);
+    const traits = this.#ctx.traits;
+    if (plan.kind === "task") return await this.#prepareTask(plan, held, traits);
 
-    let kv: KvDecision = toolsChanged ? { mode: "reset" } : decideKv(held, plan.conversation);
+    let base = held;
+    let kv: KvDecision = toolsChanged ? { mode: "reset" } : decideKv(base, plan.conversation);
+    let label = "incremental";
+    if (kv.mode === "reset" && traits.promptFiles) {
+      base = await this.#restore(plan.conversation);
+      if (base) {
+        kv = decideKv(base, plan.conversation);
+        label = "file";
+      }
+    }
     const retrieved = plan.retrieved;
     // The runtime's cache only grows: once it could overflow, start over with trimmed history.
     const grown = retrieved
-      ? (held ? conversationTokens(held) : 0) + plan.promptTokensEstimate
+      ? (base ? conversationTokens(base) : 0) + plan.promptTokensEstimate
       : conversationTokens(plan.conversation);
     if (kv.mode === "incremental" && grown > plan.budget) kv = { mode: "reset" };
 
+    const save = traits.promptFiles ? this.#ctx.files?.newPath() : undefined;
     const extra = retrieved?.extraTokens ?? 0;
+    const holds = kv.mode === "incremental" || plan.coldHoldsConversation;
+    this.#pending = async (o) => {
+      const after = o.clean && holds
+        ? afterCleanRun(plan.conversation, assistantText(o.content, o.toolCalls), extra)
+        : null;
+      if (save) await this.#keepFile(save, after);
+      return after;
+    };
     if (kv.mode === "incremental") {
-      this.#pending = (o) =>
-        Promise.resolve(
-          o.clean
-            ? afterCleanRun(plan.conversation, assistantText(o.content, o.toolCalls), extra)
-            : null,
-        );
       return {
+        kind: "run",
         input: {
           prompt: retrieved ? retrieved.prompt : kv.message,
           role: retrieved ? "user" : kv.role,
           keepHistory: true,
+          saveCacheTo: save,
         },
-        kv: "incremental",
+        kv: label,
       };
     }
     await this.#npu.clearKvCache(false);
-    this.#pending = (o) =>
-      Promise.resolve(
-        o.clean && plan.coldHoldsConversation
-          ? afterCleanRun(plan.conversation, assistantText(o.content, o.toolCalls), extra)
-          : null,
-      );
-    return { input: { prompt: plan.coldPrompt, role: "user", keepHistory: true }, kv: "reset" };
+    return {
+      kind: "run",
+      input: { prompt: plan.coldPrompt, role: "user", keepHistory: true, saveCacheTo: save },
+      kv: "reset",
+    };
   }
 
-  /**
-   * keep_history=0: the task must not become part of the user's conversation. Whether the
-   * runtime keeps the conversation around such a run is not documented, so the cache size is
-   * compared before and after; on any doubt the conversation record is dropped.
-   */
+  /** Loads the saved state `request` continues, if there is one and it loads exactly. */
+  async #restore(request: CachedConversation): Promise<CachedConversation | null> {
+    const files = this.#ctx.files;
+    const file = files?.continuedBy(this.#fileKey(), request);
+    if (!files || !file) return null;
+    try {
+      await this.#npu.loadPromptCache(file.path);
+      await this.#npu.releasePromptCache().catch(() => {});
+      if ((await this.#npu.kvCacheSize()) === file.positions) return file.conversation;
+    } catch (err) {
+      this.#ctx.log.warn("session", "prompt-cache file refused", { error: String(err) });
+    }
+    await files.discard(file.path);
+    return null;
+  }
+
+  /** Registers the file a clean run saved, or deletes it. */
+  async #keepFile(path: string, held: CachedConversation | null): Promise<void> {
+    const files = this.#ctx.files!;
+    const positions = held ? await this.#npu.kvCacheSize() : null;
+    if (held && positions) {
+      await files.add({ path, model: this.#fileKey(), conversation: held, positions });
+    } else {
+      await files.discard(path);
+    }
+  }
+
+  /** Saved caches are only valid for this model under the same tool template. */
+  #fileKey(): string {
+    return `${this.#model}\u0000${this.#toolsKey}`;
+  }
+
   async #prepareTask(
     plan: NpuTurnPlan,
     held: CachedConversation | null,
-  ): Promise<PreparedRun> {
+    traits: CacheTraits,
+  ): Promise<PreparedTurn> {
+    const cont = plan.continuation;
+    if (!cont) return await this.#prepareModelTask(plan, held);
+    if (!held || !cont.matches(held.turns)) {
+      // Not the cached chat: a full prefill for a suggestion is not worth it.
+      this.#held = held;
+      return { kind: "replay", content: cont.fallback, kv: `task:${plan.task}:shortcut` };
+    }
+    const strategy = taskStrategy(traits);
+    const fits = conversationTokens(held) + cont.promptTokens + plan.maxTokens <= plan.budget;
+    const file = strategy === "file" ? this.#ctx.files?.exact(this.#fileKey(), held) : undefined;
+    if (!fits || strategy === "none" || (strategy === "file" && !file)) {
+      return await this.#prepareModelTask(plan, held);
+    }
+    const before = await this.#npu.kvCacheSize();
+    const backTo = async (): Promise<CachedConversation | null> =>
+      (await this.#npu.kvCacheSize()) === before ? held : null;
+    const kv = `task:${plan.task}:${strategy}`;
+    if (strategy === "rollback") {
+      this.#pending = (o) => (o.error ? Promise.resolve(null) : backTo());
+      return {
+        kind: "run",
+        input: { prompt: cont.instruction, role: "user", keepHistory: false },
+        kv,
+      };
+    }
+    if (strategy === "pause-clear") {
+      const ended = jsonObjectEnd();
+      let tokens = 0;
+      this.#pending = async (o) => {
+        if (!o.paused) return o.error ? null : await backTo();
+        const now = await this.#npu.kvCacheSize();
+        try {
+          await this.#npu.clearKvCacheRange(before!, now!);
+        } catch (err) {
+          this.#refused(traits, "rangeClear", err);
+          return null;
+        }
+        return await backTo();
+      };
+      return {
+        kind: "run",
+        input: {
+          prompt: cont.instruction,
+          role: "user",
+          keepHistory: false,
+          pauseWhen: (text) => ended(text) || ++tokens >= plan.maxTokens,
+        },
+        kv,
+      };
+    }
+    // "file": the task runs as an ordinary next turn; the saved chat state comes back after it.
+    this.#pending = async () => {
+      try {
+        await this.#npu.loadPromptCache(file!.path);
+        await this.#npu.releasePromptCache().catch(() => {});
+      } catch (err) {
+        this.#refused(traits, "promptFiles", err);
+        return null;
+      }
+      return await backTo();
+    };
+    return {
+      kind: "run",
+      input: { prompt: cont.instruction, role: "user", keepHistory: true },
+      kv,
+    };
+  }
+
+  /**
+   * A task run on the model with its whole prompt, keep_history=0: it must not become part of
+   * the user's conversation. The cache size before and after tells whether the conversation
+   * survived it; on any doubt the record is dropped.
+   */
+  async #prepareModelTask(
+    plan: NpuTurnPlan,
+    held: CachedConversation | null,
+  ): Promise<PreparedTurn> {
     let before: number | null = null;
     if (held && conversationTokens(held) + plan.promptTokensEstimate <= plan.budget) {
       before = await this.#npu.kvCacheSize();
@@ -110,9 +249,20 @@ export class ModelSession {
       return (await this.#npu.kvCacheSize()) === before ? held : null;
     };
     return {
+      kind: "run",
       input: { prompt: plan.coldPrompt, role: "user", keepHistory: false },
       kv: `task:${plan.task}`,
     };
+  }
+
+  /** The runtime refused what calibration saw it accept: remember it for every session. */
+  #refused(traits: CacheTraits, trait: "rangeClear" | "promptFiles", err: unknown): void {
+    traits[trait] = false;
+    this.#ctx.log.warn("session", "runtime refused a cache operation; using the next strategy", {
+      operation: trait,
+      strategy: taskStrategy(traits),
+      error: String(err),
+    });
   }
 
   /**
@@ -158,16 +308,55 @@ export class ModelSession {
   }
 }
 
-/** One session per loaded model: a reload is a new model object, so it starts a new session. */
+/**
+ * One session per loaded model (a reload is a new model object, so it starts a new session),
+ * and the runtime's measured traits, shared by all of them: calibrated once, on the first chat
+ * model loaded, while its cache is still empty.
+ */
 export class ModelSessions {
   readonly #byModel = new WeakMap<NpuModel, ModelSession>();
+  readonly #ctx: SessionContext;
+  #calibration: "pending" | "done" | "off";
 
-  of(npu: NpuModel): ModelSession {
+  constructor(
+    log: Logger,
+    opts: { files?: PromptFileStore | null; calibrate?: boolean; traits?: CacheTraits } = {},
+  ) {
+    this.#ctx = { files: opts.files ?? null, log, traits: { ...(opts.traits ?? UNKNOWN_TRAITS) } };
+    this.#calibration = opts.traits || opts.calibrate === false ? "off" : "pending";
+  }
+
+  /** The session of a loaded model, without calibrating (embeddings). */
+  of(npu: NpuModel, model: string): ModelSession {
     let session = this.#byModel.get(npu);
     if (!session) {
-      session = new ModelSession(npu);
+      session = new ModelSession(npu, model, this.#ctx);
       this.#byModel.set(npu, session);
     }
     return session;
+  }
+
+  /** The session of a chat model; the first fresh one calibrates the runtime. */
+  async ready(npu: NpuModel, model: string): Promise<ModelSession> {
+    const fresh = !this.#byModel.has(npu);
+    const session = this.of(npu, model);
+    if (fresh && this.#calibration === "pending") {
+      this.#calibration = "done";
+      try {
+        Object.assign(this.#ctx.traits, await calibrate(npu, this.#ctx.files));
+      } catch (err) {
+        this.#ctx.log.warn("session", "calibration failed; no cache strategy", {
+          error: String(err),
+        });
+      }
+      this.#ctx.log.info("session", "runtime cache behaviour measured", { ...this.describe() });
+    }
+    return session;
+  }
+
+  /** The measured traits and the task strategy they allow (for /health and the log). */
+  describe(): CacheTraits & { taskStrategy: string } {
+    const t = this.#ctx.traits;
+    return { ...t, taskStrategy: taskStrategy(t) };
   }
 }

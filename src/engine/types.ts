@@ -66,6 +66,8 @@ export interface EngineStatus {
   loadingModel: string | null;
   busy: boolean;
   queued: number;
+  /** What the runtime's KV cache was measured to do, and the task strategy that follows. */
+  kvCache?: Record<string, boolean | string>;
 }
 
 /** A model as the HTTP layer shows it. */

@@ -1,9 +1,11 @@
 /**
- * How each Open WebUI task is answered: `shortcut` (instantly, without the NPU) or `model` (run
- * on the model, its reply normalised). Defaults: title, tags and queries are shortcut (the
- * queries task runs before the answer and would delay its first token; title and tags run after
- * every answer and would delay the next one); follow_ups and autocomplete run on the model (a
- * shortcut could only answer them with nothing).
+ * How each Open WebUI task is answered: `shortcut` (instantly, without the NPU), `model` (its
+ * whole prompt run on the model, its reply normalised) or `continue` (asked as the next turn of
+ * the chat the KV cache holds, then taken back out of the cache; a shortcut when that chat is not
+ * the cached one). Defaults: title, tags and queries are shortcut (the queries task runs before
+ * the answer and would delay its first token; title and tags run after every answer and would
+ * delay the next one); follow_ups and autocomplete continue (a shortcut could only answer them
+ * with nothing, and a full prefill costs as much as the chat itself).
  *
  * The setting string is a comma-separated list of `kind=mode`, e.g. `title=model,tags=shortcut`;
  * spaces are ignored, case and `-`/`_` in kinds do not matter (`Follow-Ups`), `all=…` sets every
@@ -14,16 +16,16 @@
  */
 import { TASK_KINDS, type TaskKind } from "./detect.ts";
 
-export type TaskMode = "shortcut" | "model";
+export type TaskMode = "shortcut" | "model" | "continue";
 
-export const TASK_MODES: readonly TaskMode[] = ["shortcut", "model"];
+export const TASK_MODES: readonly TaskMode[] = ["shortcut", "model", "continue"];
 
 export const DEFAULT_TASK_MODES: Readonly<Record<TaskKind, TaskMode>> = Object.freeze({
   title: "shortcut",
   tags: "shortcut",
-  follow_ups: "model",
+  follow_ups: "continue",
   queries: "shortcut",
-  autocomplete: "model",
+  autocomplete: "continue",
 });
 
 function toKind(name: string): TaskKind | "all" | undefined {
@@ -62,7 +64,9 @@ export function parseTaskModes(text: string): Record<TaskKind, TaskMode> {
     const mode = TASK_MODES.find((m) => m === value);
     if (!mode) {
       throw new Error(
-        `unknown task mode "${value}" in "${entry}": expected ${TASK_MODES.join(" or ")}`,
+        `unknown task mode "${value}" in "${entry}": expected ${
+          TASK_MODES.slice(0, -1).join(", ")
+        } or ${TASK_MODES.at(-1)}`,
       );
     }
     if (kind === "all") { for (const k of TASK_KINDS) modes[k] = mode; }

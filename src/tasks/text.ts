@@ -38,12 +38,16 @@ export function contentWords(text: string): string[] {
   return words(text).filter((w) => !STOP_WORDS.has(w));
 }
 
-/** Text without reasoning (`<think>`, Open WebUI's `<details>`) and fenced code. */
-export function withoutReasoningOrCode(text: string): string {
+/** Text without reasoning: `<think>` blocks and Open WebUI's `<details>` rendering of them. */
+export function withoutReasoning(text: string): string {
   return text
     .replace(/<think>[\s\S]*?(?:<\/think>|$)/gi, " ")
-    .replace(/<details\b[^>]*>[\s\S]*?(?:<\/details>|$)/gi, " ")
-    .replace(/```[\s\S]*?(?:```|$)/g, " ");
+    .replace(/<details\b[^>]*>[\s\S]*?(?:<\/details>|$)/gi, " ");
+}
+
+/** Text without reasoning and fenced code. */
+export function withoutReasoningOrCode(text: string): string {
+  return withoutReasoning(text).replace(/```[\s\S]*?(?:```|$)/g, " ");
 }
 
 /**

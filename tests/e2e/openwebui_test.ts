@@ -13,6 +13,9 @@ function serve(
   return withServer({ env: { RKLLM_MOCK_TOKENS: "8", ...env }, args }, fn);
 }
 
+/** The follow-ups task with its whole prompt on the model (the default asks the cached chat). */
+const MODEL_FOLLOW_UPS = ["--task-modes", "follow_ups=model"];
+
 async function send(server: TestServer, body: unknown) {
   const res = await fetch(`${server.url}/v1/chat/completions`, {
     method: "POST",
@@ -84,10 +87,10 @@ Deno.test({
         console.log(`${file}: ${ms.toFixed(1)} ms → ${JSON.stringify(reply)}`);
       }
       const taskRuns = await runs(server);
-      assert.equal(taskRuns.length, 1, "only follow-ups (model mode by default) used the NPU");
+      assert.equal(taskRuns.length, 1, "only follow-ups (in model mode) used the NPU");
       assert.equal(taskRuns[0].keep_history, 0);
       assert.equal(taskRuns[0].enable_thinking, false);
-    });
+    }, MODEL_FOLLOW_UPS);
   },
 });
 
@@ -119,7 +122,7 @@ Deno.test({
         l.fn === "rkllm_clear_kv_cache"
       );
       assert.equal(clears.length, 1, "only the first turn reset the cache");
-    });
+    }, MODEL_FOLLOW_UPS);
   },
 });
 
@@ -133,7 +136,7 @@ Deno.test({
         prompts[2],
         /^Answer concisely\.\nUser: What is the capital of France\?\nAssistant: /,
       );
-    });
+    }, MODEL_FOLLOW_UPS);
   },
 });
 

@@ -7,6 +7,7 @@ import type { ChatMessage } from "../../src/chat/messages.ts";
 import type { ChatEngine } from "../../src/engine/chat_engine.ts";
 import type { ChatEvent, ChatRequest } from "../../src/engine/types.ts";
 import { GenerationTimeoutError } from "../../src/errors.ts";
+import { parseTaskModes } from "../../src/tasks/settings.ts";
 import { fakeEngine, fakeEntry, type FakeNpuOptions } from "../support/fake_npu.ts";
 
 function request(messages: ChatMessage[], over: Partial<ChatRequest> = {}): ChatRequest {
@@ -119,27 +120,31 @@ Deno.test("engine: a model-mode task keeps the chat's cache only when the runtim
   };
   for (const keep0 of ["rollback", "clear"] as const) {
     await t.step(keep0, async () => {
-      await withFake(async ({ engine, npu }) => {
-        npu.script(
-          { tokens: ["An", " accelerator."] },
-          { tokens: ['{"follow_ups": ["Why?"]}'] },
-          { tokens: ["GPU."] },
-        );
-        const first = await drain(engine, request([q1]));
-        const taskReply = await drain(engine, request([task]));
-        assert.match(text(taskReply), /follow_ups/);
-        await drain(
-          engine,
-          request([q1, { role: "assistant", content: text(first) }, q2]),
-        );
-        const runs = npu.callsOf("run");
-        assert.equal(runs[1].keepHistory, false, "the task stays out of the conversation");
-        assert.equal(
-          runs[2].prompt === "And a GPU?",
-          keep0 === "rollback",
-          "incremental only when the cache survived the task",
-        );
-      }, { keep0 });
+      await withFake(
+        async ({ engine, npu }) => {
+          npu.script(
+            { tokens: ["An", " accelerator."] },
+            { tokens: ['{"follow_ups": ["Why?"]}'] },
+            { tokens: ["GPU."] },
+          );
+          const first = await drain(engine, request([q1]));
+          const taskReply = await drain(engine, request([task]));
+          assert.match(text(taskReply), /follow_ups/);
+          await drain(
+            engine,
+            request([q1, { role: "assistant", content: text(first) }, q2]),
+          );
+          const runs = npu.callsOf("run");
+          assert.equal(runs[1].keepHistory, false, "the task stays out of the conversation");
+          assert.equal(
+            runs[2].prompt === "And a GPU?",
+            keep0 === "rollback",
+            "incremental only when the cache survived the task",
+          );
+        },
+        { keep0 },
+        { taskModes: parseTaskModes("follow_ups=model") },
+      );
     });
   }
 });

@@ -43,6 +43,8 @@ export async function mockEngine(
     taskModes: parseTaskModes(""),
     taskMaxTokens: 16,
     ragCache: new RagCache({ ttlMs: 0, now: Date.now }),
+    // As startServer: calibration runs would show in every mock log unless a test asks for them.
+    calibrate: false,
   }, silentLogger);
   return {
     engine,

@@ -288,6 +288,8 @@ export function fakeEngine(
     taskModes: parseTaskModes(""),
     taskMaxTokens: 16,
     ragCache: new RagCache({ ttlMs: 0, now: Date.now }),
+    // Calibration would spend scripted replies; tests that want it turn it on.
+    calibrate: false,
     ...engineOpts,
   }, silentLogger);
   return { engine, npu, close: () => scheduler.close(1000) };

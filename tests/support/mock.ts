@@ -17,6 +17,8 @@ export const RUN_MAIN = [
   "--allow-read",
   "--allow-env",
   "--allow-net",
+  // Saved KV caches (and model pulls) write files.
+  "--allow-write",
   join(ROOT, "main.ts"),
 ];
 

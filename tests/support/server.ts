@@ -38,6 +38,11 @@ export async function startServer(opts: {
    */
   quiet?: boolean;
   startupTimeoutMs?: number;
+  /**
+   * Measure the runtime's cache behaviour at the first load, as the server does by default.
+   * Off unless asked: its probe runs would show up in every test's mock log.
+   */
+  kvCalibration?: boolean;
 } = {}): Promise<TestServer> {
   const modelsDir = await makeModelsDir(opts.models ?? DEFAULT_MODELS);
   for (const [path, content] of Object.entries(opts.files ?? {})) {
@@ -58,6 +63,10 @@ export async function startServer(opts: {
       opts.lib ?? mockLibrary(opts.abi),
       "--models",
       modelsDir,
+      "--prompt-cache-dir",
+      join(modelsDir, ".kv"),
+      "--kv-calibration",
+      String(opts.kvCalibration ?? false),
       ...(opts.quiet ? ["--log-level", "warn"] : []),
       ...(opts.args ?? []),
     ],

@@ -6,13 +6,13 @@ import assert from "node:assert/strict";
 import type { TaskKind } from "../../src/tasks/detect.ts";
 import { DEFAULT_TASK_MODES, parseTaskModes, type TaskMode } from "../../src/tasks/settings.ts";
 
-Deno.test("DEFAULT_TASK_MODES: shortcut for title, tags, queries; model for the rest", () => {
+Deno.test("DEFAULT_TASK_MODES: shortcut for title, tags, queries; continue for the rest", () => {
   assert.deepEqual(DEFAULT_TASK_MODES, {
     title: "shortcut",
     tags: "shortcut",
-    follow_ups: "model",
+    follow_ups: "continue",
     queries: "shortcut",
-    autocomplete: "model",
+    autocomplete: "continue",
   });
   assert.ok(Object.isFrozen(DEFAULT_TASK_MODES));
 });
@@ -23,16 +23,23 @@ Deno.test("parseTaskModes() overrides the defaults it names", async (t) => {
     ["  ", {}],
     ["title=model,tags=shortcut", { title: "model" }],
     ["follow_ups=shortcut", { follow_ups: "shortcut" }],
+    ["follow_ups=model,autocomplete=continue", { follow_ups: "model" }],
     [" queries = model , autocomplete=shortcut ,", { queries: "model", autocomplete: "shortcut" }],
     ["Follow-Ups=SHORTCUT", { follow_ups: "shortcut" }],
     ["followups=shortcut", { follow_ups: "shortcut" }],
     [
       "all=model",
-      { title: "model", tags: "model", queries: "model" },
+      {
+        title: "model",
+        tags: "model",
+        queries: "model",
+        follow_ups: "model",
+        autocomplete: "model",
+      },
     ],
     [
       "all=shortcut,autocomplete=model",
-      { follow_ups: "shortcut" },
+      { follow_ups: "shortcut", autocomplete: "model" },
     ],
     ["title=model,title=shortcut", {}],
   ];
@@ -53,7 +60,10 @@ Deno.test("parseTaskModes() returns a fresh object", () => {
 Deno.test("parseTaskModes() throws a clear Error for bad entries", async (t) => {
   const rows: [string, RegExp][] = [
     ["titles=model", /unknown task kind "titles" in "titles=model".*title, tags, follow_ups/],
-    ["title=fast", /unknown task mode "fast" in "title=fast": expected shortcut or model/],
+    [
+      "title=fast",
+      /unknown task mode "fast" in "title=fast": expected shortcut, model or continue/,
+    ],
     ["title", /task mode entry "title" has no "="/],
     ["=model", /unknown task kind ""/],
     ["title=", /unknown task mode ""/],
