@@ -7,7 +7,6 @@
  *
  * Pure: no Deno APIs, no clock, no I/O.
  */
-import { navigationPattern } from "./clean.ts";
 import { isCjk, type Language, stopwordDensity, words } from "./text.ts";
 
 export type LineKind = "field" | "item" | "code" | "prose" | "junk";
@@ -23,6 +22,32 @@ const CODE_SYMBOL = /[=\\/()~_]|(?:^|\s)--?[\w-]+|\.\w/;
 const PRICE = /(?:[$€£¥₽]|R\$)\s?\d|\d\s?(?:[$€£¥₽]|eur|euro)(?:\s|$|\b)/iu;
 const SHORT_WORDS = 8;
 const SHORT_CJK = 20;
+
+const SENTENCE_PUNCT = /[.!?]/;
+const CAMEL_JOINT = /[a-z][A-Z]/g;
+const URL = /https?:\/\/\S*/g;
+
+/**
+ * Navigation patterns (reference A.10.3): (a) two lower-upper joints of run-together menu words
+ * and no sentence punctuation, (b) four or more words, over 65 % capitalised, no punctuation,
+ * (c) two or more links, (d) one link in a short line with no sentence punctuation outside it
+ * (the reference looked at the whole line, so the URL's own dot kept nearly every such line).
+ */
+export function navigationPattern(line: string): "a" | "b" | "c" | "d" | null {
+  const punct = SENTENCE_PUNCT.test(line);
+  if (!punct && (line.match(CAMEL_JOINT) ?? []).length >= 2) return "a";
+  const words = line.split(/\s+/).filter((w) => w !== "");
+  if (!punct && words.length >= 4) {
+    const upper = words.filter((w) => /^\p{Lu}/u.test(w)).length;
+    if (upper / words.length > 0.65) return "b";
+  }
+  const urls = line.match(URL) ?? [];
+  if (urls.length >= 2) return "c";
+  if (
+    urls.length === 1 && line.length < 80 && !SENTENCE_PUNCT.test(line.replace(URL, ""))
+  ) return "d";
+  return null;
+}
 
 /** A shell command or code line: lower-case ASCII start, no sentence end, code shape. */
 function isCode(line: string): boolean {

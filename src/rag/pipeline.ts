@@ -21,9 +21,8 @@
 import type { ChatMessage } from "../chat/messages.ts";
 import { detectRag, type RagInput } from "./detect.ts";
 import { followUpReason, isDocumentReferential } from "./followup.ts";
-import type { PackResult } from "./pack.ts";
 import { noResultsNotice, ragPrompt } from "./prompt.ts";
-import { readableText, selectContext } from "./select.ts";
+import { type PackResult, readableText, selectContext } from "./select.ts";
 
 export type RagPlan =
   | { kind: "none" }

@@ -17,6 +17,11 @@ const K1 = 1.2;
 const B = 0.75;
 const PARTIAL = 0.6;
 const MIN_PARTIAL = 4;
+/**
+ * Units without any query term assumed besides the real ones: a request holds a handful of
+ * units, and a topic word that all of them contain would otherwise weigh next to nothing.
+ */
+const PRIOR_UNITS = 10;
 
 function commonPrefix(a: string, b: string): number {
   let i = 0;
@@ -53,7 +58,7 @@ export function bm25(
   const avg = units.reduce((n, u) => n + u.words.length, 0) / units.length || 1;
   const idf = terms.map((_, t) => {
     const df = freqs.filter((f) => f[t] > 0).length;
-    return Math.log(1 + (units.length - df + 0.5) / (df + 0.5));
+    return Math.log(1 + (units.length + PRIOR_UNITS - df + 0.5) / (df + 0.5));
   });
   return units.map((u, i) =>
     terms.reduce((score, { weight }, t) => {

@@ -12,13 +12,37 @@
  *
  * Pure: no Deno APIs, no clock, no I/O.
  */
-import { removeStaleDates } from "./clean.ts";
 import { dedupe, dropRepeatedSentences } from "./dedupe.ts";
 import type { RagSource } from "./detect.ts";
 import { classifyLine, type LineKind } from "./lines.ts";
-import { type KeptParagraph, MAX_PARAGRAPHS, type PackResult } from "./pack.ts";
 import { bm25, type QueryTerm, termMatch } from "./relevance.ts";
+import { removeStaleDates } from "./stale_dates.ts";
 import { detectLanguage, isCjk, isStopword, type Language, words } from "./text.ts";
+
+export interface KeptParagraph {
+  sourceId: string;
+  text: string;
+  /** The relevance that admitted it (BM25, with what it borrowed from its neighbours). */
+  score: number;
+}
+
+export interface PackResult {
+  /** In source order, then page order. */
+  kept: KeptParagraph[];
+  /** Highest BM25 score of any unit (0 when there were none). */
+  bestScore: number;
+  /** True when nothing was relevant enough to keep. */
+  floorTriggered: boolean;
+  /** Characters of the raw source texts. */
+  charsBefore: number;
+  /** Characters of the kept texts. */
+  charsAfter: number;
+  /** Units dropped as duplicates (exact, near, or all their sentences repeated). */
+  droppedDuplicates: number;
+}
+
+/** At most this many units are kept. */
+export const MAX_PARAGRAPHS = 10;
 
 export interface Unit {
   sourceId: string;

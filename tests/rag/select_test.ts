@@ -1,6 +1,6 @@
 /** Tests for src/rag/select.ts (units, query terms, selection) and the plan's coldPrompt. */
 import assert from "node:assert/strict";
-import { queryTerms, selectContext, sourceUnits } from "../../src/rag/select.ts";
+import { MAX_PARAGRAPHS, queryTerms, selectContext, sourceUnits } from "../../src/rag/select.ts";
 import { withHistory } from "../../src/rag/pipeline.ts";
 
 const src = (id: string, text: string) => ({ id, name: null, text });
@@ -34,6 +34,29 @@ Deno.test("queryTerms() leaves stopwords out and weights the conversation less",
     { term: "vaillant", weight: 0.3 },
     { term: "viessmann", weight: 0.3 },
   ]);
+});
+
+Deno.test("queryTerms() keeps the question's words worth matching", async (t) => {
+  const rows: [string, string, string[]][] = [
+    ["stopwords go, a trailing '?' does not stick", "What is the population of Paris?", [
+      "population",
+      "paris",
+    ]],
+    [
+      "punctuation goes from the ends, not from inside (1.7b)",
+      "How fast can the Orange Pi 5 Plus NPU run Qwen3 1.7B?",
+      ["fast", "orange", "pi", "npu", "qwen3", "1.7b"],
+    ],
+    ["quotes and brackets go", "“Quoted” (words), «here»!", ["quoted"]],
+    ["one-letter words go", "a b c x y", []],
+    ["duplicates count once", "NPU npu NPU?", ["npu"]],
+    ["an empty question", "   ", []],
+  ];
+  for (const [name, question, expected] of rows) {
+    await t.step(`queryTerms(): ${name}`, () => {
+      assert.deepEqual(queryTerms(question, []).map((q) => q.term), expected);
+    });
+  }
 });
 
 Deno.test("selectContext() keeps relevant lines under their ids and drops the rest", async (t) => {
@@ -87,4 +110,111 @@ Deno.test("withHistory() puts the most recent whole turns that fit before the pr
     );
   });
   await t.step("none fits", () => assert.equal(withHistory("P", turns, 10), "P"));
+});
+
+/** Relevant, well-formed lines about the NPU. */
+const FACTS = [
+  "The RK3588 NPU has three cores and is rated at 6 TOPS in total for INT8 workloads.",
+  "Qwen3 1.7B runs at about 14 tokens per second on the NPU after w8a8 quantization.",
+  "The NPU shares the LPDDR4X memory of the board, up to 32 GB on the Orange Pi 5 Plus.",
+  "Prefill of a 1000-token prompt takes about 2 seconds on the NPU with a 4B model.",
+];
+const NPU = "How fast is the RK3588 NPU?";
+const pick = (sources: { id: string; name: null; text: string }[], budget = 100_000) =>
+  selectContext(sources, NPU, [], budget, sources.reduce((n, s) => n + s.text.length, 0));
+
+Deno.test("selectContext() packs the relevant units", async (t) => {
+  await t.step("selectContext() keeps each unit's source id", () => {
+    const r = pick([src("7", FACTS[0]), src("2", FACTS[1])]);
+    assert.deepEqual(r.kept.map((k) => [k.sourceId, k.text]), [["7", FACTS[0]], ["2", FACTS[1]]]);
+  });
+
+  await t.step("selectContext() drops junk lines even when everything fits the budget", () => {
+    const raw = `Jump to content\nAccept all cookies\nSign in\n${FACTS[0]}\n${
+      FACTS[1]
+    }\nPowered by`;
+    const r = pick([src("1", raw)]);
+    assert.deepEqual(r.kept.map((k) => k.text), [FACTS[0], FACTS[1]]);
+    assert.equal(r.charsBefore, raw.length);
+    assert.equal(r.charsAfter, FACTS[0].length + FACTS[1].length);
+  });
+
+  await t.step("selectContext() drops a duplicate in a later source, the earlier one wins", () => {
+    const r = pick([src("1", FACTS[0]), src("2", `${FACTS[1]}\n\n${FACTS[0]}`)]);
+    assert.deepEqual(r.kept.map((k) => [k.sourceId, k.text]), [["1", FACTS[0]], ["2", FACTS[1]]]);
+    assert.equal(r.droppedDuplicates, 1);
+  });
+
+  await t.step("selectContext() keeps nothing from junk only", () => {
+    const junk = "Home\n\nNews\n\nSport\n\nWeather\n\nCopyright 2024 All rights reserved.";
+    const r = pick([src("1", junk), src("2", "Menu\n\nLogin")]);
+    assert.deepEqual(r.kept, []);
+    assert.equal(r.floorTriggered, true);
+    assert.equal(r.charsAfter, 0);
+  });
+
+  await t.step("selectContext() with no sources keeps nothing", () => {
+    assert.deepEqual(pick([]), {
+      kept: [],
+      bestScore: 0,
+      floorTriggered: true,
+      charsBefore: 0,
+      charsAfter: 0,
+      droppedDuplicates: 0,
+    });
+  });
+
+  await t.step("selectContext() picks by relevance within the budget, then restores order", () => {
+    // FACTS[0] matches "rk3588" and "npu"; the others only "npu".
+    const text = [FACTS[1], FACTS[2], FACTS[0]].join("\n\n");
+    assert.deepEqual(pick([src("1", text)]).kept.map((k) => k.text), [
+      FACTS[1],
+      FACTS[2],
+      FACTS[0],
+    ]);
+    const one = pick([src("1", text)], FACTS[0].length + 2);
+    assert.deepEqual(one.kept.map((k) => k.text), [FACTS[0]]);
+    const two = pick([src("1", text)], FACTS[0].length + FACTS[2].length + 4);
+    assert.equal(two.kept.length, 2);
+    assert.equal(two.kept[1].text, FACTS[0]);
+  });
+
+  await t.step("selectContext() skips a unit too big for what is left, then fits a smaller", () => {
+    const big = "The NPU supports INT4, INT8 and FP16 weights, and the toolkit converts Hugging " +
+      "Face models on a PC before they are copied to the board.";
+    const small = "The NPU supports INT4 and INT8 weights.";
+    const r = pick([src("1", [FACTS[0], big, small].join("\n\n"))], FACTS[0].length + 2 + 100);
+    assert.deepEqual(r.kept.map((k) => k.text), [FACTS[0], small]);
+  });
+
+  await t.step("selectContext() restores source order across sources", () => {
+    const r = pick([src("1", FACTS[1]), src("2", FACTS[0]), src("3", FACTS[2])]);
+    assert.deepEqual(r.kept.map((k) => k.sourceId), ["1", "2", "3"]);
+  });
+
+  await t.step(`selectContext() keeps at most ${MAX_PARAGRAPHS} units`, () => {
+    // Distinct words in each, so that none is a near-duplicate of another.
+    const many = Array.from({ length: 14 }, (_, i) => {
+      const l = "abcdefghijklmn"[i]; // letters: the exact key ignores digits
+      return `Run ${i} of the RK3588 NPU test used ${l}a ${l}b ${l}c ${l}d ${l}e ${l}f ${l}g.`;
+    });
+    assert.equal(pick([src("1", many.join("\n\n"))]).kept.length, MAX_PARAGRAPHS);
+  });
+});
+
+Deno.test("sourceUnits() cuts stale 'now' claims before reading a page", async (t) => {
+  const body = "The RK3588 NPU is rated at 6 TOPS.";
+  const rows: [string, string, string[]][] = [
+    ["a line that is only a claim goes", `The current date is March 3, 2026.\n${body}`, [body]],
+    [
+      "a claim sentence is cut, the rest of its line stays",
+      `Today is Monday, 3 March 2026. ${body}`,
+      [body],
+    ],
+  ];
+  for (const [name, text, expected] of rows) {
+    await t.step(`sourceUnits(): ${name}`, () => {
+      assert.deepEqual(sourceUnits(src("1", text), 0).map((u) => u.text), expected);
+    });
+  }
 });
