@@ -59,6 +59,17 @@ function isCode(line: string): boolean {
   return CODE_SYMBOL.test(line) || (tokens.length >= 2 && tokens.length <= 4);
 }
 
+/**
+ * A feedback or poll widget: a question followed by one to three button labels and nothing
+ * else ("Was this page helpful? Yes No"), in any language.
+ */
+function isPoll(line: string): boolean {
+  const q = Math.max(line.lastIndexOf("?"), line.lastIndexOf("？"));
+  if (q < 0) return false;
+  const tail = line.slice(q + 1).trim().split(/\s+/).filter((w) => w !== "");
+  return tail.length >= 1 && tail.length <= 3 && tail.every((w) => /^\p{L}{1,8}$/u.test(w));
+}
+
 /** The kind of one trimmed, non-empty line of a page in language `lang`. */
 export function classifyLine(line: string, lang: Language): LineKind {
   if (TABLE_ROW.test(line)) return "item";
@@ -72,7 +83,9 @@ export function classifyLine(line: string, lang: Language): LineKind {
   const size = cjk ? [...line].length : tokens.length;
   const density = stopwordDensity(tokens, lang);
   const ended = SENTENCE_END.test(line) && !ELLIPSIS_END.test(line);
-  if (SEPARATOR.test(line) && density < 0.25) return "junk";
+  // Separator runs join bylines, menus and share rows; prose has none unless it is a sentence.
+  if (SEPARATOR.test(line) && (density < 0.25 || !ended)) return "junk";
+  if (isPoll(line)) return "junk";
   if (ITEM.test(line)) return "item";
   const digits = tokens.filter((t) => /\d/.test(t)).length;
   if (!cjk && tokens.length > 0 && digits / tokens.length >= 0.4 && density < 0.15) {

@@ -56,6 +56,13 @@ export function isStopword(word: string, lang: Language): boolean {
   return STOPWORDS.get(lang)!.has(word);
 }
 
+const ANY_STOPWORD: ReadonlySet<string> = new Set([...STOPWORDS.values()].flatMap((s) => [...s]));
+
+/** A stopword of any of the languages: for texts too short to tell their language. */
+export function isAnyStopword(word: string): boolean {
+  return ANY_STOPWORD.has(word);
+}
+
 /** Share of the words that are stopwords of the language (0 for no words). */
 export function stopwordDensity(tokens: readonly string[], lang: Language): number {
   if (tokens.length === 0) return 0;
@@ -66,18 +73,39 @@ export function stopwordDensity(tokens: readonly string[], lang: Language): numb
  * A short capitalised word or a dotted run ending in a dot (Dr., Min., z.B., d.C.) does not end a
  * sentence; a lower-case unit (kg.) does, unless lower case follows (then the join is anyway).
  */
-const ABBREVIATION = /(?:^|[\s(])(?:\p{Lu}\p{Ll}{0,2}\.|(?:\p{L}\.){2,})$/u;
+const ABBREVIATION = /^(?:\p{Lu}\p{Ll}{0,2}\.|(?:\p{L}\.){2,})$/u;
+/** Longer last words are not abbreviations (and the check stays bounded). */
+const MAX_ABBREVIATION = 24;
 
-/** Sentences of a text: Intl.Segmenter's, re-joined after abbreviations and before lower case. */
-export function splitSentences(text: string): string[] {
-  const out: string[] = [];
-  for (const { segment } of SENTENCES.segment(text)) {
-    const piece = segment.trim();
-    if (piece === "") continue;
-    const prev = out.at(-1);
-    if (prev !== undefined && (ABBREVIATION.test(prev) || /^[\p{Ll}\d]/u.test(piece))) {
-      out[out.length - 1] = `${prev} ${piece}`;
-    } else out.push(piece);
+/** True when the text's last word is an abbreviation (looked at from the end, bounded). */
+export function endsWithAbbreviation(text: string): boolean {
+  const end = text.trimEnd();
+  let start = end.length;
+  while (start > 0 && !/[\s(]/.test(end[start - 1])) {
+    if (end.length - start >= MAX_ABBREVIATION) return false;
+    start--;
   }
-  return out;
+  return ABBREVIATION.test(end.slice(start));
+}
+
+/**
+ * Sentences of a text, each with the whitespace after it (they join back to the text):
+ * Intl.Segmenter's, with a line break read as a space (a unit's lines are not sentences by
+ * themselves), re-joined after abbreviations and before lower case or a digit.
+ */
+export function sentences(text: string): string[] {
+  const flat = text.replace(/[\r\n]/g, " ");
+  const groups: string[][] = [];
+  let last = "";
+  for (const { index, segment } of SENTENCES.segment(flat)) {
+    const piece = text.slice(index, index + segment.length);
+    if (
+      groups.length > 0 &&
+      (last.trim() === "" || endsWithAbbreviation(last) || /^[\p{Ll}\d]/u.test(segment))
+    ) {
+      groups[groups.length - 1].push(piece);
+    } else groups.push([piece]);
+    last = piece;
+  }
+  return groups.map((g) => g.join(""));
 }

@@ -1,6 +1,7 @@
 /** Tests for src/rag/select.ts (units, query terms, selection) and the plan's coldPrompt. */
 import assert from "node:assert/strict";
-import { MAX_PARAGRAPHS, queryTerms, selectContext, sourceUnits } from "../../src/rag/select.ts";
+import { MAX_PARAGRAPHS, queryTerms, selectContext } from "../../src/rag/select.ts";
+import { sourceUnits } from "../../src/rag/units.ts";
 import { withHistory } from "../../src/rag/pipeline.ts";
 
 const src = (id: string, text: string) => ({ id, name: null, text });
@@ -20,9 +21,9 @@ Deno.test("sourceUnits() drops junk and keeps structure blocks with their intro"
     ),
     0,
   );
-  assert.deepEqual(units.map((u) => [u.text, u.fields, u.joined]), [
-    ["Use a soft reset to keep your changes:\ngit reset --soft HEAD~1", false, false],
-    ["Battery: 50 Wh\nWeight: 640 g", true, false],
+  assert.deepEqual(units.map((u) => [u.text, u.fields, u.junkBefore, u.junkAfter]), [
+    ["Use a soft reset to keep your changes:\ngit reset --soft HEAD~1", false, true, true],
+    ["Battery: 50 Wh\nWeight: 640 g", true, true, false],
   ]);
 });
 

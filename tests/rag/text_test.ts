@@ -2,8 +2,9 @@
 import assert from "node:assert/strict";
 import {
   detectLanguage,
+  endsWithAbbreviation,
   isCjk,
-  splitSentences,
+  sentences,
   stopwordDensity,
   words,
 } from "../../src/rag/text.ts";
@@ -46,7 +47,7 @@ Deno.test("isCjk() and stopwordDensity()", () => {
   assert.equal(stopwordDensity(["the", "tower", "is", "tall"], "en"), 0.5);
 });
 
-Deno.test("splitSentences() respects abbreviations, decimals and CJK punctuation", async (t) => {
+Deno.test("sentences() respects abbreviations, decimals and CJK punctuation", async (t) => {
   const rows: [string, string, string[]][] = [
     ["two sentences", "It opened in 2012. It is tall.", ["It opened in 2012.", "It is tall."]],
     ["a decimal", "It weighs 11.7 kg. Good.", ["It weighs 11.7 kg.", "Good."]],
@@ -65,9 +66,34 @@ Deno.test("splitSentences() respects abbreviations, decimals and CJK punctuation
     ]],
   ];
   for (const [name, text, expected] of rows) {
-    await t.step(
-      `splitSentences(): ${name}`,
-      () => assert.deepEqual(splitSentences(text), expected),
-    );
+    await t.step(`sentences(): ${name}`, () => {
+      const pieces = sentences(text);
+      assert.deepEqual(pieces.map((p) => p.trim()), expected);
+      assert.equal(pieces.join(""), text);
+    });
+  }
+});
+
+Deno.test("sentences() reads a line break as a space and keeps it", () => {
+  const text = "The NPU has\nthree cores. It is\r\nfast.";
+  assert.deepEqual(sentences(text), ["The NPU has\nthree cores. ", "It is\r\nfast."]);
+});
+
+Deno.test("endsWithAbbreviation() looks at the last word only", async (t) => {
+  const rows: [string, boolean][] = [
+    ["Revised by Dr.", true],
+    ["Das gilt z.B.", true],
+    ["(Min.", true],
+    ["It weighs 11.7 kg.", false],
+    ["The end.", false],
+    ["Dr. Gomez", false],
+    [`${"a.".repeat(12)}`, true],
+    [`${"a.".repeat(13)}`, false], // longer than any abbreviation
+    ["", false],
+  ];
+  for (const [text, expected] of rows) {
+    await t.step(`endsWithAbbreviation("${text}") = ${expected}`, () => {
+      assert.equal(endsWithAbbreviation(text), expected);
+    });
   }
 });
