@@ -25,6 +25,7 @@ export const NEAR_DUPLICATE = 0.70;
 
 const EXACT_KEY_LENGTH = 80;
 const MIN_SENTENCE_WORDS = 6;
+const INNER_STOP = /[.!?。！？．｡]/;
 
 /** The reference's exact-duplicate key of a paragraph. */
 export function exactKey(paragraph: string): string {
@@ -121,7 +122,9 @@ export function dropRepeatedSentences<T extends { text: string }>(paragraphs: re
   for (const p of paragraphs) {
     const kept: string[] = [];
     let cut = false;
-    for (const sentence of sentences(p.text)) {
+    // Segmenting is the costly part: a text with no stop before its end is one sentence.
+    const pieces = INNER_STOP.test(p.text.slice(0, -1)) ? sentences(p.text) : [p.text];
+    for (const sentence of pieces) {
       const key = sentenceKey(sentence);
       const long = words(key).length >= MIN_SENTENCE_WORDS;
       if (long && seen.has(key)) {

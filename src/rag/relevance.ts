@@ -47,9 +47,14 @@ export function termMatch(term: string, word: string): number {
 }
 
 /** How often each term occurs in a unit (partial matches counted fractionally). */
-function frequencies(terms: readonly QueryTerm[], unitWords: readonly string[], text: string) {
-  return terms.map(({ term }) => {
-    if (isCjk(term)) return text.split(term).length - 1;
+function frequencies(
+  terms: readonly QueryTerm[],
+  cjk: readonly boolean[],
+  unitWords: readonly string[],
+  text: string,
+) {
+  return terms.map(({ term }, t) => {
+    if (cjk[t]) return text.split(term).length - 1;
     let f = 0;
     for (const w of unitWords) f += termMatch(term, w);
     return f;
@@ -62,7 +67,8 @@ export function bm25(
   units: readonly { words: readonly string[]; text: string }[],
 ): number[] {
   if (units.length === 0 || terms.length === 0) return units.map(() => 0);
-  const freqs = units.map((u) => frequencies(terms, u.words, u.text.toLowerCase()));
+  const cjk = terms.map((t) => isCjk(t.term));
+  const freqs = units.map((u) => frequencies(terms, cjk, u.words, u.text.toLowerCase()));
   const avg = units.reduce((n, u) => n + u.words.length, 0) / units.length || 1;
   const idf = terms.map((_, t) => {
     const df = freqs.filter((f) => f[t] > 0).length;

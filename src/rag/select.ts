@@ -27,7 +27,7 @@ import { dedupe, dropRepeatedSentences } from "./dedupe.ts";
 import type { RagSource } from "./detect.ts";
 import { bm25, type QueryTerm, termMatch } from "./relevance.ts";
 import { detectLanguage, isAnyStopword, isCjk, isStopword, type Language, words } from "./text.ts";
-import { allUnits, type Unit } from "./units.ts";
+import { allUnits, MAX_READ_CHARS, type Unit } from "./units.ts";
 
 export interface KeptParagraph {
   sourceId: string;
@@ -222,7 +222,8 @@ export function selectContext(
   /** The question is about the page itself ("summarize the article"): every source counts. */
   aboutSources = false,
 ): PackResult {
-  const all = allUnits(sources);
+  // Read at least twice what the budget holds, so a large context still has a choice.
+  const all = allUnits(sources, Math.max(MAX_READ_CHARS, 2 * budgetChars));
   const terms = queryTerms(question, conversation);
   const unique = dropRepeatedSentences(dedupe(all))
     .map((u) => trimChromeField(u, terms));

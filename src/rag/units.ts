@@ -8,7 +8,8 @@
  *
  * Bounded work: the language is read from the start of the page, a line longer than LONG_LINE
  * (a page extracted without line breaks) is read sentence by sentence, and the sources are read
- * up to MAX_READ_CHARS in all (each gets an equal share of what the shorter ones leave).
+ * up to a cap in all (each gets an equal share of what the shorter ones leave): past some
+ * hundred kilobytes the cleaner would block the server for longer than it is worth.
  *
  * Pure: no Deno APIs, no clock, no I/O. Imports only src/rag/*.
  */
@@ -32,8 +33,10 @@ export interface Unit {
 
 /** A line longer than this is read sentence by sentence. */
 export const LONG_LINE = 2000;
-/** Characters of all sources read, at most (far more than any model's context holds). */
-export const MAX_READ_CHARS = 200_000;
+/** Characters of all sources read by default (ten times what a 4k-token model can be given). */
+export const MAX_READ_CHARS = 100_000;
+/** Characters of a source read at least, while the cap lasts. */
+export const MIN_SHARE = 2000;
 /** Characters of a page its language is read from. */
 const LANGUAGE_SAMPLE = 4000;
 
@@ -119,22 +122,31 @@ export function sourceUnits(source: RagSource, index: number): Unit[] {
 
 /**
  * How many characters of each source are read: all of it while the total stays within `cap`;
- * beyond, an equal share each, a short source's unused share going to the longer ones.
+ * beyond, an equal share each (at least MIN_SHARE), a short source's unused share going to the
+ * longer ones; when the cap runs out, the later sources (lower in Open WebUI's ranking) get none.
  */
 export function readShares(lengths: readonly number[], cap: number = MAX_READ_CHARS): number[] {
-  const shares = lengths.map(() => 0);
   let left = cap;
+  let share = 0;
   const order = lengths.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b]);
   order.forEach((i, k) => {
-    shares[i] = Math.min(lengths[i], Math.floor(left / (order.length - k)));
-    left -= shares[i];
+    share = Math.floor(left / (order.length - k));
+    left -= Math.min(lengths[i], share);
   });
-  return shares;
+  let budget = cap;
+  return lengths.map((n) => {
+    const read = Math.min(n, Math.max(share, MIN_SHARE), budget);
+    budget -= read;
+    return read;
+  });
 }
 
-/** The units of all sources, each read up to its share (cut at a line end when there is one). */
-export function allUnits(sources: readonly RagSource[]): Unit[] {
-  const shares = readShares(sources.map((s) => s.text.length));
+/**
+ * The units of all sources, each read up to its share of `cap` characters (cut at a line end
+ * when there is one).
+ */
+export function allUnits(sources: readonly RagSource[], cap: number = MAX_READ_CHARS): Unit[] {
+  const shares = readShares(sources.map((s) => s.text.length), cap);
   return sources.flatMap((s, i) => {
     if (shares[i] >= s.text.length) return sourceUnits(s, i);
     const cut = s.text.lastIndexOf("\n", shares[i]);
