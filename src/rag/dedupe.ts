@@ -21,7 +21,7 @@
 import { sentences, words } from "./text.ts";
 
 /** Jaccard similarity at or above which a paragraph is a near-duplicate. */
-export const NEAR_DUPLICATE = 0.70;
+const NEAR_DUPLICATE = 0.70;
 
 const EXACT_KEY_LENGTH = 80;
 const MIN_SENTENCE_WORDS = 6;
@@ -49,7 +49,7 @@ export function jaccard(a: string, b: string): number {
 }
 
 /** Near-duplicate checks per paragraph, at most (the closest candidates come first). */
-export const MAX_CANDIDATES = 64;
+const MAX_CANDIDATES = 64;
 
 /** Words a set with Jaccard ≥ t to another must share with it: ⌈t·n⌉ (float-safe). */
 function minOverlap(size: number, threshold: number): number {

@@ -50,7 +50,7 @@ export const FILLER_QUESTIONS: ReadonlySet<string> = new Set([
 ]);
 
 /** Layer 3: words that carry no topic (the reference's list). */
-export const FOLLOWUP_STOPWORDS: ReadonlySet<string> = new Set(
+const FOLLOWUP_STOPWORDS: ReadonlySet<string> = new Set(
   (
     "the a an is are was were be been of in to for and or but not on at by it its this that " +
     "with from as do does did has have had will would can could should may me my i you your " +

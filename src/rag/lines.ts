@@ -83,8 +83,7 @@ export function classifyLine(line: string, lang: Language): LineKind {
   const size = cjk ? [...line].length : tokens.length;
   const density = stopwordDensity(tokens, lang);
   const ended = SENTENCE_END.test(line) && !ELLIPSIS_END.test(line);
-  // Separator runs join bylines, menus and share rows; prose has none unless it is a sentence.
-  if (SEPARATOR.test(line) && (density < 0.25 || !ended)) return "junk";
+  if (SEPARATOR.test(line) && density < 0.25) return "junk";
   if (isPoll(line)) return "junk";
   if (ITEM.test(line)) return "item";
   const digits = tokens.filter((t) => /\d/.test(t)).length;

@@ -1,8 +1,7 @@
 /**
  * BM25 relevance of text units against weighted query terms. Terms match a unit's words exactly
- * or partly (one contains the other, a long shared prefix, or the stem of the shorter inside the
- * longer: compounds and inflections such as "koffiezetapparaat"/"apparaat", "reposar"/"reposo",
- * "kostet"/"baukosten"), a partial match counting less.
+ * or partly (one contains the other, or a long shared prefix: compounds and inflections such
+ * as "koffiezetapparaat"/"apparaat", "reposar"/"reposo"), a partial match counting less.
  * CJK words also match as substrings of a unit's text.
  *
  * Pure: no Deno APIs, no clock, no I/O.
@@ -18,9 +17,8 @@ const K1 = 1.2;
 const B = 0.75;
 const PARTIAL = 0.6;
 const MIN_PARTIAL = 4;
-/** A shared stem is this share of the shorter word; inside a compound, at least MIN_INFIX letters. */
+/** A shared prefix of this share of the shorter word is a stem (an inflection). */
 const STEM_SHARE = 0.7;
-const MIN_INFIX = 5;
 /**
  * Units without any query term assumed besides the real ones: a request holds a handful of
  * units, and a topic word that all of them contain would otherwise weigh next to nothing.
@@ -39,11 +37,7 @@ export function termMatch(term: string, word: string): number {
   const short = Math.min(term.length, word.length);
   if (short < MIN_PARTIAL) return 0;
   if (term.includes(word) || word.includes(term)) return PARTIAL;
-  const stem = Math.max(MIN_PARTIAL, Math.ceil(STEM_SHARE * short));
-  if (commonPrefix(term, word) >= stem) return PARTIAL;
-  // An inflected word inside a compound: "kostet" in "baukosten" (stem "koste").
-  const [a, b] = term.length <= word.length ? [term, word] : [word, term];
-  return stem >= MIN_INFIX && b.includes(a.slice(0, stem)) ? PARTIAL : 0;
+  return commonPrefix(term, word) >= Math.max(MIN_PARTIAL, STEM_SHARE * short) ? PARTIAL : 0;
 }
 
 /** How often each term occurs in a unit (partial matches counted fractionally). */

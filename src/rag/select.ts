@@ -54,13 +54,13 @@ export interface PackResult {
 /** At most this many units are kept. */
 export const MAX_PARAGRAPHS = 10;
 /** A source whose best unit covers less of the question's weight than this is dropped. */
-export const SOURCE_COVERAGE = 0.14;
+const SOURCE_COVERAGE = 0.14;
 /** A page naming one question term is dropped when another names at least this many. */
-export const SINGLE_TERM_AGAINST = 3;
+const SINGLE_TERM_AGAINST = 3;
 /** Within a kept source, a seed needs this share of the source's best score. */
-export const RELATIVE_FLOOR = 0.2;
+const RELATIVE_FLOOR = 0.2;
 /** … and this share when page chrome surrounds it. */
-export const CHROME_FLOOR = 0.5;
+const CHROME_FLOOR = 0.5;
 const CONVERSATION_WEIGHT = 0.3;
 const CONVERSATION_TURNS = 4;
 const SEPARATOR_COST = 2;
@@ -108,18 +108,14 @@ function termMatches(terms: readonly QueryTerm[], text: string, textWords: reado
   });
 }
 
-/** Share of the question's own terms (weight 1) that a text matches. */
-export function coverage(terms: readonly QueryTerm[], text: string): number {
-  const own = terms.filter((t) => t.weight === 1);
-  if (own.length === 0) return 0;
-  return termMatches(own, text, matchWords(text)).reduce((a, b) => a + b, 0) / own.length;
-}
-
-/** Up to MAX_COMPARED_WORDS distinct content words (3+ letters, no digits, no stopword). */
-function contentWords(text: string): string[] {
+/**
+ * Up to MAX_COMPARED_WORDS distinct content words of a text: no digits, no stopword, three
+ * letters or more (two for Chinese and Japanese words).
+ */
+function contentWords(text: string, cjk: boolean): string[] {
   const out = new Set<string>();
   for (const w of words(text)) {
-    if (w.length >= 3 && !/\d/.test(w) && !isAnyStopword(w)) out.add(w);
+    if (w.length >= (cjk ? 2 : 3) && !/\d/.test(w) && !isAnyStopword(w)) out.add(w);
     if (out.size >= MAX_COMPARED_WORDS) break;
   }
   return [...out];
@@ -127,9 +123,10 @@ function contentWords(text: string): string[] {
 
 /** The second text goes on about the first: they share a content word (exactly or partly). */
 export function continues(next: string, prev: string): boolean {
-  const b = contentWords(next);
-  if (isCjk(next)) return b.some((w) => w.length >= 2 && prev.includes(w));
-  const a = contentWords(prev);
+  const cjk = isCjk(next);
+  const b = contentWords(next, cjk);
+  if (cjk) return b.some((w) => prev.includes(w));
+  const a = contentWords(prev, false);
   return b.some((w) => a.some((v) => termMatch(w, v) > 0));
 }
 

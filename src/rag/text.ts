@@ -8,7 +8,7 @@
  */
 import stopwordsIso from "stopwords-iso" with { type: "json" };
 
-export const LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "nl", "ru", "zh", "ja"] as const;
+const LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "nl", "ru", "zh", "ja"] as const;
 export type Language = typeof LANGUAGES[number];
 
 const LISTS = stopwordsIso as Record<string, string[]>;

@@ -32,6 +32,10 @@ Deno.test("classifyLine() tells structure, prose and junk by features", async (t
     ["Click to expand...", "en", "junk"], // an ellipsis is not a sentence end
     ["Man Arrested After Oxford Street Incident In Central London Today", "en", "junk"],
     ["edited Mar 2, 2024 at 11:19", "en", "junk"], // not code: a capitalised month
+    ["Was this page helpful? Yes No", "en", "junk"], // a poll widget
+    ["Cette page vous a-t-elle été utile ? Oui Non", "fr", "junk"],
+    ["War dieser Artikel hilfreich? Ja Nein Vielleicht", "de", "junk"],
+    ["Is it safe? Yes, for most adults it is.", "en", "prose"], // an answer, not buttons
     // navigation patterns (a), (b), (c), (d)
     ["HomeNewsSportWeather", "en", "junk"],
     ["The Quick Brown Fox Jumps Over Lazy Dogs", "en", "junk"],

@@ -38,3 +38,18 @@ Deno.test("bm25() ranks the unit that matches more and rarer terms first", () =>
   ]);
   assert.ok(cjk[0] > 0 && cjk[1] === 0);
 });
+
+Deno.test("bm25() still weighs a topic word that every unit contains", () => {
+  const texts = [
+    "The RK3588 NPU is rated at 6 TOPS.",
+    "Qwen3 runs at 14 tokens per second on the NPU.",
+    "The NPU shares the board's memory.",
+  ];
+  const scores = bm25(
+    [{ term: "rk3588", weight: 1 }, { term: "npu", weight: 1 }],
+    texts.map((text) => ({ words: words(text), text })),
+  );
+  // Ten units without the terms are assumed: "npu" in all three still counts for something.
+  assert.ok(scores[1] > 0.3 * scores[0], JSON.stringify(scores));
+  assert.ok(scores[0] > scores[1]);
+});

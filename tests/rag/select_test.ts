@@ -1,31 +1,16 @@
-/** Tests for src/rag/select.ts (units, query terms, selection) and the plan's coldPrompt. */
+/** Tests for src/rag/select.ts (query terms, matching, selection) and the plan's coldPrompt. */
 import assert from "node:assert/strict";
-import { MAX_PARAGRAPHS, queryTerms, selectContext } from "../../src/rag/select.ts";
-import { sourceUnits } from "../../src/rag/units.ts";
+import {
+  continues,
+  matchWords,
+  MAX_PARAGRAPHS,
+  queryTerms,
+  selectContext,
+  trimChromeField,
+} from "../../src/rag/select.ts";
 import { withHistory } from "../../src/rag/pipeline.ts";
 
 const src = (id: string, text: string) => ({ id, name: null, text });
-
-Deno.test("sourceUnits() drops junk and keeps structure blocks with their intro", () => {
-  const units = sourceUnits(
-    src(
-      "2",
-      [
-        "Home | News | Contact",
-        "Use a soft reset to keep your changes:",
-        "git reset --soft HEAD~1",
-        "Share",
-        "Battery: 50 Wh",
-        "Weight: 640 g",
-      ].join("\n"),
-    ),
-    0,
-  );
-  assert.deepEqual(units.map((u) => [u.text, u.fields, u.junkBefore, u.junkAfter]), [
-    ["Use a soft reset to keep your changes:\ngit reset --soft HEAD~1", false, true, true],
-    ["Battery: 50 Wh\nWeight: 640 g", true, true, false],
-  ]);
-});
 
 Deno.test("queryTerms() leaves stopwords out and weights the conversation less", () => {
   const terms = queryTerms("Wie hoch ist der Verbrauch?", ["Vaillant und Viessmann"]);
@@ -203,19 +188,173 @@ Deno.test("selectContext() packs the relevant units", async (t) => {
   });
 });
 
-Deno.test("sourceUnits() cuts stale 'now' claims before reading a page", async (t) => {
-  const body = "The RK3588 NPU is rated at 6 TOPS.";
-  const rows: [string, string, string[]][] = [
-    ["a line that is only a claim goes", `The current date is March 3, 2026.\n${body}`, [body]],
+Deno.test("matchWords() leaves out handles, hashtags and links", async (t) => {
+  const rows: [string, string[]][] = [
+    ["Tag @homebaking on Instagram!", ["tag", "on", "instagram"]],
+    ["#baking is fun", ["is", "fun"]],
+    ["See https://example.com/baking-guide now", ["see", "now"]],
+    ["Visit www.baking.example today", ["visit", "today"]],
+    ["Write to info@baking.example", ["write", "to", "info", "example"]],
+    ["Bake at 180 °C.", ["bake", "at", "180", "c"]],
+  ];
+  for (const [text, expected] of rows) {
+    await t.step(`matchWords("${text}")`, () => assert.deepEqual(matchWords(text), expected));
+  }
+});
+
+Deno.test("continues() tells whether a line goes on about the one before", async (t) => {
+  const rows: [string, string, boolean][] = [
+    ["It has an iron lattice.", "The tower has a lattice of iron.", true],
+    ["The towers are repainted.", "The tower is tall.", true], // a partial match
+    ["We use cookies on this site.", "The tower is 330 metres tall.", false],
+    // Shared stopwords ("una") do not make a continuation.
+    ["Este artículo tiene una comisión.", "Añade una pizca de sal.", false],
+    ["电池容量很大。", "小米手环的电池容量是233mAh。", true],
+  ];
+  for (const [next, prev, expected] of rows) {
+    await t.step(`continues("${next}", "${prev}") = ${expected}`, () => {
+      assert.equal(continues(next, prev), expected);
+    });
+  }
+});
+
+Deno.test("trimChromeField() drops a chrome field from the top of a spec block", async (t) => {
+  const terms = queryTerms("What is the weight and battery of the Steam Deck?", []);
+  const unit = (text: string, junkBefore: boolean, fields = true) => ({
+    sourceId: "1",
+    source: 0,
+    text,
+    fields,
+    junkBefore,
+    junkAfter: false,
+  });
+  const rows: [string, ReturnType<typeof unit>, string][] = [
     [
-      "a claim sentence is cut, the rest of its line stays",
-      `Today is Monday, 3 March 2026. ${body}`,
-      [body],
+      "after chrome, a first field naming nothing asked leaves",
+      unit("Delivery: 1-3 days\nWeight: 640 g\nBattery: 50 Wh", true),
+      "Weight: 640 g\nBattery: 50 Wh",
+    ],
+    [
+      "a first field naming a question term stays",
+      unit("Battery: 50 Wh\nDisplay: 7.4 inch", true),
+      "Battery: 50 Wh\nDisplay: 7.4 inch",
+    ],
+    [
+      "without chrome before it, the block stays whole",
+      unit("Delivery: 1-3 days\nWeight: 640 g", false),
+      "Delivery: 1-3 days\nWeight: 640 g",
+    ],
+    [
+      "a single field stays (its own relevance decides)",
+      unit("Delivery: 1-3 days", true),
+      "Delivery: 1-3 days",
+    ],
+    [
+      "a block that is not all fields stays",
+      unit("Specs:\nDelivery: 1-3 days\nWeight: 640 g", true, false),
+      "Specs:\nDelivery: 1-3 days\nWeight: 640 g",
+    ],
+  ];
+  for (const [name, u, expected] of rows) {
+    await t.step(
+      `trimChromeField(): ${name}`,
+      () => assert.equal(trimChromeField(u, terms).text, expected),
+    );
+  }
+});
+
+Deno.test("selectContext() admits seeds and the neighbours that belong with them", async (t) => {
+  const Q = "How tall is the Eiffel Tower?";
+  const FACT = "The Eiffel Tower is 330 metres tall.";
+  const rows: [string, string, string[]][] = [
+    [
+      "a notice at the border to the chrome is not taken in",
+      `Home > Paris\n${FACT}\nWe use cookies to give you the best experience on our site.\nShare`,
+      [FACT],
+    ],
+    [
+      "a line with a number is taken in, even at the border",
+      `${FACT}\nIt opened in March 1889.\nShare`,
+      [FACT, "It opened in March 1889."],
+    ],
+    [
+      "a line that goes on about it is taken in, even at the border",
+      `${FACT}\nThe tower's iron lattice is repainted regularly.\nShare`,
+      [FACT, "The tower's iron lattice is repainted regularly."],
+    ],
+    [
+      "at most two lines follow a seed",
+      `${FACT}\nIt is a famous landmark.\nVisitors enjoy the view.\nThe park is large.\nShare`,
+      [FACT, "It is a famous landmark.", "Visitors enjoy the view."],
+    ],
+    [
+      "a prompt to the reader is not taken in",
+      `${FACT}\nDid you enjoy this article?\nIt opened in 1889.`,
+      [FACT],
+    ],
+    [
+      "a question heads the answer after it",
+      `Share\nHow tall is the Eiffel Tower?\n${FACT}\nShare`,
+      ["How tall is the Eiffel Tower?", FACT],
+    ],
+    [
+      "a question alone is never kept",
+      `${FACT}\nShare\nIs the Eiffel Tower taller than the Statue of Liberty?\nShare`,
+      [FACT],
+    ],
+    [
+      "a unit surrounded by chrome needs half the best score",
+      `${FACT}\nShare\nBook Eiffel view hotels today.\nTweet`,
+      [FACT],
+    ],
+    [
+      "… and a fifth of it elsewhere",
+      `${FACT}\nShare\nBook Eiffel view hotels today.\nRooms are quiet.`,
+      [FACT, "Book Eiffel view hotels today."],
+    ],
+    [
+      "a list after a seed is taken in, a field block is not",
+      `${FACT}\n- It has three floors.\n- It has two restaurants.\nShare\n${
+        FACT.replace("330", "300")
+      }\nArchitect: Sauvestre\nBuilt: 1889`,
+      [FACT, "- It has three floors.\n- It has two restaurants."],
     ],
   ];
   for (const [name, text, expected] of rows) {
-    await t.step(`sourceUnits(): ${name}`, () => {
-      assert.deepEqual(sourceUnits(src("1", text), 0).map((u) => u.text), expected);
+    await t.step(`selectContext(): ${name}`, () => {
+      const r = selectContext([src("1", text)], Q, [], 10_000, text.length);
+      assert.deepEqual(r.kept.map((k) => k.text), expected);
     });
   }
+});
+
+Deno.test("selectContext() drops pages that name too little of the question", async (t) => {
+  const Q = "How tall is the Eiffel Tower in Paris?";
+  const FACT = "The Eiffel Tower in Paris is 330 metres tall.";
+  const SPORT = "Paris Saint-Germain won the match 3-1 on Sunday.";
+  const kept = (
+    sources: ReturnType<typeof src>[],
+  ) => [...new Set(selectContext(sources, Q, [], 10_000, 1000).kept.map((k) => k.sourceId))];
+  await t.step("a page naming one question word loses to one naming three", () => {
+    assert.deepEqual(kept([src("1", FACT), src("2", SPORT)]), ["1"]);
+  });
+  await t.step("it stays when no page names three", () => {
+    assert.deepEqual(kept([src("1", "The tower in Paris is old."), src("2", SPORT)]), ["1", "2"]);
+  });
+  await t.step("chunks of one page (one id) are judged together", () => {
+    assert.deepEqual(kept([src("1", FACT), src("1", "Paris has a lift to the top, 276 m up.")]), [
+      "1",
+    ]);
+    const r = selectContext(
+      [src("1", FACT), src("1", "Paris has a lift to the top, 276 m up.")],
+      Q,
+      [],
+      10_000,
+      1000,
+    );
+    assert.equal(r.kept.length, 2);
+  });
+  await t.step("a page covering too little of the question is dropped", () => {
+    assert.deepEqual(kept([src("1", FACT), src("2", "Towers of cards fall over.")]), ["1"]);
+  });
 });
