@@ -17,7 +17,10 @@ const K1 = 1.2;
 const B = 0.75;
 const PARTIAL = 0.6;
 const MIN_PARTIAL = 4;
-/** A shared prefix of this share of the shorter word is a stem (an inflection). */
+/**
+ * A shared prefix of this share of the two words' mean length is a stem (an inflection): of the
+ * shorter word alone, "temps" would match "température".
+ */
 const STEM_SHARE = 0.7;
 /**
  * Units without any query term assumed besides the real ones: a request holds a handful of
@@ -37,7 +40,10 @@ export function termMatch(term: string, word: string): number {
   const short = Math.min(term.length, word.length);
   if (short < MIN_PARTIAL) return 0;
   if (term.includes(word) || word.includes(term)) return PARTIAL;
-  return commonPrefix(term, word) >= Math.max(MIN_PARTIAL, STEM_SHARE * short) ? PARTIAL : 0;
+  return commonPrefix(term, word) >=
+      Math.max(MIN_PARTIAL, STEM_SHARE * (term.length + word.length) / 2)
+    ? PARTIAL
+    : 0;
 }
 
 /** How often each term occurs in a unit (partial matches counted fractionally). */

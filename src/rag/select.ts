@@ -83,7 +83,7 @@ export function queryTerms(question: string, conversation: readonly string[]): Q
     const lang: Language = detectLanguage(tokens, text.slice(0, MAX_QUERY_CHARS));
     for (const w of tokens) {
       if (terms.size >= MAX_QUERY_TERMS) return;
-      if ((w.length < 2 && !isCjk(w)) || isStopword(w, lang) || isStopword(w, "en")) continue;
+      if ((w.length < 2 && !isCjk(w)) || isStopword(w, lang)) continue;
       terms.set(w, Math.max(terms.get(w) ?? 0, weight));
     }
   };
@@ -175,7 +175,9 @@ function admit(
   const question = idx.map((i) => !structured(units[i]) && QUESTION_END.test(units[i].text));
   const admitted: (number | null)[] = idx.map((i, k) => {
     const u = units[i];
-    const chrome = u.junkBefore && (u.junkAfter || k === idx.length - 1);
+    // Chrome around it at the head or the tail of the chunk: the page's header or footer.
+    const last = k === idx.length - 1;
+    const chrome = u.junkBefore && ((k === 0 && u.junkAfter) || last);
     const floor = (chrome ? CHROME_FLOOR : RELATIVE_FLOOR) * best;
     return !question[k] && scores[i] > 0 && scores[i] >= floor ? scores[i] : null;
   });
@@ -184,10 +186,11 @@ function admit(
     if (j < 0 || j >= idx.length || question[j]) return false;
     const u = units[idx[j]];
     if (u.fields || units[idx[after ? j : from]].junkBefore) return false;
-    if (structured(u)) return true;
+    const near = units[idx[from]].text;
+    if (structured(u)) return (after && /[:：]$/.test(near)) || continues(u.text, near);
     if (!after || /[?!？！]/.test(u.text)) return false;
     const border = u.junkAfter || j === idx.length - 1;
-    return !border || /\p{N}/u.test(u.text) || continues(u.text, units[idx[from]].text);
+    return !border || /\p{N}/u.test(u.text) || continues(u.text, near);
   };
   const seeds = admitted.flatMap((s, k) => s === null ? [] : [k]);
   for (const k of seeds) {

@@ -9,8 +9,11 @@ Deno.test("termMatch() matches words, compound parts and inflections", async (t)
     ["apparaat", "koffiezetapparaat", 0.6],
     ["reposar", "reposo", 0.6], // shared prefix "repos": 5 of 6 letters
     ["peso", "pesa", 0], // shared prefix of 3 letters is too short
+    ["temps", "température", 0], // 4 letters shared, of a mean length of 8
+    ["battery", "batteries", 0.6], // 6 letters shared, of a mean length of 8
     ["ingredientes", "ingrediente", 0.6],
     ["box", "boxes", 0], // too short for a partial match
+    ["kostet", "kosten", 0.6],
     ["tower", "power", 0],
   ];
   for (const [a, b, expected] of rows) {

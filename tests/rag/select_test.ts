@@ -308,16 +308,34 @@ Deno.test("selectContext() admits seeds and the neighbours that belong with them
       [FACT],
     ],
     [
-      "… and a fifth of it elsewhere",
+      "… only at the head or tail of the chunk: between content, a fifth of it",
+      `${FACT}\nShare\nBook Eiffel view hotels today.\nTweet\nVisitors climb 674 steps.`,
+      [FACT, "Book Eiffel view hotels today."],
+    ],
+    [
+      "… and a fifth of it without chrome on both sides",
       `${FACT}\nShare\nBook Eiffel view hotels today.\nRooms are quiet.`,
       [FACT, "Book Eiffel view hotels today."],
     ],
     [
-      "a list after a seed is taken in, a field block is not",
-      `${FACT}\n- It has three floors.\n- It has two restaurants.\nShare\n${
+      "a list that goes on about a seed is taken in, a field block is not",
+      `${FACT}\n- The tower has three floors.\n- It has two restaurants.\nShare\n${
         FACT.replace("330", "300")
       }\nArchitect: Sauvestre\nBuilt: 1889`,
-      [FACT, "- It has three floors.\n- It has two restaurants."],
+      [FACT, "- The tower has three floors.\n- It has two restaurants."],
+    ],
+    [
+      "a list after a seed that introduces it is taken in",
+      `The Eiffel Tower is tall; its heights are:\n\n- 330 metres with antennas\n- 300 metres without`,
+      [
+        "The Eiffel Tower is tall; its heights are:",
+        "- 330 metres with antennas\n- 300 metres without",
+      ],
+    ],
+    [
+      "a list that neither goes on about it nor is introduced is not (a reference list)",
+      `${FACT}\n1. Journal of Structures, 2016.\n2. City archives, 2022.`,
+      [FACT],
     ],
   ];
   for (const [name, text, expected] of rows) {
