@@ -151,6 +151,30 @@ export function trimChromeField(unit: Unit, terms: readonly QueryTerm[]): Unit {
   return { ...unit, text: unit.text.slice(newline + 1) };
 }
 
+/**
+ * The text only repeats the question: every word of it that is not a stopword is a word of the
+ * question or matches a question term ("Re: Pi 5 under-voltage", a title that echoes the query).
+ * It tells the model nothing new, however well it matches.
+ */
+export function echoes(text: string, question: ReadonlySet<string>, terms: readonly QueryTerm[]) {
+  let named = false;
+  for (const w of matchWords(text)) {
+    if (question.has(w)) named = true;
+    else if (isAnyStopword(w)) continue;
+    else if (terms.some((t) => t.weight === 1 && termMatch(t.term, w) > 0)) named = true;
+    else return false;
+  }
+  return named;
+}
+
+/** A field block without the lines that only echo the question (a reply's subject line). */
+function withoutEchoes(unit: Unit, question: ReadonlySet<string>, terms: readonly QueryTerm[]) {
+  if (!unit.fields || !unit.text.includes("\n")) return unit;
+  const lines = unit.text.split("\n").filter((l) => !echoes(l, question, terms));
+  if (lines.length === 0) return null;
+  return { ...unit, text: lines.join("\n") };
+}
+
 interface Candidate {
   unit: Unit;
   order: number;
@@ -168,11 +192,15 @@ interface Candidate {
 function admit(
   units: readonly Unit[],
   scores: readonly number[],
+  echo: readonly boolean[],
   idx: readonly number[],
 ): Candidate[] {
   let best = 0;
   for (const i of idx) best = Math.max(best, scores[i]);
-  const question = idx.map((i) => !structured(units[i]) && QUESTION_END.test(units[i].text));
+  // A question, or a line that only echoes the user's, is never a seed; it may head an answer.
+  const question = idx.map((i) =>
+    !structured(units[i]) && (QUESTION_END.test(units[i].text) || echo[i])
+  );
   const admitted: (number | null)[] = idx.map((i, k) => {
     const u = units[i];
     // Chrome around it at the head or the tail of the chunk: the page's header or footer.
@@ -225,8 +253,11 @@ export function selectContext(
   // Read at least twice what the budget holds, so a large context still has a choice.
   const all = allUnits(sources, Math.max(MAX_READ_CHARS, 2 * budgetChars));
   const terms = queryTerms(question, conversation);
-  const unique = dropRepeatedSentences(dedupe(all))
-    .map((u) => trimChromeField(u, terms));
+  const asked = new Set(words(question.slice(0, MAX_QUERY_CHARS)));
+  const distinct = dropRepeatedSentences(dedupe(all));
+  const unique = distinct
+    .flatMap((u) => withoutEchoes(trimChromeField(u, terms), asked, terms) ?? []);
+  const echo = unique.map((u) => !u.fields && echoes(u.text, asked, terms));
   const unitWords = unique.map((u) => matchWords(u.text));
   const scores = bm25(terms, unique.map((u, i) => ({ words: unitWords[i], text: u.text })));
   let bestScore = 0;
@@ -262,7 +293,9 @@ export function selectContext(
     if (idx.length === 0) continue;
     if (aboutSources) {
       for (const i of idx) candidates.push({ unit: unique[i], order: i, own: 1, score: 1 });
-    } else if (relevant(unique[idx[0]].sourceId)) candidates.push(...admit(unique, scores, idx));
+    } else if (relevant(unique[idx[0]].sourceId)) {
+      candidates.push(...admit(unique, scores, echo, idx));
+    }
   }
 
   const picked: Candidate[] = [];
@@ -288,7 +321,7 @@ export function selectContext(
     floorTriggered: kept.length === 0,
     charsBefore,
     charsAfter: kept.reduce((n, p) => n + p.text.length, 0),
-    droppedDuplicates: all.length - unique.length,
+    droppedDuplicates: all.length - distinct.length,
   };
 }
 

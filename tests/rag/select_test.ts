@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import {
   continues,
+  echoes,
   matchWords,
   MAX_PARAGRAPHS,
   queryTerms,
@@ -9,6 +10,7 @@ import {
   trimChromeField,
 } from "../../src/rag/select.ts";
 import { withHistory } from "../../src/rag/pipeline.ts";
+import { words } from "../../src/rag/text.ts";
 
 const src = (id: string, text: string) => ({ id, name: null, text });
 
@@ -357,7 +359,10 @@ Deno.test("selectContext() drops pages that name too little of the question", as
     assert.deepEqual(kept([src("1", FACT), src("2", SPORT)]), ["1"]);
   });
   await t.step("it stays when no page names three", () => {
-    assert.deepEqual(kept([src("1", "The tower in Paris is old."), src("2", SPORT)]), ["1", "2"]);
+    assert.deepEqual(kept([src("1", "The tower in Paris opened in 1889."), src("2", SPORT)]), [
+      "1",
+      "2",
+    ]);
   });
   await t.step("chunks of one page (one id) are judged together", () => {
     assert.deepEqual(kept([src("1", FACT), src("1", "Paris has a lift to the top, 276 m up.")]), [
@@ -375,4 +380,31 @@ Deno.test("selectContext() drops pages that name too little of the question", as
   await t.step("a page covering too little of the question is dropped", () => {
     assert.deepEqual(kept([src("1", FACT), src("2", "Towers of cards fall over.")]), ["1"]);
   });
+});
+
+Deno.test("echoes() tells a line that only repeats the question", async (t) => {
+  const question = "Why does my Raspberry Pi 5 show an under-voltage warning?";
+  const asked = new Set(words(question));
+  const terms = queryTerms(question, []);
+  const rows: [string, boolean][] = [
+    ["Re: Pi 5 under-voltage", true],
+    ["Raspberry Pi 5 under-voltage warnings", true], // "warnings" matches the term "warning"
+    ["The Pi 5 needs a 5 A supply.", false], // "needs", "supply", "a 5 A": something new
+    ["Re: Pi 4 under-voltage", false], // the 4 is not asked about
+    ["Re:", false], // names nothing
+  ];
+  for (const [text, expected] of rows) {
+    await t.step(`echoes("${text}") = ${expected}`, () => {
+      assert.equal(echoes(text, asked, terms), expected);
+    });
+  }
+});
+
+Deno.test("selectContext() does not keep a line or field that only echoes the question", () => {
+  const Q = "Why does my Raspberry Pi 5 show an under-voltage warning?";
+  const answer = "The Pi 5 needs a 5 A supply; a 3 A charger makes it warn about under-voltage.";
+  const text = `Posts: 37\nJoined: May 2024\nRe: Pi 5 under-voltage\nShare\n${answer}\nShare\n` +
+    "Raspberry Pi 5 under-voltage warning\nShare";
+  const r = selectContext([src("1", text)], Q, [], 10_000, text.length);
+  assert.deepEqual(r.kept.map((k) => k.text), [answer]);
 });
