@@ -21,6 +21,7 @@ const TABLE_ROW = /^\|.*\|$/;
 const CODE_SYMBOL = /[=\\/()~_]|(?:^|\s)--?[\w-]+|\.\w/;
 const PRICE = /(?:[$€£¥₽]|R\$)\s?\d|\d\s?(?:[$€£¥₽]|eur|euro)(?:\s|$|\b)/iu;
 const SHORT_WORDS = 8;
+const COUNTER_END = /[(（]\d[\d.,]*[)）]$/;
 const SHORT_CJK = 20;
 
 const SENTENCE_PUNCT = /[.!?]/;
@@ -49,11 +50,16 @@ export function navigationPattern(line: string): "a" | "b" | "c" | "d" | null {
   return null;
 }
 
-/** A shell command or code line: lower-case ASCII start, no sentence end, code shape. */
+/**
+ * A shell command or code line: ASCII, no sentence end, code shape; it starts lower-case or
+ * with a path, or with an upper-case keyword and an assignment or escape (Dockerfile
+ * `ENV A=b`, SQL `SET x = 1`).
+ */
 function isCode(line: string): boolean {
   if (line.length > 100 || /[^\x20-\x7e]/.test(line)) return false;
   if (/[.!?]$/.test(line)) return false;
   const tokens = line.split(/\s+/);
+  if (tokens.length >= 2 && /^[A-Z]{2,10}$/.test(tokens[0]) && /[=\\$]/.test(line)) return true;
   if (!/^(?:[a-z][a-z_-]*|[.\\/$][\w\\/.-]*)(?:[(.=]|$)/.test(tokens[0])) return false;
   if (tokens.some((t) => /^\p{Lu}\p{Ll}/u.test(t))) return false;
   return CODE_SYMBOL.test(line) || (tokens.length >= 2 && tokens.length <= 4);
@@ -94,6 +100,8 @@ export function classifyLine(line: string, lang: Language): LineKind {
   if (field && words(field[1]).length <= 4 && !/[.!?]$/.test(line)) return "field";
   if (PRICE.test(line) && (!ended || density < 0.3)) return "junk";
   if (!ended && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "junk";
+  // A label with a count in brackets: "Comments (14)", "Like (12)", "Cart (0)".
+  if (COUNTER_END.test(line) && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "junk";
   if (!ended) {
     const raw = line.split(/\s+/);
     const capital = raw.filter((w) => /^\p{Lu}/u.test(w)).length;

@@ -17,6 +17,8 @@ Deno.test("classifyLine() tells structure, prose and junk by features", async (t
     ["git reset --soft HEAD~1", "en", "code"],
     ["chmod 600 geheim.txt", "de", "code"],
     [".venv\\Scripts\\activate", "pt", "code"],
+    ['ENV MY_NAME="John Doe"', "en", "code"], // an upper-case keyword and an assignment
+    ["ENV MY_DOG=Rex\\ The\\ Dog", "en", "code"],
     // prose
     ["Der Rhein ist ein etwa 1230 Kilometer langer Strom in Mitteleuropa.", "de", "prose"],
     ["インフルエンザの潜伏期間は通常1〜3日です。", "ja", "prose"],
@@ -24,6 +26,9 @@ Deno.test("classifyLine() tells structure, prose and junk by features", async (t
     ["Tickets to the summit cost 36.10 euros for adults when bought online.", "en", "prose"],
     // junk
     ["Alle akzeptieren", "de", "junk"], // short fragment, no sentence shape
+    ["Vind ik leuk (12)", "nl", "junk"], // a label with a count in brackets
+    ["Комментарии (14)", "ru", "junk"],
+    ["USB PD (Power Delivery) charging is supported at up to 65 W (20 V).", "en", "prose"],
     ["Accedi | Registrati | Carrello (0)", "it", "junk"], // separator run
     ["首页 > 数码 > 智能穿戴", "zh", "junk"], // breadcrumb
     ["4.9 from 2,318 votes", "en", "junk"], // counter: digits, no stopwords
