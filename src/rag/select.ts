@@ -69,6 +69,9 @@ const FOLLOWERS = 2;
 /** Characters of the question and of each turn read for query terms, and terms at most. */
 const MAX_QUERY_CHARS = 2000;
 const MAX_QUERY_TERMS = 32;
+/** Characters and distinct words of the text above a line at the border compared with it. */
+const PAGE_CHARS = 4000;
+const PAGE_WORDS = 256;
 /** Distinct words of a unit compared when telling whether the next one goes on about it. */
 const MAX_COMPARED_WORDS = 64;
 /** Handles, hashtags and links: addresses, not words of the text. */
@@ -112,21 +115,24 @@ function termMatches(terms: readonly QueryTerm[], text: string, textWords: reado
  * Up to MAX_COMPARED_WORDS distinct content words of a text: no digits, no stopword, three
  * letters or more (two for Chinese and Japanese words).
  */
-function contentWords(text: string, cjk: boolean): string[] {
+function contentWords(text: string, cjk: boolean, max = MAX_COMPARED_WORDS): string[] {
   const out = new Set<string>();
   for (const w of words(text)) {
     if (w.length >= (cjk ? 2 : 3) && !/\d/.test(w) && !isAnyStopword(w)) out.add(w);
-    if (out.size >= MAX_COMPARED_WORDS) break;
+    if (out.size >= max) break;
   }
   return [...out];
 }
 
-/** The second text goes on about the first: they share a content word (exactly or partly). */
-export function continues(next: string, prev: string): boolean {
+/**
+ * The second text goes on about the first: they share a content word (exactly or partly).
+ * `prev` may be the rest of a page: then up to `max` of its words are compared.
+ */
+export function continues(next: string, prev: string, max = MAX_COMPARED_WORDS): boolean {
   const cjk = isCjk(next);
   const b = contentWords(next, cjk);
   if (cjk) return b.some((w) => prev.includes(w));
-  const a = contentWords(prev, false);
+  const a = contentWords(prev, false, max);
   return b.some((w) => a.some((v) => termMatch(w, v) > 0));
 }
 
@@ -218,8 +224,15 @@ function admit(
     if (structured(u)) return (after && /[:：]$/.test(near)) || continues(u.text, near);
     if (!after || /[?!？！]/.test(u.text)) return false;
     const border = u.junkAfter || j === idx.length - 1;
-    return !border || /\p{N}/u.test(u.text) || continues(u.text, near);
+    return !border || /\p{N}/u.test(u.text) || continues(u.text, above(j), PAGE_WORDS);
   };
+  /**
+   * The text above a unit, without fields and lines between chrome (bylines, profile data):
+   * what a line at the border to the chrome must go on about to be content.
+   */
+  const above = (j: number) =>
+    idx.slice(0, j).map((i) => units[i]).filter((u) => !u.fields && !(u.junkBefore && u.junkAfter))
+      .map((u) => u.text).join("\n").slice(-PAGE_CHARS);
   const seeds = admitted.flatMap((s, k) => s === null ? [] : [k]);
   for (const k of seeds) {
     const half = scores[idx[k]] / 2;

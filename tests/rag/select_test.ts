@@ -285,6 +285,12 @@ Deno.test("selectContext() admits seeds and the neighbours that belong with them
       [FACT, "The tower's iron lattice is repainted regularly."],
     ],
     [
+      "… or about the text above it (bylines and fields left out)",
+      `Posted by Ann: iron lattice question\nThe lattice is rusty, why?\n${FACT}\n` +
+      "Paint the lattice every seven years.\nLike\nReply",
+      ["The lattice is rusty, why?", FACT, "Paint the lattice every seven years."],
+    ],
+    [
       "at most two lines follow a seed",
       `${FACT}\nIt is a famous landmark.\nVisitors enjoy the view.\nThe park is large.\nShare`,
       [FACT, "It is a famous landmark.", "Visitors enjoy the view."],
