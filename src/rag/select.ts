@@ -10,13 +10,15 @@
  * question is about something else).
  *
  * Which units count, within a kept source: a seed reaches a share of the source's best score (a
- * larger share when page chrome surrounds it: a footer sentence that happens to name the topic);
- * a question is never a seed (it asks, it does not answer) but heads the answer it introduces. A
- * seed takes in its neighbours with no chrome between: a list or code block (the steps under a
- * matching sentence), and a prose line that goes on about the same thing or follows it inside the
- * text (not one at the border to the chrome, where cookie and affiliate notices sit). A field
- * block only counts on its own relevance, and a field at its edge that touches chrome and names
- * nothing asked for (a price, an availability, a byline) leaves it.
+ * larger share when chrome surrounds it at the head or tail of the chunk: a header or footer
+ * sentence that happens to name the topic). A question, or a line that only echoes the user's,
+ * is never a seed (it asks, it tells nothing new) but heads the answer after it. A seed takes in
+ * its neighbours with no chrome between: a list or code block it introduces or that goes on
+ * about it (the steps under a matching sentence, not a reference list), and up to two prose lines
+ * after it; a line at the border to the chrome (where cookie, affiliate and newsletter notices
+ * sit) only when it carries a number or goes on about the text above it. A field block only
+ * counts on its own relevance; a first field that touches chrome and names nothing asked for (a
+ * price, an availability, a byline) leaves it, and so does a field that only echoes the question.
  *
  * The best units fill the budget and go back in page order (at most MAX_PARAGRAPHS). Nothing left
  * means the search found nothing useful.
