@@ -194,7 +194,7 @@ interface Candidate {
 
 /**
  * The admitted units of one kept source: seeds by their share of the source's best score, then
- * the neighbours each seed takes in, then the questions that head an admitted answer.
+ * the neighbours each seed takes in, then the questions and echoes that head an admitted answer.
  * `idx`: the source's unit indexes in page order.
  */
 function admit(
@@ -206,7 +206,7 @@ function admit(
   let best = 0;
   for (const i of idx) best = Math.max(best, scores[i]);
   // A question, or a line that only echoes the user's, is never a seed; it may head an answer.
-  const question = idx.map((i) =>
+  const heading = idx.map((i) =>
     !structured(units[i]) && (QUESTION_END.test(units[i].text) || echo[i])
   );
   const admitted: (number | null)[] = idx.map((i, k) => {
@@ -215,11 +215,11 @@ function admit(
     const last = k === idx.length - 1;
     const chrome = u.junkBefore && ((k === 0 && u.junkAfter) || last);
     const floor = (chrome ? CHROME_FLOOR : RELATIVE_FLOOR) * best;
-    return !question[k] && scores[i] > 0 && scores[i] >= floor ? scores[i] : null;
+    return !heading[k] && scores[i] > 0 && scores[i] >= floor ? scores[i] : null;
   });
   /** Unit j sits next to unit `from` (after it when `after`) and belongs with it. */
   const belongs = (j: number, from: number, after: boolean): boolean => {
-    if (j < 0 || j >= idx.length || question[j]) return false;
+    if (j < 0 || j >= idx.length || heading[j]) return false;
     const u = units[idx[j]];
     if (u.fields || units[idx[after ? j : from]].junkBefore) return false;
     const near = units[idx[from]].text;
@@ -232,9 +232,17 @@ function admit(
    * The text above a unit, without fields and lines between chrome (bylines, profile data):
    * what a line at the border to the chrome must go on about to be content.
    */
-  const above = (j: number) =>
-    idx.slice(0, j).map((i) => units[i]).filter((u) => !u.fields && !(u.junkBefore && u.junkAfter))
-      .map((u) => u.text).join("\n").slice(-PAGE_CHARS);
+  const above = (j: number) => {
+    const texts: string[] = [];
+    const top = Math.max(0, j - MAX_COMPARED_WORDS);
+    for (let k = j - 1, size = 0; k >= top && size < PAGE_CHARS; k--) {
+      const u = units[idx[k]];
+      if (u.fields || (u.junkBefore && u.junkAfter)) continue;
+      texts.unshift(u.text);
+      size += u.text.length;
+    }
+    return texts.join("\n");
+  };
   const seeds = admitted.flatMap((s, k) => s === null ? [] : [k]);
   for (const k of seeds) {
     const half = scores[idx[k]] / 2;
@@ -242,7 +250,7 @@ function admit(
     for (let j = k + 1; j <= k + FOLLOWERS && belongs(j, j - 1, true); j++) admitted[j] ??= half;
   }
   for (let k = idx.length - 2; k >= 0; k--) {
-    if (question[k] && admitted[k + 1] !== null && !units[idx[k + 1]].junkBefore) {
+    if (heading[k] && admitted[k + 1] !== null && !units[idx[k + 1]].junkBefore) {
       admitted[k] = admitted[k + 1];
     }
   }
