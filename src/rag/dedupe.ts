@@ -9,15 +9,23 @@
  * 3. repeated sentences (not in the reference): a sentence of six or more words that already
  *    appeared in an earlier paragraph is cut from the later one, and a paragraph left empty is
  *    dropped. Paragraph-level similarity misses a copied sentence inside a longer paragraph.
+ *    Sentences are text.ts's (abbreviations, decimals, CJK full stops).
  *
- * Pure: no Deno APIs, no clock, no I/O. Imports nothing.
+ * Near-duplicates are found without comparing every pair (prefix filtering: two word sets with
+ * Jaccard ≥ t share a word among the first |set| − ⌈t·|set|⌉ + 1 of each, rarest words first),
+ * and each paragraph is checked against at most MAX_CANDIDATES earlier ones, so the work stays
+ * linear in the input even for 100,000 lines.
+ *
+ * Pure: no Deno APIs, no clock, no I/O. Imports only src/rag/text.ts.
  */
+import { sentences, words } from "./text.ts";
 
 /** Jaccard similarity at or above which a paragraph is a near-duplicate. */
-export const NEAR_DUPLICATE = 0.70;
+const NEAR_DUPLICATE = 0.70;
 
 const EXACT_KEY_LENGTH = 80;
 const MIN_SENTENCE_WORDS = 6;
+const INNER_STOP = /[.!?。！？．｡]/;
 
 /** The reference's exact-duplicate key of a paragraph. */
 export function exactKey(paragraph: string): string {
@@ -40,6 +48,14 @@ export function jaccard(a: string, b: string): number {
   return jaccardOfSets(wordSet(a), wordSet(b));
 }
 
+/** Near-duplicate checks per paragraph, at most (the closest candidates come first). */
+const MAX_CANDIDATES = 64;
+
+/** Words a set with Jaccard ≥ t to another must share with it: ⌈t·n⌉ (float-safe). */
+function minOverlap(size: number, threshold: number): number {
+  return Math.max(1, Math.ceil(threshold * size - 1e-9));
+}
+
 /**
  * Drops exact duplicates, then near-duplicates of an already kept paragraph, keeping the first
  * occurrence of each; order is preserved.
@@ -55,13 +71,41 @@ export function dedupe<T extends { text: string }>(
     keys.add(key);
     return true;
   });
-  const keptSets: Set<string>[] = [];
-  return exact.filter((p) => {
-    const words = wordSet(p.text);
-    if (keptSets.some((kept) => jaccardOfSets(words, kept) >= threshold)) return false;
-    keptSets.push(words);
-    return true;
+  const sets = exact.map((p) => wordSet(p.text));
+  if (threshold <= 0) return exact.slice(0, 1);
+  // Rarest words first: the prefixes then hold the words that tell paragraphs apart.
+  const frequency = new Map<string, number>();
+  for (const set of sets) for (const w of set) frequency.set(w, (frequency.get(w) ?? 0) + 1);
+  const ordered = sets.map((set) =>
+    [...set].sort((a, b) => frequency.get(a)! - frequency.get(b)! || (a < b ? -1 : a > b ? 1 : 0))
+  );
+  const index = new Map<string, number[]>(); // prefix word → kept paragraphs
+  const out: T[] = [];
+  exact.forEach((p, i) => {
+    const set = sets[i];
+    const prefix = ordered[i].slice(0, set.size - minOverlap(set.size, threshold) + 1);
+    const seen = new Set<number>();
+    let duplicate = false;
+    for (const w of prefix) {
+      for (const k of index.get(w) ?? []) {
+        if (seen.has(k) || seen.size >= MAX_CANDIDATES) continue;
+        seen.add(k);
+        if (jaccardOfSets(set, sets[k]) >= threshold) {
+          duplicate = true;
+          break;
+        }
+      }
+      if (duplicate || seen.size >= MAX_CANDIDATES) break;
+    }
+    if (duplicate) return;
+    out.push(p);
+    for (const w of prefix) {
+      const list = index.get(w);
+      if (list) list.push(i);
+      else index.set(w, [i]);
+    }
   });
+  return out;
 }
 
 function sentenceKey(sentence: string): string {
@@ -76,20 +120,19 @@ export function dropRepeatedSentences<T extends { text: string }>(paragraphs: re
   const seen = new Set<string>();
   const out: T[] = [];
   for (const p of paragraphs) {
-    // Sentences with the whitespace that follows each: [s0, ws0, s1, ws1, …].
-    const parts = p.text.split(/(?<=[.!?])(\s+)/);
     const kept: string[] = [];
     let cut = false;
-    for (let i = 0; i < parts.length; i += 2) {
-      const sentence = parts[i];
+    // Segmenting is the costly part: a text with no stop before its end is one sentence.
+    const pieces = INNER_STOP.test(p.text.slice(0, -1)) ? sentences(p.text) : [p.text];
+    for (const sentence of pieces) {
       const key = sentenceKey(sentence);
-      const long = key.split(" ").length >= MIN_SENTENCE_WORDS;
+      const long = words(key).length >= MIN_SENTENCE_WORDS;
       if (long && seen.has(key)) {
         cut = true;
         continue;
       }
       if (long) seen.add(key);
-      kept.push(sentence, parts[i + 1] ?? "");
+      kept.push(sentence);
     }
     if (!cut) {
       out.push(p);

@@ -69,21 +69,55 @@ interface Block {
   userQuery: string | null;
 }
 
-/** A complete element whose body opens no other `<source`. */
-const ELEMENT = /<source(\s[^>]*)?>((?:(?!<source[\s>])[\s\S])*?)<\/source>/gi;
-const ATTRIBUTE = /([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/g;
-const LEGACY_ID = /<source_id>([\s\S]*?)<\/source_id>/i;
-const LEGACY_TEXT = /<source_context>([\s\S]*?)<\/source_context>/i;
-const USER_QUERY = /<user_query>([\s\S]*?)<\/user_query>/i;
+/**
+ * Everything here scans by index or with regexes that cannot backtrack over unbounded text: a
+ * request is untrusted input, and one quadratic pattern on a 700 KB system prompt blocked the
+ * event loop for seconds.
+ */
+const OPEN = /<source[\s>]/gi;
+const CLOSE = /<\/source>/gi;
+/** An opening tag longer than this is not one of Open WebUI's (it would hold a whole page). */
+const MAX_TAG = 2048;
+// The lookbehind starts a name only at the start of a run, so a long run is tried once.
+const ATTRIBUTE = /(?<![\w-])([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/g;
 const TASK_HEADING = /###\s*Task:/gi;
 /** What tells Open WebUI's `### Task:` RAG boilerplate from a user's own task heading. */
 const RAG_BOILERPLATE_HINT = /provided context|<source|source_id|citation/i;
-const REFERENCE_HEADER = /^[^\n]*\breference information\b[^\n]*:[ \t]*$/im;
+const REFERENCE_PHRASE = /\breference information\b/i;
 
 interface Element {
   start: number;
   end: number;
   source: RawSource;
+}
+
+/** Start offsets of every match of a global regex with a fixed-length literal pattern. */
+function offsets(text: string, pattern: RegExp): number[] {
+  const out: number[] = [];
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) out.push(m.index);
+  return out;
+}
+
+/**
+ * The first `<tag>…</tag>` in `text` (case-insensitive): the offsets of the element and the
+ * content between the tags, or null. Two literal searches, so it is linear in the text.
+ */
+export function innerElement(
+  text: string,
+  tag: string,
+): { start: number; end: number; content: string } | null {
+  const open = new RegExp(`<${tag}>`, "i").exec(text);
+  if (!open) return null;
+  const close = new RegExp(`</${tag}>`, "gi");
+  close.lastIndex = open.index + open[0].length;
+  const end = close.exec(text);
+  if (!end) return null;
+  return {
+    start: open.index,
+    end: end.index + end[0].length,
+    content: text.slice(open.index + open[0].length, end.index),
+  };
 }
 
 function parseAttributes(tag: string): Map<string, string> {
@@ -94,44 +128,72 @@ function parseAttributes(tag: string): Map<string, string> {
   return attrs;
 }
 
-function parseElements(text: string): Element[] {
-  return [...text.matchAll(ELEMENT)].map((m) => {
-    const attrs = parseAttributes(m[1] ?? "");
-    const body = m[2];
-    const legacyText = LEGACY_TEXT.exec(body);
-    const id = (legacyText ? LEGACY_ID.exec(body)?.[1] : undefined) ?? attrs.get("id");
-    const name = attrs.get("name");
-    return {
-      start: m.index,
-      end: m.index + m[0].length,
-      source: {
-        id: id?.trim() || null,
-        name: name?.trim() || null,
-        text: (legacyText ? legacyText[1] : body).trim(),
-        legacy: legacyText !== null,
-      },
-    };
-  });
+function toSource(tag: string, body: string): RawSource {
+  const attrs = parseAttributes(tag);
+  const legacyText = innerElement(body, "source_context");
+  const id = (legacyText ? innerElement(body, "source_id")?.content : undefined) ??
+    attrs.get("id");
+  const name = attrs.get("name");
+  return {
+    id: id?.trim() || null,
+    name: name?.trim() || null,
+    text: (legacyText ? legacyText.content : body).trim(),
+    legacy: legacyText !== null,
+  };
+}
+
+/**
+ * The complete `<source …>body</source>` elements of a text, in order. An opening tag ends at
+ * the first `>` and holds no `<`; the body must not open another `<source` before its
+ * `</source>` (so an unclosed or void `<source src>` is not an element). One pass over the
+ * sorted offsets of openings and closings: linear in the text.
+ */
+export function parseElements(text: string): Element[] {
+  const opens = offsets(text, OPEN);
+  const closes = offsets(text, CLOSE);
+  const out: Element[] = [];
+  let c = 0;
+  let gt = -2; // the next ">" at or after the current opening (-1: none left)
+  let lt = -2; // the next "<" after the current opening (-1: none left)
+  for (let k = 0; k < opens.length; k++) {
+    const start = opens[k];
+    if (gt !== -1 && gt < start) gt = text.indexOf(">", start);
+    if (gt === -1) break;
+    if (lt !== -1 && lt <= start) lt = text.indexOf("<", start + 1);
+    if ((lt !== -1 && lt < gt) || gt - start > MAX_TAG) continue;
+    while (c < closes.length && closes[c] < gt) c++;
+    if (c === closes.length) break;
+    const next = opens[k + 1] ?? Infinity;
+    if (next < closes[c]) continue;
+    const end = closes[c] + "</source>".length;
+    out.push({
+      start,
+      end,
+      source: toSource(text.slice(start + "<source".length, gt), text.slice(gt + 1, closes[c])),
+    });
+  }
+  return out;
 }
 
 /** `<context>…</context>` holding at least one complete source element. */
 function contextBlock(text: string): Block | null {
   const close = text.search(/<\/context>/i);
   if (close < 0) return null;
-  const open = text.slice(0, close).toLowerCase().lastIndexOf("<context>");
-  if (open < 0) return null;
+  const opens = offsets(text.slice(0, close), /<context>/gi);
+  if (opens.length === 0) return null;
+  const open = opens[opens.length - 1];
   const elements = parseElements(text.slice(open + "<context>".length, close));
   if (elements.length === 0) return null;
   let after = text.slice(close + "</context>".length);
-  const query = USER_QUERY.exec(after);
-  if (query) after = after.slice(0, query.index) + after.slice(query.index + query[0].length);
+  const query = innerElement(after, "user_query");
+  if (query) after = after.slice(0, query.start) + after.slice(query.end);
   const sources = elements.map((e) => e.source);
   return {
     template: query || sources.some((s) => s.legacy) ? "legacy" : "current",
     sources,
     before: text.slice(0, open),
     after,
-    userQuery: query ? query[1].trim() : null,
+    userQuery: query ? query.content.trim() : null,
   };
 }
 
@@ -161,16 +223,34 @@ function plainBlock(text: string, atStart: boolean): Block | null {
   };
 }
 
+/**
+ * The first line that mentions "reference information" and ends with a colon: its start and the
+ * offset after the colon and its trailing blanks. Line by line, so linear.
+ */
+export function referenceHeader(text: string): { start: number; end: number } | null {
+  for (let start = 0; start < text.length;) {
+    let nl = text.indexOf("\n", start);
+    if (nl < 0) nl = text.length;
+    let end = nl;
+    while (end > start && " \t\r".includes(text[end - 1])) end--;
+    if (text[end - 1] === ":" && REFERENCE_PHRASE.test(text.slice(start, end))) {
+      return { start, end: text[nl - 1] === "\r" ? nl - 1 : nl };
+    }
+    start = nl + 1;
+  }
+  return null;
+}
+
 /** A system message with a "… reference information:" line followed by the reference text. */
 function referenceBlock(text: string): Block | null {
-  const header = REFERENCE_HEADER.exec(text);
+  const header = referenceHeader(text);
   if (!header) return null;
-  const reference = text.slice(header.index + header[0].length).trim();
+  const reference = text.slice(header.end).trim();
   if (reference === "") return null;
   return {
     template: "plain",
     sources: [{ id: null, name: null, text: reference, legacy: false }],
-    before: text.slice(0, header.index),
+    before: text.slice(0, header.start),
     after: "",
     userQuery: null,
   };

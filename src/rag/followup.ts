@@ -50,7 +50,7 @@ export const FILLER_QUESTIONS: ReadonlySet<string> = new Set([
 ]);
 
 /** Layer 3: words that carry no topic (the reference's list). */
-export const FOLLOWUP_STOPWORDS: ReadonlySet<string> = new Set(
+const FOLLOWUP_STOPWORDS: ReadonlySet<string> = new Set(
   (
     "the a an is are was were be been of in to for and or but not on at by it its this that " +
     "with from as do does did has have had will would can could should may me my i you your " +
@@ -73,10 +73,22 @@ const DOCUMENT_REFERENTIAL = new RegExp(
 const MAX_CONTENT_WORDS = 8;
 const MIN_CONTENT_WORD = 3;
 
+/**
+ * `text` without the given characters at its end (and at its start when `both`). By index: a
+ * pattern like `/[?!.,]+$/` retries at every character of a long run and goes quadratic.
+ */
+export function trimEdges(text: string, chars: string, both: boolean): string {
+  let start = 0;
+  let end = text.length;
+  while (end > start && chars.includes(text[end - 1])) end--;
+  while (both && start < end && chars.includes(text[start])) start++;
+  return text.slice(start, end);
+}
+
 /** The layer-3 content words of a question. */
 export function contentWords(question: string): string[] {
   return question.toLowerCase().split(/\s+/)
-    .map((w) => w.replace(/^[?!.,;:'"()]+|[?!.,;:'"()]+$/g, ""))
+    .map((w) => trimEdges(w, `?!.,;:'"()`, true))
     .filter((w) => w.length >= MIN_CONTENT_WORD && !FOLLOWUP_STOPWORDS.has(w));
 }
 
@@ -95,7 +107,7 @@ export function followUpReason(
   referenceText: string,
 ): string | null {
   if (isDocumentReferential(question)) return null;
-  const norm = question.trim().toLowerCase().replace(/[?!.,]+$/, "").replace(/\s+/g, " ");
+  const norm = trimEdges(question.trim().toLowerCase(), "?!.,", false).replace(/\s+/g, " ");
   if (FILLER_QUESTIONS.has(norm)) return `filler follow-up "${norm}"`;
   if (!hasAssistantTurn) return null;
   const words = contentWords(question);

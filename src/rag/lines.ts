@@ -1,13 +1,14 @@
 /**
  * Line classification by features, not by phrases: a page line is structure (a `label: value`
  * field, a list item or table row, a code or shell line), prose, or junk (menus, breadcrumbs,
- * bylines, counters, share rows, short fragments, title-case link lists). Features: length in
- * words (CJK: characters), sentence shape, separator runs, share of digit tokens, share of
- * capitalised tokens, stopword density, price marks.
+ * bylines, counters, share rows, poll widgets, short fragments, title-case link lists). Features:
+ * length in words (CJK: characters), sentence shape, separator runs, share of digit tokens, share
+ * of capitalised tokens, stopword density, price and copyright marks, links, a bracketed count at
+ * the end, a question followed by button labels. Every pattern is anchored or bounded, so a long
+ * line costs linear time.
  *
- * Pure: no Deno APIs, no clock, no I/O.
+ * Pure: no Deno APIs, no clock, no I/O. Imports only src/rag/text.ts.
  */
-import { navigationPattern } from "./clean.ts";
 import { isCjk, type Language, stopwordDensity, words } from "./text.ts";
 
 export type LineKind = "field" | "item" | "code" | "prose" | "junk";
@@ -22,16 +23,59 @@ const TABLE_ROW = /^\|.*\|$/;
 const CODE_SYMBOL = /[=\\/()~_]|(?:^|\s)--?[\w-]+|\.\w/;
 const PRICE = /(?:[$€£¥₽]|R\$)\s?\d|\d\s?(?:[$€£¥₽]|eur|euro)(?:\s|$|\b)/iu;
 const SHORT_WORDS = 8;
+const COUNTER_END = /[(（]\d[\d.,]*[)）]$/;
 const SHORT_CJK = 20;
 
-/** A shell command or code line: lower-case ASCII start, no sentence end, code shape. */
+const SENTENCE_PUNCT = /[.!?]/;
+const CAMEL_JOINT = /[a-z][A-Z]/g;
+const URL = /https?:\/\/\S*/g;
+
+/**
+ * Navigation patterns (reference A.10.3): (a) two lower-upper joints of run-together menu words
+ * and no sentence punctuation, (b) four or more words, over 65 % capitalised, no punctuation,
+ * (c) two or more links, (d) one link in a short line with no sentence punctuation outside it
+ * (the reference looked at the whole line, so the URL's own dot kept nearly every such line).
+ */
+export function navigationPattern(line: string): "a" | "b" | "c" | "d" | null {
+  const punct = SENTENCE_PUNCT.test(line);
+  if (!punct && (line.match(CAMEL_JOINT) ?? []).length >= 2) return "a";
+  const words = line.split(/\s+/).filter((w) => w !== "");
+  if (!punct && words.length >= 4) {
+    const upper = words.filter((w) => /^\p{Lu}/u.test(w)).length;
+    if (upper / words.length > 0.65) return "b";
+  }
+  const urls = line.match(URL) ?? [];
+  if (urls.length >= 2) return "c";
+  if (
+    urls.length === 1 && line.length < 80 && !SENTENCE_PUNCT.test(line.replace(URL, ""))
+  ) return "d";
+  return null;
+}
+
+/**
+ * A shell command or code line: ASCII, no sentence end, code shape; it starts lower-case or
+ * with a path, or with an upper-case keyword and an assignment or escape (Dockerfile
+ * `ENV A=b`, SQL `SET x = 1`).
+ */
 function isCode(line: string): boolean {
   if (line.length > 100 || /[^\x20-\x7e]/.test(line)) return false;
   if (/[.!?]$/.test(line)) return false;
   const tokens = line.split(/\s+/);
+  if (tokens.length >= 2 && /^[A-Z]{2,10}$/.test(tokens[0]) && /[=\\$]/.test(line)) return true;
   if (!/^(?:[a-z][a-z_-]*|[.\\/$][\w\\/.-]*)(?:[(.=]|$)/.test(tokens[0])) return false;
   if (tokens.some((t) => /^\p{Lu}\p{Ll}/u.test(t))) return false;
   return CODE_SYMBOL.test(line) || (tokens.length >= 2 && tokens.length <= 4);
+}
+
+/**
+ * A feedback or poll widget: a question followed by one to three button labels and nothing
+ * else ("Was this page helpful? Yes No"), in any language.
+ */
+function isPoll(line: string): boolean {
+  const q = Math.max(line.lastIndexOf("?"), line.lastIndexOf("？"));
+  if (q < 0) return false;
+  const tail = line.slice(q + 1).trim().split(/\s+/).filter((w) => w !== "");
+  return tail.length >= 1 && tail.length <= 3 && tail.every((w) => /^\p{L}{1,8}$/u.test(w));
 }
 
 /** The kind of one trimmed, non-empty line of a page in language `lang`. */
@@ -48,6 +92,7 @@ export function classifyLine(line: string, lang: Language): LineKind {
   const density = stopwordDensity(tokens, lang);
   const ended = SENTENCE_END.test(line) && !ELLIPSIS_END.test(line);
   if (SEPARATOR.test(line) && density < 0.25) return "junk";
+  if (isPoll(line)) return "junk";
   if (ITEM.test(line)) return "item";
   const digits = tokens.filter((t) => /\d/.test(t)).length;
   if (!cjk && tokens.length > 0 && digits / tokens.length >= 0.4 && density < 0.15) {
@@ -57,6 +102,8 @@ export function classifyLine(line: string, lang: Language): LineKind {
   if (field && words(field[1]).length <= 4 && !/[.!?]$/.test(line)) return "field";
   if (PRICE.test(line) && (!ended || density < 0.3)) return "junk";
   if (!ended && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "junk";
+  // A label with a count in brackets: "Comments (14)", "Like (12)", "Cart (0)".
+  if (COUNTER_END.test(line) && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "junk";
   if (!ended) {
     const raw = line.split(/\s+/);
     const capital = raw.filter((w) => /^\p{Lu}/u.test(w)).length;

@@ -21,9 +21,8 @@
 import type { ChatMessage } from "../chat/messages.ts";
 import { detectRag, type RagInput } from "./detect.ts";
 import { followUpReason, isDocumentReferential } from "./followup.ts";
-import type { PackResult } from "./pack.ts";
 import { noResultsNotice, ragPrompt } from "./prompt.ts";
-import { readableText, selectContext } from "./select.ts";
+import { type PackResult, readableText, selectContext } from "./select.ts";
 
 export type RagPlan =
   | { kind: "none" }
@@ -54,7 +53,7 @@ export interface RagPlanOptions {
 }
 
 /** Below this context, RAG answers run without thinking (reference A.10.8). */
-export const THINKING_MIN_CONTEXT = 8192;
+const THINKING_MIN_CONTEXT = 8192;
 const CHARS_PER_TOKEN = 3;
 const MIN_BUDGET = 500;
 const BUDGET_MARGIN = 200;
@@ -66,7 +65,7 @@ export function ragBudget(opts: RagPlanOptions, question: string): number {
 }
 
 /** The conversation with the RAG block taken out of the message that carried it. */
-export function withoutRag(messages: readonly ChatMessage[], rag: RagInput): ChatMessage[] {
+function withoutRag(messages: readonly ChatMessage[], rag: RagInput): ChatMessage[] {
   const out: ChatMessage[] = [];
   for (const [i, m] of messages.entries()) {
     if (i !== rag.messageIndex) out.push({ ...m });

@@ -12,7 +12,7 @@
  * - The question sits on its own line after a colon, keeping its own punctuation, so a question
  *   ending in `?` no longer yields `?.`.
  */
-import type { KeptParagraph } from "./pack.ts";
+import type { KeptParagraph } from "./select.ts";
 
 export interface RagPromptOptions {
   /** Thinking is on: the model can afford to check whether the answer is there. */

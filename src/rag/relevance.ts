@@ -17,6 +17,16 @@ const K1 = 1.2;
 const B = 0.75;
 const PARTIAL = 0.6;
 const MIN_PARTIAL = 4;
+/**
+ * A shared prefix of this share of the two words' mean length is a stem (an inflection): of the
+ * shorter word alone, "temps" would match "température".
+ */
+const STEM_SHARE = 0.7;
+/**
+ * Units without any query term assumed besides the real ones: a request holds a handful of
+ * units, and a topic word that all of them contain would otherwise weigh next to nothing.
+ */
+const PRIOR_UNITS = 10;
 
 function commonPrefix(a: string, b: string): number {
   let i = 0;
@@ -30,13 +40,21 @@ export function termMatch(term: string, word: string): number {
   const short = Math.min(term.length, word.length);
   if (short < MIN_PARTIAL) return 0;
   if (term.includes(word) || word.includes(term)) return PARTIAL;
-  return commonPrefix(term, word) >= Math.max(MIN_PARTIAL, 0.7 * short) ? PARTIAL : 0;
+  return commonPrefix(term, word) >=
+      Math.max(MIN_PARTIAL, STEM_SHARE * (term.length + word.length) / 2)
+    ? PARTIAL
+    : 0;
 }
 
 /** How often each term occurs in a unit (partial matches counted fractionally). */
-function frequencies(terms: readonly QueryTerm[], unitWords: readonly string[], text: string) {
-  return terms.map(({ term }) => {
-    if (isCjk(term)) return text.split(term).length - 1;
+function frequencies(
+  terms: readonly QueryTerm[],
+  cjk: readonly boolean[],
+  unitWords: readonly string[],
+  text: string,
+) {
+  return terms.map(({ term }, t) => {
+    if (cjk[t]) return text.split(term).length - 1;
     let f = 0;
     for (const w of unitWords) f += termMatch(term, w);
     return f;
@@ -49,11 +67,12 @@ export function bm25(
   units: readonly { words: readonly string[]; text: string }[],
 ): number[] {
   if (units.length === 0 || terms.length === 0) return units.map(() => 0);
-  const freqs = units.map((u) => frequencies(terms, u.words, u.text.toLowerCase()));
+  const cjk = terms.map((t) => isCjk(t.term));
+  const freqs = units.map((u) => frequencies(terms, cjk, u.words, u.text.toLowerCase()));
   const avg = units.reduce((n, u) => n + u.words.length, 0) / units.length || 1;
   const idf = terms.map((_, t) => {
     const df = freqs.filter((f) => f[t] > 0).length;
-    return Math.log(1 + (units.length - df + 0.5) / (df + 0.5));
+    return Math.log(1 + (units.length + PRIOR_UNITS - df + 0.5) / (df + 0.5));
   });
   return units.map((u, i) =>
     terms.reduce((score, { weight }, t) => {

@@ -1,102 +1,94 @@
 /**
- * Selection: retrieved sources → the lines a small model should read, under their Open WebUI
- * ids. Each source's lines are classified by features (lines.ts) and junk is dropped; what is
- * left is grouped into units (a prose line; a run of fields, list items, table rows or code
- * lines together with the line ending in ":" that introduces it, so structure stays intact);
- * units are deduplicated across sources and overlapping chunks (earlier wins); every unit is
- * scored with BM25 against the question (and, weaker, the recent conversation). A source whose
- * best unit covers too little of the question is dropped; within a kept source a unit must
- * reach a share of the source's best score (a neighbour's relevance counts half, so a fact
- * sentence next to the matching one stays). The best units fill the budget and go back in page
- * order (at most MAX_PARAGRAPHS units, as before). Nothing left means the search found nothing useful.
+ * Selection: retrieved sources → the units a small model should read, under their Open WebUI
+ * ids. The units of every source (units.ts: junk lines out, structure kept together) are
+ * deduplicated across sources and overlapping chunks (earlier wins) and scored with BM25 against
+ * the question (and, weaker, the recent conversation).
  *
- * Pure: no Deno APIs, no clock, no I/O.
+ * Which sources count (chunks of one page, sharing an id, count together): a page whose best
+ * unit covers too little of the question is dropped, and so is a page that names a single
+ * question word when another names three or more (a page that shares only a place name with the
+ * question is about something else).
+ *
+ * Which units count, within a kept source: a seed reaches a share of the source's best score (a
+ * larger share when chrome surrounds it at the head or tail of the chunk: a header or footer
+ * sentence that happens to name the topic). A question, or a line that only echoes the user's,
+ * is never a seed (it asks, it tells nothing new) but heads the answer after it. A seed takes in
+ * its neighbours with no chrome between: a list or code block it introduces or that goes on
+ * about it (the steps under a matching sentence, not a reference list), and up to two prose lines
+ * after it; a line at the border to the chrome (where cookie, affiliate and newsletter notices
+ * sit) only when it carries a number or goes on about the text above it. A field block only
+ * counts on its own relevance; a first field that touches chrome and names nothing asked for (a
+ * price, an availability, a byline) leaves it, and so does a field that only echoes the question.
+ *
+ * The best units fill the budget and go back in page order (at most MAX_PARAGRAPHS). Nothing left
+ * means the search found nothing useful.
+ *
+ * Pure: no Deno APIs, no clock, no I/O. Imports only src/rag/*.
  */
-import { removeStaleDates } from "./clean.ts";
 import { dedupe, dropRepeatedSentences } from "./dedupe.ts";
 import type { RagSource } from "./detect.ts";
-import { classifyLine, type LineKind } from "./lines.ts";
-import { type KeptParagraph, MAX_PARAGRAPHS, type PackResult } from "./pack.ts";
 import { bm25, type QueryTerm, termMatch } from "./relevance.ts";
-import { detectLanguage, isCjk, isStopword, type Language, words } from "./text.ts";
+import { detectLanguage, isAnyStopword, isCjk, isStopword, type Language, words } from "./text.ts";
+import { allUnits, MAX_READ_CHARS, type Unit } from "./units.ts";
 
-export interface Unit {
+export interface KeptParagraph {
   sourceId: string;
-  /** Index of the source the unit came from (chunks may share an id). */
-  source: number;
   text: string;
-  /** Every line is a `label: value` field: a spec or a profile, kept on its own relevance. */
-  fields: boolean;
-  /** No junk line was dropped between this unit and the one before it. */
-  joined: boolean;
+  /** The relevance that admitted it (its BM25, or half its seed's for a neighbour). */
+  score: number;
 }
 
+export interface PackResult {
+  /** In source order, then page order. */
+  kept: KeptParagraph[];
+  /** Highest BM25 score of any unit (0 when there were none). */
+  bestScore: number;
+  /** True when nothing was relevant enough to keep. */
+  floorTriggered: boolean;
+  /** Characters of the raw source texts. */
+  charsBefore: number;
+  /** Characters of the kept texts. */
+  charsAfter: number;
+  /** Units dropped as duplicates (exact, near, or all their sentences repeated). */
+  droppedDuplicates: number;
+}
+
+/** At most this many units are kept. */
+export const MAX_PARAGRAPHS = 10;
 /** A source whose best unit covers less of the question's weight than this is dropped. */
-export const SOURCE_COVERAGE = 0.14;
-/** Within a kept source, a unit needs this share of the best unit's (smoothed) score. */
-export const RELATIVE_FLOOR = 0.2;
-const NEIGHBOUR_SHARE = 0.5;
+const SOURCE_COVERAGE = 0.14;
+/** A page naming one question term is dropped when another names at least this many. */
+const SINGLE_TERM_AGAINST = 3;
+/** Within a kept source, a seed needs this share of the source's best score. */
+const RELATIVE_FLOOR = 0.2;
+/** … and this share when page chrome surrounds it. */
+const CHROME_FLOOR = 0.5;
 const CONVERSATION_WEIGHT = 0.3;
 const CONVERSATION_TURNS = 4;
 const SEPARATOR_COST = 2;
-
-const STRUCTURE: ReadonlySet<LineKind> = new Set(["field", "item", "code"]);
-
-/** The readable units of one source, in page order. */
-export function sourceUnits(source: RagSource, index: number): Unit[] {
-  const text = removeStaleDates(source.text);
-  const lang = detectLanguage(words(text), text);
-  const units: Unit[] = [];
-  let block: string[] = [];
-  let open = false; // the block takes more structure lines
-  let fields = true;
-  let joined = false;
-  const flush = () => {
-    if (block.length > 0) {
-      units.push({ sourceId: source.id, source: index, text: block.join("\n"), fields, joined });
-      joined = true;
-    }
-    block = [];
-    open = false;
-    fields = true;
-  };
-  for (const raw of text.split("\n")) {
-    const line = raw.trim().replace(/\s{2,}/g, " ");
-    if (line === "") {
-      flush();
-      continue;
-    }
-    const kind = classifyLine(line, lang);
-    if (kind === "junk") {
-      flush();
-      joined = false;
-      continue;
-    }
-    if (STRUCTURE.has(kind)) {
-      if (!open) flush();
-      if (kind !== "field") fields = false;
-      block.push(line);
-      open = true;
-    } else {
-      flush();
-      fields = false;
-      block.push(line);
-      open = /[:：]$/.test(line);
-      if (!open) flush();
-    }
-  }
-  flush();
-  return units;
-}
+/** Lines after a seed it can take in (an answer often runs over a few sentences). */
+const FOLLOWERS = 2;
+/** Characters of the question and of each turn read for query terms, and terms at most. */
+const MAX_QUERY_CHARS = 2000;
+const MAX_QUERY_TERMS = 32;
+/** Characters and distinct words of the text above a line at the border compared with it. */
+const PAGE_CHARS = 4000;
+const PAGE_WORDS = 256;
+/** Distinct words of a unit compared when telling whether the next one goes on about it. */
+const MAX_COMPARED_WORDS = 64;
+/** Handles, hashtags and links: addresses, not words of the text. */
+const NOT_WORDS = /[@#][\p{L}\p{N}_]+|https?:\/\/\S*|www\.\S*/gu;
+const QUESTION_END = /[?？]$/;
 
 /** Question words weighted 1, recent conversation words weighted less; stopwords left out. */
 export function queryTerms(question: string, conversation: readonly string[]): QueryTerm[] {
   const terms = new Map<string, number>();
   const add = (text: string, weight: number) => {
-    const tokens = words(text);
-    const lang: Language = detectLanguage(tokens, text);
+    const tokens = words(text.slice(0, MAX_QUERY_CHARS));
+    const lang: Language = detectLanguage(tokens, text.slice(0, MAX_QUERY_CHARS));
     for (const w of tokens) {
-      if ((w.length < 2 && !isCjk(w)) || isStopword(w, lang) || isStopword(w, "en")) continue;
+      if (terms.size >= MAX_QUERY_TERMS) return;
+      if ((w.length < 2 && !isCjk(w)) || isStopword(w, lang)) continue;
       terms.set(w, Math.max(terms.get(w) ?? 0, weight));
     }
   };
@@ -105,52 +97,167 @@ export function queryTerms(question: string, conversation: readonly string[]): Q
   return [...terms].map(([term, weight]) => ({ term, weight }));
 }
 
-function contentWords(text: string): string[] {
-  return words(text).filter((w) => w.length >= 3 && !/\d/.test(w));
+/** The words of a text that a query can match: handles, hashtags and links are none. */
+export function matchWords(text: string): string[] {
+  return words(text.replace(NOT_WORDS, " "));
 }
 
-/** Two units share a content word (exactly or partly): the second continues the first. */
-function continues(next: Unit, prev: Unit): boolean {
-  const a = contentWords(prev.text);
-  const b = contentWords(next.text);
-  if (isCjk(next.text)) return b.some((w) => w.length >= 2 && prev.text.includes(w));
-  return b.some((w) => a.some((v) => termMatch(w, v) > 0));
+/** How well each term matches a text: 1 for a word of it, a fraction for a part, else 0. */
+function termMatches(terms: readonly QueryTerm[], text: string, textWords: readonly string[]) {
+  const lower = text.toLowerCase();
+  return terms.map(({ term }) => {
+    if (isCjk(term)) return lower.includes(term) ? 1 : 0;
+    let best = 0;
+    for (const w of textWords) if ((best = Math.max(best, termMatch(term, w))) === 1) break;
+    return best;
+  });
 }
 
 /**
- * The relevance a unit borrows from its neighbours: a list or code block from either side (the
- * steps under a matching sentence), a prose line only from the line before it when it goes on
- * about the same thing, a field block none (profile chrome sits next to answers).
+ * Up to MAX_COMPARED_WORDS distinct content words of a text: no digits, no stopword, three
+ * letters or more (two for Chinese and Japanese words).
  */
-function neighbourScore(
-  units: readonly Unit[],
-  scores: readonly number[],
-  idx: readonly number[],
-  k: number,
-): number {
-  const unit = units[idx[k]];
-  if (unit.fields) return 0;
-  const prev = idx[k - 1];
-  const next = idx[k + 1];
-  const structured = unit.text.includes("\n") || /^(?:[-*•·–]|\d{1,2}[.)])\s/.test(unit.text);
-  if (structured) return Math.max(scores[prev] ?? 0, scores[next] ?? 0);
-  // A question or exclamation to the reader (a prompt to comment, subscribe, rate) borrows none.
-  if (/[?!？！]/.test(unit.text)) return 0;
-  if (prev === undefined || !(unit.joined || continues(unit, units[prev]))) return 0;
-  return scores[prev];
+function contentWords(text: string, cjk: boolean, max = MAX_COMPARED_WORDS): string[] {
+  const out = new Set<string>();
+  for (const w of words(text)) {
+    if (w.length >= (cjk ? 2 : 3) && !/\d/.test(w) && !isAnyStopword(w)) out.add(w);
+    if (out.size >= max) break;
+  }
+  return [...out];
 }
 
-/** Share of the question terms (weight 1) that a unit's words match. */
-function coverage(terms: readonly QueryTerm[], unit: Unit, unitWords: readonly string[]): number {
+/**
+ * The second text goes on about the first: they share a content word (exactly or partly).
+ * `prev` may be the rest of a page: then up to `max` of its words are compared.
+ */
+export function continues(next: string, prev: string, max = MAX_COMPARED_WORDS): boolean {
+  const cjk = isCjk(next);
+  const b = contentWords(next, cjk);
+  if (cjk) return b.some((w) => prev.includes(w));
+  const a = contentWords(prev, false, max);
+  return b.some((w) => a.some((v) => termMatch(w, v) > 0));
+}
+
+/** A list or code block, or a line that is one list item. */
+function structured(unit: Unit): boolean {
+  return unit.text.includes("\n") || /^(?:[-*•·–]|\d{1,2}[.)])\s/.test(unit.text);
+}
+
+/**
+ * A field block without its first field when page chrome comes right before it and that field
+ * matches no question term (a price, an availability, a byline or a rating between the buy
+ * button or breadcrumb and the specs). A single field is left alone: it stands or falls on its
+ * own relevance. Only the top edge: specs often end with rows nobody asked about.
+ */
+export function trimChromeField(unit: Unit, terms: readonly QueryTerm[]): Unit {
+  if (!unit.fields || !unit.junkBefore) return unit;
+  const newline = unit.text.indexOf("\n");
+  if (newline < 0) return unit;
   const own = terms.filter((t) => t.weight === 1);
-  if (own.length === 0) return 0;
-  const lower = unit.text.toLowerCase();
-  let matched = 0;
-  for (const { term } of own) {
-    if (isCjk(term)) matched += lower.includes(term) ? 1 : 0;
-    else matched += Math.max(0, ...unitWords.map((w) => termMatch(term, w)));
+  const first = unit.text.slice(0, newline);
+  if (termMatches(own, first, matchWords(first)).some((m) => m > 0)) return unit;
+  return { ...unit, text: unit.text.slice(newline + 1) };
+}
+
+/**
+ * The text only repeats the question: every word of it that is not a stopword is a word of the
+ * question or matches a question term ("Re: Pi 5 under-voltage", a title that echoes the query).
+ * It tells the model nothing new, however well it matches.
+ */
+export function echoes(text: string, question: ReadonlySet<string>, terms: readonly QueryTerm[]) {
+  let named = false;
+  for (const w of matchWords(text)) {
+    if (question.has(w)) named = true;
+    else if (isAnyStopword(w)) continue;
+    else if (terms.some((t) => t.weight === 1 && termMatch(t.term, w) > 0)) named = true;
+    else return false;
   }
-  return matched / own.length;
+  return named;
+}
+
+/** A field block without the lines that only echo the question (a reply's subject line). */
+function withoutEchoes(unit: Unit, question: ReadonlySet<string>, terms: readonly QueryTerm[]) {
+  if (!unit.fields || !unit.text.includes("\n")) return unit;
+  const lines = unit.text.split("\n").filter((l) => !echoes(l, question, terms));
+  if (lines.length === 0) return null;
+  return { ...unit, text: lines.join("\n") };
+}
+
+interface Candidate {
+  unit: Unit;
+  order: number;
+  /** Own BM25: ranks it. */
+  own: number;
+  /** What admitted it: its own score, or half its seed's. */
+  score: number;
+}
+
+/**
+ * The admitted units of one kept source: seeds by their share of the source's best score, then
+ * the neighbours each seed takes in, then the questions and echoes that head an admitted answer.
+ * `idx`: the source's unit indexes in page order.
+ */
+function admit(
+  units: readonly Unit[],
+  scores: readonly number[],
+  echo: readonly boolean[],
+  idx: readonly number[],
+): Candidate[] {
+  let best = 0;
+  for (const i of idx) best = Math.max(best, scores[i]);
+  // A question, or a line that only echoes the user's, is never a seed; it may head an answer.
+  const heading = idx.map((i) =>
+    !structured(units[i]) && (QUESTION_END.test(units[i].text) || echo[i])
+  );
+  const admitted: (number | null)[] = idx.map((i, k) => {
+    const u = units[i];
+    // Chrome around it at the head or the tail of the chunk: the page's header or footer.
+    const last = k === idx.length - 1;
+    const chrome = u.junkBefore && ((k === 0 && u.junkAfter) || last);
+    const floor = (chrome ? CHROME_FLOOR : RELATIVE_FLOOR) * best;
+    return !heading[k] && scores[i] > 0 && scores[i] >= floor ? scores[i] : null;
+  });
+  /** Unit j sits next to unit `from` (after it when `after`) and belongs with it. */
+  const belongs = (j: number, from: number, after: boolean): boolean => {
+    if (j < 0 || j >= idx.length || heading[j]) return false;
+    const u = units[idx[j]];
+    if (u.fields || units[idx[after ? j : from]].junkBefore) return false;
+    const near = units[idx[from]].text;
+    if (structured(u)) return (after && /[:：]$/.test(near)) || continues(u.text, near);
+    if (!after || /[?!？！]/.test(u.text)) return false;
+    const border = u.junkAfter || j === idx.length - 1;
+    return !border || /\p{N}/u.test(u.text) || continues(u.text, above(j), PAGE_WORDS);
+  };
+  /**
+   * The text above a unit, without fields and lines between chrome (bylines, profile data):
+   * what a line at the border to the chrome must go on about to be content.
+   */
+  const above = (j: number) => {
+    const texts: string[] = [];
+    const top = Math.max(0, j - MAX_COMPARED_WORDS);
+    for (let k = j - 1, size = 0; k >= top && size < PAGE_CHARS; k--) {
+      const u = units[idx[k]];
+      if (u.fields || (u.junkBefore && u.junkAfter)) continue;
+      texts.unshift(u.text);
+      size += u.text.length;
+    }
+    return texts.join("\n");
+  };
+  const seeds = admitted.flatMap((s, k) => s === null ? [] : [k]);
+  for (const k of seeds) {
+    const half = scores[idx[k]] / 2;
+    if (belongs(k - 1, k, false)) admitted[k - 1] ??= half;
+    for (let j = k + 1; j <= k + FOLLOWERS && belongs(j, j - 1, true); j++) admitted[j] ??= half;
+  }
+  for (let k = idx.length - 2; k >= 0; k--) {
+    if (heading[k] && admitted[k + 1] !== null && !units[idx[k + 1]].junkBefore) {
+      admitted[k] = admitted[k + 1];
+    }
+  }
+  return idx.flatMap((i, k) => {
+    const score = admitted[k];
+    return score === null ? [] : [{ unit: units[i], order: i, own: scores[i], score }];
+  });
 }
 
 /**
@@ -166,34 +273,55 @@ export function selectContext(
   /** The question is about the page itself ("summarize the article"): every source counts. */
   aboutSources = false,
 ): PackResult {
-  const all = sources.flatMap((s, i) => sourceUnits(s, i));
-  const unique = dropRepeatedSentences(dedupe(all));
+  // Read at least twice what the budget holds, so a large context still has a choice.
+  const all = allUnits(sources, Math.max(MAX_READ_CHARS, 2 * budgetChars));
   const terms = queryTerms(question, conversation);
-  const unitWords = unique.map((u) => words(u.text));
+  const asked = new Set(words(question.slice(0, MAX_QUERY_CHARS)));
+  const distinct = dropRepeatedSentences(dedupe(all));
+  const unique = distinct
+    .flatMap((u) => withoutEchoes(trimChromeField(u, terms), asked, terms) ?? []);
+  const echo = unique.map((u) => !u.fields && echoes(u.text, asked, terms));
+  const unitWords = unique.map((u) => matchWords(u.text));
   const scores = bm25(terms, unique.map((u, i) => ({ words: unitWords[i], text: u.text })));
-  const bestScore = Math.max(0, ...scores);
+  let bestScore = 0;
+  for (const s of scores) bestScore = Math.max(bestScore, s);
 
-  /** `own`: the unit's own BM25, which ranks it; `score` (with borrowed relevance) admits it. */
-  const candidates: { unit: Unit; order: number; score: number; own: number }[] = [];
-  for (let s = 0; s < sources.length; s++) {
-    const idx = unique.flatMap((u, i) => u.source === s ? [i] : []);
-    if (aboutSources) {
-      for (const i of idx) candidates.push({ unit: unique[i], order: i, score: 1, own: 1 });
-      continue;
+  const bySource: number[][] = sources.map(() => []);
+  unique.forEach((u, i) => bySource[u.source].push(i));
+  // Per page (chunks of one page share an id and are judged together): its best unit's coverage
+  // of the question, and how many question terms it names anywhere.
+  const own = terms.filter((t) => t.weight === 1);
+  const pages = new Map<string, { cover: number; named: Set<number> }>();
+  unique.forEach((u, i) => {
+    const page = pages.get(u.sourceId) ?? { cover: 0, named: new Set<number>() };
+    pages.set(u.sourceId, page);
+    const m = termMatches(own, u.text, unitWords[i]);
+    m.forEach((v, t) => v > 0 && page.named.add(t));
+    if (own.length > 0) {
+      page.cover = Math.max(
+        page.cover,
+        m.reduce((a, b) => a + b, 0) / own.length,
+      );
     }
-    if (!idx.some((i) => coverage(terms, unique[i], unitWords[i]) >= SOURCE_COVERAGE)) continue;
-    const smooth = idx.map((i, k) =>
-      scores[i] + NEIGHBOUR_SHARE * neighbourScore(unique, scores, idx, k)
-    );
-    const best = Math.max(...smooth);
-    idx.forEach((i, k) => {
-      if (smooth[k] > 0 && smooth[k] >= RELATIVE_FLOOR * best) {
-        candidates.push({ unit: unique[i], order: i, score: smooth[k], own: scores[i] });
-      }
-    });
+  });
+  let most = 0;
+  for (const page of pages.values()) most = Math.max(most, page.named.size);
+  const relevant = (id: string) => {
+    const page = pages.get(id)!;
+    return page.cover >= SOURCE_COVERAGE && !(most >= SINGLE_TERM_AGAINST && page.named.size < 2);
+  };
+
+  const candidates: Candidate[] = [];
+  for (const idx of bySource) {
+    if (idx.length === 0) continue;
+    if (aboutSources) {
+      for (const i of idx) candidates.push({ unit: unique[i], order: i, own: 1, score: 1 });
+    } else if (relevant(unique[idx[0]].sourceId)) {
+      candidates.push(...admit(unique, scores, echo, idx));
+    }
   }
 
-  const picked: typeof candidates = [];
+  const picked: Candidate[] = [];
   let remaining = budgetChars;
   for (const c of [...candidates].sort((a, b) => b.own - a.own || b.score - a.score)) {
     if (picked.length >= MAX_PARAGRAPHS) break;
@@ -216,11 +344,11 @@ export function selectContext(
     floorTriggered: kept.length === 0,
     charsBefore,
     charsAfter: kept.reduce((n, p) => n + p.text.length, 0),
-    droppedDuplicates: all.length - unique.length,
+    droppedDuplicates: all.length - distinct.length,
   };
 }
 
 /** The readable text of all sources (junk lines out), for the follow-up check. */
 export function readableText(sources: readonly RagSource[]): string {
-  return sources.flatMap((s, i) => sourceUnits(s, i)).map((u) => u.text).join("\n\n");
+  return allUnits(sources).map((u) => u.text).join("\n\n");
 }

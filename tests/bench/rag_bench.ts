@@ -1,7 +1,7 @@
 /**
  * RAG cleaner benchmark on tests/rag/corpus: junk removed, facts kept, irrelevant sources
  * dropped, abstain accuracy and compression, per case, per split and per language; then the
- * pipeline time per request (each case, and a 12 KB context).
+ * pipeline time per request (each case, a 12 KB context, and adversarial requests).
  *
  * Usage: deno task bench:rag [--split=tuning|heldout|blind] [--details]
  * (`--details` lists the missed facts, kept junk and kept irrelevant sources of each case.)
@@ -10,6 +10,7 @@ import { loadCorpus, SPLITS } from "../rag/corpus/load.ts";
 import { type CaseResult, EVAL_OPTS, evaluateCase, pct, totals } from "../rag/corpus/evaluate.ts";
 import { caseMessages } from "../rag/corpus/load.ts";
 import { planRag } from "../../src/rag/pipeline.ts";
+import { ADVERSARIAL } from "../rag/adversarial_inputs.ts";
 import type { ChatMessage } from "../../src/chat/messages.ts";
 
 const args = new Set(Deno.args);
@@ -99,3 +100,17 @@ console.log(
   `12 KB context (${size} chars, ${sources.length} chunks, 100 runs): ` +
     `p50 ${quantile(bigTimes, 0.5).toFixed(2)} ms, p95 ${quantile(bigTimes, 0.95).toFixed(2)} ms`,
 );
+
+// Adversarial requests (issue 13 finding 10): one run each, after a warm-up on a small input.
+console.log("\nAdversarial requests (one run each):");
+for (const [name, build] of ADVERSARIAL) {
+  const messages = build();
+  const size = messages.reduce((n, m) => n + m.content.length, 0);
+  const t0 = performance.now();
+  const plan = planRag(messages, EVAL_OPTS);
+  const ms = performance.now() - t0;
+  console.log(
+    `  ${name.padEnd(46)} ${(size / 1000).toFixed(0).padStart(5)} KB ` +
+      `${ms.toFixed(1).padStart(7)} ms  → ${plan.kind}`,
+  );
+}

@@ -21,16 +21,19 @@ Deno.test("corpus: tuning split floors", () => {
   const missed = results.filter((r) => r.case.split === "tuning" && r.missedFacts.length > 0)
     .map((r) => `${r.case.file}: ${r.missedFacts.join(" | ")}`);
   assert.equal(t.factsKept, t.facts, missed.join("\n"));
-  assert.ok(pct(t.junkDropped, t.junk) >= 95);
+  // Measured 99.1 % (229 of 231) and 100 % (25 of 25).
+  assert.ok(pct(t.junkDropped, t.junk) >= 98);
   assert.ok(pct(t.irrelevantDropped, t.irrelevant) >= 95);
   assert.equal(t.abstainCorrect, t.cases);
 });
 
 Deno.test("corpus: held-out split floors", () => {
   const t = split("heldout");
-  // Set once from the final held-out run (97.1 / 96.6 / 90.0 / 100 %), never tuned against.
-  assert.ok(pct(t.factsKept, t.facts) >= 95);
-  assert.ok(pct(t.junkDropped, t.junk) >= 95);
+  // Measured 100 / 100 / 90.0 / 100 % (35 facts, 117 junk lines, 10 irrelevant sources) after
+  // the second round of features (notes/rag.md); the floors allow one more missed fact and two
+  // more kept junk lines (irrelevant sources: as before).
+  assert.ok(pct(t.factsKept, t.facts) >= 97);
+  assert.ok(pct(t.junkDropped, t.junk) >= 98);
   assert.ok(pct(t.irrelevantDropped, t.irrelevant) >= 90);
   assert.equal(t.abstainCorrect, t.cases);
 });

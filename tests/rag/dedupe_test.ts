@@ -130,10 +130,50 @@ Deno.test("dropRepeatedSentences() cuts sentences an earlier paragraph had", asy
       input: [p("1", `${fact} ${fact}`)],
       kept: [p("1", fact)],
     },
+    {
+      name: "an abbreviation does not end the sentence that is matched",
+      input: [
+        p("1", "Revised by Dr. Laura Gomez and her team in 2025. Fine."),
+        p("2", "Intro. Revised by Dr. Laura Gomez and her team in 2025."),
+      ],
+      kept: [p("1", "Revised by Dr. Laura Gomez and her team in 2025. Fine."), p("2", "Intro.")],
+    },
+    {
+      name: "a repeated Chinese sentence is cut (words, not spaces, are counted)",
+      input: [
+        p("1", "小米手环9的电池容量是233毫安时。"),
+        p("2", "续航很好。小米手环9的电池容量是233毫安时。"),
+      ],
+      kept: [p("1", "小米手环9的电池容量是233毫安时。"), p("2", "续航很好。")],
+    },
   ];
   for (const row of rows) {
     await t.step(`dropRepeatedSentences(): ${row.name}`, () => {
       assert.deepEqual(dropRepeatedSentences(row.input), row.kept);
     });
   }
+});
+
+Deno.test("dedupe() finds near-duplicates among many paragraphs without comparing all pairs", async (t) => {
+  // Letters only: the exact key drops digits.
+  const tag = (n: number) =>
+    n.toString(26).replace(/./g, (c) => "abcdefghijklmnopqrstuvwxyz"[parseInt(c, 26)]);
+  const text = (i: number, n: number) =>
+    Array.from({ length: n }, (_, k) => `${tag(i)}q${tag(k)}`).join(" ");
+  const distinct = Array.from({ length: 5000 }, (_, i) => p("1", text(i, 8)));
+  await t.step("5,000 distinct paragraphs all stay", () => {
+    assert.equal(dedupe(distinct).length, 5000);
+  });
+  await t.step("a near-duplicate of the first is found after 5,000 others", () => {
+    const near = p("2", `${text(0, 8)} other`); // 8 of 9 words shared
+    assert.equal(dedupe([...distinct, near]).length, 5000);
+  });
+  await t.step("sharing two words with 128 earlier paragraphs does not make a duplicate", () => {
+    const crowd = Array.from(
+      { length: 128 },
+      (_, i) => p("1", `common shared ${text(i + 1, 1)}`),
+    );
+    const last = p("2", "common shared last");
+    assert.equal(dedupe([...crowd, last]).length, crowd.length + 1);
+  });
 });

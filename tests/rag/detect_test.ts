@@ -1,11 +1,17 @@
 /**
  * Tests for src/rag/detect.ts: both placements × the current, legacy and plain templates,
  * question recovery, id assignment, the system text kept outside the RAG block, and messages
- * that mention `<source` without carrying retrieved context.
+ * that mention `<source` without carrying retrieved context; the index scanners under them.
  */
 import assert from "node:assert/strict";
 import type { ChatMessage } from "../../src/chat/messages.ts";
-import { detectRag, type RagInput } from "../../src/rag/detect.ts";
+import {
+  detectRag,
+  innerElement,
+  parseElements,
+  type RagInput,
+  referenceHeader,
+} from "../../src/rag/detect.ts";
 
 const sys = (content: string): ChatMessage => ({ role: "system", content });
 const user = (content: string): ChatMessage => ({ role: "user", content });
@@ -276,6 +282,90 @@ Deno.test("detectRag() is null for messages that only mention sources", async (t
   for (const [name, messages] of rows) {
     await t.step(`detectRag() → null for ${name}`, () => {
       assert.equal(detectRag(messages), null);
+    });
+  }
+});
+
+Deno.test("parseElements() finds complete <source> elements only", async (t) => {
+  const rows: [string, string, [string | null, string | null, string][]][] = [
+    ["one element with attributes", '<source id="1" name="a">Alpha.</source>', [[
+      "1",
+      "a",
+      "Alpha.",
+    ]]],
+    ["attribute quotes and case", "<SOURCE ID='2' name=b>Beta.</Source>", [["2", "b", "Beta."]]],
+    ["a bare tag", "<source>Gamma.</source>", [[null, null, "Gamma."]]],
+    [
+      "a legacy element takes its id and text from inner tags",
+      "<source><source_id>3</source_id><source_context>Delta.</source_context></source>",
+      [["3", null, "Delta."]],
+    ],
+    [
+      "an unclosed element before a closed one is skipped",
+      '<source id="1">open <source id="2">Beta.</source>',
+      [["2", null, "Beta."]],
+    ],
+    ["a void <source src> is not an element", '<video><source src="a.mp4"></video>', []],
+    ["a tag holding '<' is not a tag", '<source id="1" <b>x</source>', []],
+    ["a tag without '>' is not a tag", '<source id="1" x', []],
+    ["an opening without a closing", '<source id="1">text', []],
+    ["<source_id> alone is no opening", "<source_id>1</source_id>", []],
+    [
+      "two in a row",
+      '<source id="1">A.</source>\n<source id="2">B.</source>',
+      [["1", null, "A."], ["2", null, "B."]],
+    ],
+  ];
+  for (const [name, text, expected] of rows) {
+    await t.step(`parseElements(): ${name}`, () => {
+      assert.deepEqual(
+        parseElements(text).map((e) => [e.source.id, e.source.name, e.source.text]),
+        expected,
+      );
+    });
+  }
+  await t.step("parseElements(): offsets span the element", () => {
+    const text = 'x <source id="1">A.</source> y';
+    const [e] = parseElements(text);
+    assert.equal(text.slice(e.start, e.end), '<source id="1">A.</source>');
+  });
+});
+
+Deno.test("innerElement() finds the first <tag>…</tag>, case-insensitively", async (t) => {
+  const rows: [string, string, string | null][] = [
+    ["a <user_query>Q?</user_query> b", "user_query", "Q?"],
+    ["<USER_QUERY> Q </User_Query>", "user_query", " Q "],
+    ["<user_query>one</user_query><user_query>two</user_query>", "user_query", "one"],
+    ["<user_query>never closed", "user_query", null],
+    ["</user_query> before <user_query>", "user_query", null],
+    ["nothing here", "user_query", null],
+  ];
+  for (const [text, tag, expected] of rows) {
+    await t.step(`innerElement("${text}") → ${expected}`, () => {
+      assert.equal(innerElement(text, tag)?.content ?? null, expected);
+    });
+  }
+  await t.step("innerElement(): offsets span the element", () => {
+    const text = "a <b>x</b> c";
+    const e = innerElement(text, "b")!;
+    assert.equal(text.slice(e.start, e.end), "<b>x</b>");
+  });
+});
+
+Deno.test("referenceHeader() finds the first 'reference information' line ending in ':'", async (t) => {
+  const rows: [string, string | null][] = [
+    ["Answer.\nHere is the reference information:\nText.", "Here is the reference information:"],
+    ["Reference Information:  \t\r\nText.", "Reference Information:  \t"],
+    ["Use the reference information: below", null], // the colon does not end the line
+    ["You can ask me for reference information.", null],
+    ["Some reference informational text:\nx", null], // a word boundary after "information"
+    ["first:\nsecond reference information:\nx", "second reference information:"],
+    ["", null],
+  ];
+  for (const [text, expected] of rows) {
+    await t.step(`referenceHeader(${JSON.stringify(text)}) → ${expected}`, () => {
+      const h = referenceHeader(text);
+      assert.equal(h === null ? null : text.slice(h.start, h.end), expected);
     });
   }
 });

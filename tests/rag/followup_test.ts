@@ -8,6 +8,7 @@ import {
   FILLER_QUESTIONS,
   followUpReason,
   isDocumentReferential,
+  trimEdges,
 } from "../../src/rag/followup.ts";
 
 const REFERENCE = "The RK3588 NPU runs Qwen3 1.7B at about 14 tokens per second.";
@@ -99,4 +100,23 @@ Deno.test("contentWords() keeps words of 3+ characters that are not stop words",
     "npu",
     "fast",
   ]);
+});
+
+Deno.test("trimEdges() trims given characters from the end, and the start when asked", async (t) => {
+  const rows: [string, string, boolean, string][] = [
+    ["why?!", "?!.,", false, "why"],
+    ["¿por qué?", "?!.,", false, "¿por qué"],
+    ['"(quoted)"', `?!.,;:'"()`, true, "quoted"],
+    ["...", "?!.,", true, ""],
+    ["a.b", "?!.,", true, "a.b"],
+    ["", "?", true, ""],
+  ];
+  for (const [text, chars, both, expected] of rows) {
+    await t.step(`trimEdges(${JSON.stringify(text)}) → ${JSON.stringify(expected)}`, () => {
+      assert.equal(trimEdges(text, chars, both), expected);
+    });
+  }
+  await t.step("trimEdges() on 700,000 punctuation marks before a letter", () => {
+    assert.equal(trimEdges(`${"?!".repeat(350_000)}x`, "?!", false).length, 700_001);
+  });
 });

@@ -1,6 +1,9 @@
-/** Tests for src/rag/lines.ts: one row per feature that makes a line structure, prose or junk. */
+/**
+ * Tests for src/rag/lines.ts: one row per feature that makes a line structure, prose or junk, and
+ * the navigation patterns of reference A.10.3.
+ */
 import assert from "node:assert/strict";
-import { classifyLine, type LineKind } from "../../src/rag/lines.ts";
+import { classifyLine, type LineKind, navigationPattern } from "../../src/rag/lines.ts";
 import type { Language } from "../../src/rag/text.ts";
 
 Deno.test("classifyLine() tells structure, prose and junk by features", async (t) => {
@@ -14,6 +17,8 @@ Deno.test("classifyLine() tells structure, prose and junk by features", async (t
     ["git reset --soft HEAD~1", "en", "code"],
     ["chmod 600 geheim.txt", "de", "code"],
     [".venv\\Scripts\\activate", "pt", "code"],
+    ['ENV MY_NAME="John Doe"', "en", "code"], // an upper-case keyword and an assignment
+    ["ENV MY_DOG=Rex\\ The\\ Dog", "en", "code"],
     // prose
     ["Der Rhein ist ein etwa 1230 Kilometer langer Strom in Mitteleuropa.", "de", "prose"],
     ["インフルエンザの潜伏期間は通常1〜3日です。", "ja", "prose"],
@@ -21,6 +26,9 @@ Deno.test("classifyLine() tells structure, prose and junk by features", async (t
     ["Tickets to the summit cost 36.10 euros for adults when bought online.", "en", "prose"],
     // junk
     ["Alle akzeptieren", "de", "junk"], // short fragment, no sentence shape
+    ["Vind ik leuk (12)", "nl", "junk"], // a label with a count in brackets
+    ["Комментарии (14)", "ru", "junk"],
+    ["USB PD (Power Delivery) charging is supported at up to 65 W (20 V).", "en", "prose"],
     ["Accedi | Registrati | Carrello (0)", "it", "junk"], // separator run
     ["首页 > 数码 > 智能穿戴", "zh", "junk"], // breadcrumb
     ["4.9 from 2,318 votes", "en", "junk"], // counter: digits, no stopwords
@@ -29,10 +37,56 @@ Deno.test("classifyLine() tells structure, prose and junk by features", async (t
     ["Click to expand...", "en", "junk"], // an ellipsis is not a sentence end
     ["Man Arrested After Oxford Street Incident In Central London Today", "en", "junk"],
     ["edited Mar 2, 2024 at 11:19", "en", "junk"], // not code: a capitalised month
+    ["Was this page helpful? Yes No", "en", "junk"], // a poll widget
+    ["Cette page vous a-t-elle été utile ? Oui Non", "fr", "junk"],
+    ["War dieser Artikel hilfreich? Ja Nein Vielleicht", "de", "junk"],
+    ["Is it safe? Yes, for most adults it is.", "en", "prose"], // an answer, not buttons
+    // navigation patterns (a), (b), (c), (d)
+    ["HomeNewsSportWeather", "en", "junk"],
+    ["The Quick Brown Fox Jumps Over Lazy Dogs", "en", "junk"],
+    ["Mirror https://a.example.com/x and https://b.example.com/y for the files.", "en", "junk"],
+    ["Source: https://example.com/page", "en", "junk"],
   ];
   for (const [line, lang, kind] of rows) {
     await t.step(`classifyLine() → ${kind} for "${line}"`, () => {
       assert.equal(classifyLine(line, lang), kind);
+    });
+  }
+});
+
+Deno.test("navigationPattern() tells which pattern a line matches", async (t) => {
+  const rows: [string, string, "a" | "b" | "c" | "d" | null][] = [
+    ["two lower-upper joints, no punctuation", "HomeNews SportWeather", "a"],
+    ["one joint is not enough", "iPhone accessories and cases for sale", null],
+    ["joints with punctuation are prose", "The iPhone runs iOS.", null],
+    ["4 words, all capitalised", "Home News Sport Weather", "b"],
+    [
+      "13 of 20 capitalised (65 %) is not more than 65 %",
+      "Aa Bb Cc Dd Ee Ff Gg Hh Ii Jj Kk Ll Mm nn oo pp qq rr ss tt",
+      null,
+    ],
+    [
+      "14 of 20 capitalised (70 %)",
+      "Aa Bb Cc Dd Ee Ff Gg Hh Ii Jj Kk Ll Mm Nn oo pp qq rr ss tt",
+      "b",
+    ],
+    ["3 capitalised words are too few", "Home News Sport", null],
+    ["capitalised words with punctuation", "Orange Pi Five Plus Board.", null],
+    ["two links", "https://a.com https://b.com", "c"],
+    ["one link in a short line", "Source: https://example.com/page", "d"],
+    // The reference checked the whole line, so the URL's own dot kept this line.
+    ["one link whose only dots are inside the URL", "https://example.com/a.html", "d"],
+    ["one link in a sentence", "See https://example.com/page for the manual.", null],
+    [
+      "one link in a line of 80+ characters",
+      "Documentation for the board and its NPU can be found at https://example.com/docs/npu",
+      null,
+    ],
+    ["a plain sentence", "The NPU has three cores.", null],
+  ];
+  for (const [name, line, expected] of rows) {
+    await t.step(`navigationPattern() → ${expected} for ${name}`, () => {
+      assert.equal(navigationPattern(line), expected);
     });
   }
 });

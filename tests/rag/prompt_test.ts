@@ -3,7 +3,7 @@
  * instruction, the abstention sentence, and the no-results notice.
  */
 import assert from "node:assert/strict";
-import type { KeptParagraph } from "../../src/rag/pack.ts";
+import type { KeptParagraph } from "../../src/rag/select.ts";
 import { formatSources, noResultsNotice, ragPrompt } from "../../src/rag/prompt.ts";
 
 const k = (sourceId: string, text: string): KeptParagraph => ({ sourceId, text, score: 5 });

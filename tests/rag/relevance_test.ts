@@ -9,8 +9,11 @@ Deno.test("termMatch() matches words, compound parts and inflections", async (t)
     ["apparaat", "koffiezetapparaat", 0.6],
     ["reposar", "reposo", 0.6], // shared prefix "repos": 5 of 6 letters
     ["peso", "pesa", 0], // shared prefix of 3 letters is too short
+    ["temps", "température", 0], // 4 letters shared, of a mean length of 8
+    ["battery", "batteries", 0.6], // 6 letters shared, of a mean length of 8
     ["ingredientes", "ingrediente", 0.6],
     ["box", "boxes", 0], // too short for a partial match
+    ["kostet", "kosten", 0.6],
     ["tower", "power", 0],
   ];
   for (const [a, b, expected] of rows) {
@@ -37,4 +40,19 @@ Deno.test("bm25() ranks the unit that matches more and rarer terms first", () =>
     { words: words("屏幕：1.62英寸"), text: "屏幕：1.62英寸" },
   ]);
   assert.ok(cjk[0] > 0 && cjk[1] === 0);
+});
+
+Deno.test("bm25() still weighs a topic word that every unit contains", () => {
+  const texts = [
+    "The RK3588 NPU is rated at 6 TOPS.",
+    "Qwen3 runs at 14 tokens per second on the NPU.",
+    "The NPU shares the board's memory.",
+  ];
+  const scores = bm25(
+    [{ term: "rk3588", weight: 1 }, { term: "npu", weight: 1 }],
+    texts.map((text) => ({ words: words(text), text })),
+  );
+  // Ten units without the terms are assumed: "npu" in all three still counts for something.
+  assert.ok(scores[1] > 0.3 * scores[0], JSON.stringify(scores));
+  assert.ok(scores[0] > scores[1]);
 });

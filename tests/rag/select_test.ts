@@ -1,30 +1,18 @@
-/** Tests for src/rag/select.ts (units, query terms, selection) and the plan's coldPrompt. */
+/** Tests for src/rag/select.ts (query terms, matching, selection) and the plan's coldPrompt. */
 import assert from "node:assert/strict";
-import { queryTerms, selectContext, sourceUnits } from "../../src/rag/select.ts";
+import {
+  continues,
+  echoes,
+  matchWords,
+  MAX_PARAGRAPHS,
+  queryTerms,
+  selectContext,
+  trimChromeField,
+} from "../../src/rag/select.ts";
 import { withHistory } from "../../src/rag/pipeline.ts";
+import { words } from "../../src/rag/text.ts";
 
 const src = (id: string, text: string) => ({ id, name: null, text });
-
-Deno.test("sourceUnits() drops junk and keeps structure blocks with their intro", () => {
-  const units = sourceUnits(
-    src(
-      "2",
-      [
-        "Home | News | Contact",
-        "Use a soft reset to keep your changes:",
-        "git reset --soft HEAD~1",
-        "Share",
-        "Battery: 50 Wh",
-        "Weight: 640 g",
-      ].join("\n"),
-    ),
-    0,
-  );
-  assert.deepEqual(units.map((u) => [u.text, u.fields, u.joined]), [
-    ["Use a soft reset to keep your changes:\ngit reset --soft HEAD~1", false, false],
-    ["Battery: 50 Wh\nWeight: 640 g", true, false],
-  ]);
-});
 
 Deno.test("queryTerms() leaves stopwords out and weights the conversation less", () => {
   const terms = queryTerms("Wie hoch ist der Verbrauch?", ["Vaillant und Viessmann"]);
@@ -34,6 +22,29 @@ Deno.test("queryTerms() leaves stopwords out and weights the conversation less",
     { term: "vaillant", weight: 0.3 },
     { term: "viessmann", weight: 0.3 },
   ]);
+});
+
+Deno.test("queryTerms() keeps the question's words worth matching", async (t) => {
+  const rows: [string, string, string[]][] = [
+    ["stopwords go, a trailing '?' does not stick", "What is the population of Paris?", [
+      "population",
+      "paris",
+    ]],
+    [
+      "punctuation goes from the ends, not from inside (1.7b)",
+      "How fast can the Orange Pi 5 Plus NPU run Qwen3 1.7B?",
+      ["fast", "orange", "pi", "npu", "qwen3", "1.7b"],
+    ],
+    ["quotes and brackets go", "“Quoted” (words), «here»!", ["quoted"]],
+    ["one-letter words go", "a b c x y", []],
+    ["duplicates count once", "NPU npu NPU?", ["npu"]],
+    ["an empty question", "   ", []],
+  ];
+  for (const [name, question, expected] of rows) {
+    await t.step(`queryTerms(): ${name}`, () => {
+      assert.deepEqual(queryTerms(question, []).map((q) => q.term), expected);
+    });
+  }
 });
 
 Deno.test("selectContext() keeps relevant lines under their ids and drops the rest", async (t) => {
@@ -87,4 +98,319 @@ Deno.test("withHistory() puts the most recent whole turns that fit before the pr
     );
   });
   await t.step("none fits", () => assert.equal(withHistory("P", turns, 10), "P"));
+});
+
+/** Relevant, well-formed lines about the NPU. */
+const FACTS = [
+  "The RK3588 NPU has three cores and is rated at 6 TOPS in total for INT8 workloads.",
+  "Qwen3 1.7B runs at about 14 tokens per second on the NPU after w8a8 quantization.",
+  "The NPU shares the LPDDR4X memory of the board, up to 32 GB on the Orange Pi 5 Plus.",
+  "Prefill of a 1000-token prompt takes about 2 seconds on the NPU with a 4B model.",
+];
+const NPU = "How fast is the RK3588 NPU?";
+const pick = (sources: { id: string; name: null; text: string }[], budget = 100_000) =>
+  selectContext(sources, NPU, [], budget, sources.reduce((n, s) => n + s.text.length, 0));
+
+Deno.test("selectContext() packs the relevant units", async (t) => {
+  await t.step("selectContext() keeps each unit's source id", () => {
+    const r = pick([src("7", FACTS[0]), src("2", FACTS[1])]);
+    assert.deepEqual(r.kept.map((k) => [k.sourceId, k.text]), [["7", FACTS[0]], ["2", FACTS[1]]]);
+  });
+
+  await t.step("selectContext() drops junk lines even when everything fits the budget", () => {
+    const raw = `Jump to content\nAccept all cookies\nSign in\n${FACTS[0]}\n${
+      FACTS[1]
+    }\nPowered by`;
+    const r = pick([src("1", raw)]);
+    assert.deepEqual(r.kept.map((k) => k.text), [FACTS[0], FACTS[1]]);
+    assert.equal(r.charsBefore, raw.length);
+    assert.equal(r.charsAfter, FACTS[0].length + FACTS[1].length);
+  });
+
+  await t.step("selectContext() drops a duplicate in a later source, the earlier one wins", () => {
+    const r = pick([src("1", FACTS[0]), src("2", `${FACTS[1]}\n\n${FACTS[0]}`)]);
+    assert.deepEqual(r.kept.map((k) => [k.sourceId, k.text]), [["1", FACTS[0]], ["2", FACTS[1]]]);
+    assert.equal(r.droppedDuplicates, 1);
+  });
+
+  await t.step("selectContext() keeps nothing from junk only", () => {
+    const junk = "Home\n\nNews\n\nSport\n\nWeather\n\nCopyright 2024 All rights reserved.";
+    const r = pick([src("1", junk), src("2", "Menu\n\nLogin")]);
+    assert.deepEqual(r.kept, []);
+    assert.equal(r.floorTriggered, true);
+    assert.equal(r.charsAfter, 0);
+  });
+
+  await t.step("selectContext() with no sources keeps nothing", () => {
+    assert.deepEqual(pick([]), {
+      kept: [],
+      bestScore: 0,
+      floorTriggered: true,
+      charsBefore: 0,
+      charsAfter: 0,
+      droppedDuplicates: 0,
+    });
+  });
+
+  await t.step("selectContext() picks by relevance within the budget, then restores order", () => {
+    // FACTS[0] matches "rk3588" and "npu"; the others only "npu".
+    const text = [FACTS[1], FACTS[2], FACTS[0]].join("\n\n");
+    assert.deepEqual(pick([src("1", text)]).kept.map((k) => k.text), [
+      FACTS[1],
+      FACTS[2],
+      FACTS[0],
+    ]);
+    const one = pick([src("1", text)], FACTS[0].length + 2);
+    assert.deepEqual(one.kept.map((k) => k.text), [FACTS[0]]);
+    const two = pick([src("1", text)], FACTS[0].length + FACTS[2].length + 4);
+    assert.equal(two.kept.length, 2);
+    assert.equal(two.kept[1].text, FACTS[0]);
+  });
+
+  await t.step("selectContext() skips a unit too big for what is left, then fits a smaller", () => {
+    const big = "The NPU supports INT4, INT8 and FP16 weights, and the toolkit converts Hugging " +
+      "Face models on a PC before they are copied to the board.";
+    const small = "The NPU supports INT4 and INT8 weights.";
+    const r = pick([src("1", [FACTS[0], big, small].join("\n\n"))], FACTS[0].length + 2 + 100);
+    assert.deepEqual(r.kept.map((k) => k.text), [FACTS[0], small]);
+  });
+
+  await t.step("selectContext() restores source order across sources", () => {
+    const r = pick([src("1", FACTS[1]), src("2", FACTS[0]), src("3", FACTS[2])]);
+    assert.deepEqual(r.kept.map((k) => k.sourceId), ["1", "2", "3"]);
+  });
+
+  await t.step(`selectContext() keeps at most ${MAX_PARAGRAPHS} units`, () => {
+    // Distinct words in each, so that none is a near-duplicate of another.
+    const many = Array.from({ length: 14 }, (_, i) => {
+      const l = "abcdefghijklmn"[i]; // letters: the exact key ignores digits
+      return `Run ${i} of the RK3588 NPU test used ${l}a ${l}b ${l}c ${l}d ${l}e ${l}f ${l}g.`;
+    });
+    assert.equal(pick([src("1", many.join("\n\n"))]).kept.length, MAX_PARAGRAPHS);
+  });
+});
+
+Deno.test("matchWords() leaves out handles, hashtags and links", async (t) => {
+  const rows: [string, string[]][] = [
+    ["Tag @homebaking on Instagram!", ["tag", "on", "instagram"]],
+    ["#baking is fun", ["is", "fun"]],
+    ["See https://example.com/baking-guide now", ["see", "now"]],
+    ["Visit www.baking.example today", ["visit", "today"]],
+    ["Write to info@baking.example", ["write", "to", "info", "example"]],
+    ["Bake at 180 °C.", ["bake", "at", "180", "c"]],
+  ];
+  for (const [text, expected] of rows) {
+    await t.step(`matchWords("${text}")`, () => assert.deepEqual(matchWords(text), expected));
+  }
+});
+
+Deno.test("continues() tells whether a line goes on about the one before", async (t) => {
+  const rows: [string, string, boolean][] = [
+    ["It has an iron lattice.", "The tower has a lattice of iron.", true],
+    ["The towers are repainted.", "The tower is tall.", true], // a partial match
+    ["We use cookies on this site.", "The tower is 330 metres tall.", false],
+    // Shared stopwords ("una") do not make a continuation.
+    ["Este artículo tiene una comisión.", "Añade una pizca de sal.", false],
+    ["电池容量很大。", "小米手环的电池容量是233mAh。", true],
+  ];
+  for (const [next, prev, expected] of rows) {
+    await t.step(`continues("${next}", "${prev}") = ${expected}`, () => {
+      assert.equal(continues(next, prev), expected);
+    });
+  }
+});
+
+Deno.test("trimChromeField() drops a chrome field from the top of a spec block", async (t) => {
+  const terms = queryTerms("What is the weight and battery of the Steam Deck?", []);
+  const unit = (text: string, junkBefore: boolean, fields = true) => ({
+    sourceId: "1",
+    source: 0,
+    text,
+    fields,
+    junkBefore,
+    junkAfter: false,
+  });
+  const rows: [string, ReturnType<typeof unit>, string][] = [
+    [
+      "after chrome, a first field naming nothing asked leaves",
+      unit("Delivery: 1-3 days\nWeight: 640 g\nBattery: 50 Wh", true),
+      "Weight: 640 g\nBattery: 50 Wh",
+    ],
+    [
+      "a first field naming a question term stays",
+      unit("Battery: 50 Wh\nDisplay: 7.4 inch", true),
+      "Battery: 50 Wh\nDisplay: 7.4 inch",
+    ],
+    [
+      "without chrome before it, the block stays whole",
+      unit("Delivery: 1-3 days\nWeight: 640 g", false),
+      "Delivery: 1-3 days\nWeight: 640 g",
+    ],
+    [
+      "a single field stays (its own relevance decides)",
+      unit("Delivery: 1-3 days", true),
+      "Delivery: 1-3 days",
+    ],
+    [
+      "a block that is not all fields stays",
+      unit("Specs:\nDelivery: 1-3 days\nWeight: 640 g", true, false),
+      "Specs:\nDelivery: 1-3 days\nWeight: 640 g",
+    ],
+  ];
+  for (const [name, u, expected] of rows) {
+    await t.step(
+      `trimChromeField(): ${name}`,
+      () => assert.equal(trimChromeField(u, terms).text, expected),
+    );
+  }
+});
+
+Deno.test("selectContext() admits seeds and the neighbours that belong with them", async (t) => {
+  const Q = "How tall is the Eiffel Tower?";
+  const FACT = "The Eiffel Tower is 330 metres tall.";
+  const rows: [string, string, string[]][] = [
+    [
+      "a notice at the border to the chrome is not taken in",
+      `Home > Paris\n${FACT}\nWe use cookies to give you the best experience on our site.\nShare`,
+      [FACT],
+    ],
+    [
+      "a line with a number is taken in, even at the border",
+      `${FACT}\nIt opened in March 1889.\nShare`,
+      [FACT, "It opened in March 1889."],
+    ],
+    [
+      "a line that goes on about it is taken in, even at the border",
+      `${FACT}\nThe tower's iron lattice is repainted regularly.\nShare`,
+      [FACT, "The tower's iron lattice is repainted regularly."],
+    ],
+    [
+      "… or about the text above it (bylines and fields left out)",
+      `Posted by Ann: iron lattice question\nThe lattice is rusty, why?\n${FACT}\n` +
+      "Paint the lattice every seven years.\nLike\nReply",
+      ["The lattice is rusty, why?", FACT, "Paint the lattice every seven years."],
+    ],
+    [
+      "at most two lines follow a seed",
+      `${FACT}\nIt is a famous landmark.\nVisitors enjoy the view.\nThe park is large.\nShare`,
+      [FACT, "It is a famous landmark.", "Visitors enjoy the view."],
+    ],
+    [
+      "a prompt to the reader is not taken in",
+      `${FACT}\nDid you enjoy this article?\nIt opened in 1889.`,
+      [FACT],
+    ],
+    [
+      "a question heads the answer after it",
+      `Share\nHow tall is the Eiffel Tower?\n${FACT}\nShare`,
+      ["How tall is the Eiffel Tower?", FACT],
+    ],
+    [
+      "a question alone is never kept",
+      `${FACT}\nShare\nIs the Eiffel Tower taller than the Statue of Liberty?\nShare`,
+      [FACT],
+    ],
+    [
+      "a unit surrounded by chrome needs half the best score",
+      `${FACT}\nShare\nBook Eiffel view hotels today.\nTweet`,
+      [FACT],
+    ],
+    [
+      "… only at the head or tail of the chunk: between content, a fifth of it",
+      `${FACT}\nShare\nBook Eiffel view hotels today.\nTweet\nVisitors climb 674 steps.`,
+      [FACT, "Book Eiffel view hotels today."],
+    ],
+    [
+      "… and a fifth of it without chrome on both sides",
+      `${FACT}\nShare\nBook Eiffel view hotels today.\nRooms are quiet.`,
+      [FACT, "Book Eiffel view hotels today."],
+    ],
+    [
+      "a list that goes on about a seed is taken in, a field block is not",
+      `${FACT}\n- The tower has three floors.\n- It has two restaurants.\nShare\n${
+        FACT.replace("330", "300")
+      }\nArchitect: Sauvestre\nBuilt: 1889`,
+      [FACT, "- The tower has three floors.\n- It has two restaurants."],
+    ],
+    [
+      "a list after a seed that introduces it is taken in",
+      `The Eiffel Tower is tall; its heights are:\n\n- 330 metres with antennas\n- 300 metres without`,
+      [
+        "The Eiffel Tower is tall; its heights are:",
+        "- 330 metres with antennas\n- 300 metres without",
+      ],
+    ],
+    [
+      "a list that neither goes on about it nor is introduced is not (a reference list)",
+      `${FACT}\n1. Journal of Structures, 2016.\n2. City archives, 2022.`,
+      [FACT],
+    ],
+  ];
+  for (const [name, text, expected] of rows) {
+    await t.step(`selectContext(): ${name}`, () => {
+      const r = selectContext([src("1", text)], Q, [], 10_000, text.length);
+      assert.deepEqual(r.kept.map((k) => k.text), expected);
+    });
+  }
+});
+
+Deno.test("selectContext() drops pages that name too little of the question", async (t) => {
+  const Q = "How tall is the Eiffel Tower in Paris?";
+  const FACT = "The Eiffel Tower in Paris is 330 metres tall.";
+  const SPORT = "Paris Saint-Germain won the match 3-1 on Sunday.";
+  const kept = (
+    sources: ReturnType<typeof src>[],
+  ) => [...new Set(selectContext(sources, Q, [], 10_000, 1000).kept.map((k) => k.sourceId))];
+  await t.step("a page naming one question word loses to one naming three", () => {
+    assert.deepEqual(kept([src("1", FACT), src("2", SPORT)]), ["1"]);
+  });
+  await t.step("it stays when no page names three", () => {
+    assert.deepEqual(kept([src("1", "The tower in Paris opened in 1889."), src("2", SPORT)]), [
+      "1",
+      "2",
+    ]);
+  });
+  await t.step("chunks of one page (one id) are judged together", () => {
+    assert.deepEqual(kept([src("1", FACT), src("1", "Paris has a lift to the top, 276 m up.")]), [
+      "1",
+    ]);
+    const r = selectContext(
+      [src("1", FACT), src("1", "Paris has a lift to the top, 276 m up.")],
+      Q,
+      [],
+      10_000,
+      1000,
+    );
+    assert.equal(r.kept.length, 2);
+  });
+  await t.step("a page covering too little of the question is dropped", () => {
+    assert.deepEqual(kept([src("1", FACT), src("2", "Towers of cards fall over.")]), ["1"]);
+  });
+});
+
+Deno.test("echoes() tells a line that only repeats the question", async (t) => {
+  const question = "Why does my Raspberry Pi 5 show an under-voltage warning?";
+  const asked = new Set(words(question));
+  const terms = queryTerms(question, []);
+  const rows: [string, boolean][] = [
+    ["Re: Pi 5 under-voltage", true],
+    ["Raspberry Pi 5 under-voltage warnings", true], // "warnings" matches the term "warning"
+    ["The Pi 5 needs a 5 A supply.", false], // "needs", "supply", "a 5 A": something new
+    ["Re: Pi 4 under-voltage", false], // the 4 is not asked about
+    ["Re:", false], // names nothing
+  ];
+  for (const [text, expected] of rows) {
+    await t.step(`echoes("${text}") = ${expected}`, () => {
+      assert.equal(echoes(text, asked, terms), expected);
+    });
+  }
+});
+
+Deno.test("selectContext() does not keep a line or field that only echoes the question", () => {
+  const Q = "Why does my Raspberry Pi 5 show an under-voltage warning?";
+  const answer = "The Pi 5 needs a 5 A supply; a 3 A charger makes it warn about under-voltage.";
+  const text = `Posts: 37\nJoined: May 2024\nRe: Pi 5 under-voltage\nShare\n${answer}\nShare\n` +
+    "Raspberry Pi 5 under-voltage warning\nShare";
+  const r = selectContext([src("1", text)], Q, [], 10_000, text.length);
+  assert.deepEqual(r.kept.map((k) => k.text), [answer]);
 });

@@ -2,8 +2,10 @@
 import assert from "node:assert/strict";
 import {
   detectLanguage,
+  endsWithAbbreviation,
+  isAnyStopword,
   isCjk,
-  splitSentences,
+  sentences,
   stopwordDensity,
   words,
 } from "../../src/rag/text.ts";
@@ -13,6 +15,25 @@ Deno.test("words() segments spaced and CJK text into lower-cased words", async (
     ["punctuation is not a word", "Hello, World!", ["hello", "world"]],
     ["decimals stay whole", "It costs 36.10 euros", ["it", "costs", "36.10", "euros"]],
     ["Chinese splits without spaces", "电池容量", ["电池", "容量"]],
+    ["thousands and decimal commas stay whole", "29.000 Zuschauer, etwa 4,1", [
+      "29.000",
+      "zuschauer",
+      "etwa",
+      "4,1",
+    ]],
+    ["an apostrophe inside a word stays", "Don't stop l’été", ["don't", "stop", "l’été"]],
+    ["a clock time splits at its colon", "at 10:45", ["at", "10", "45"]],
+    ["a dot between letters splits", "d.items sources.list", ["d", "items", "sources", "list"]],
+    ["a hyphen splits", "git-reset", ["git", "reset"]],
+    ["a superscript is no digit", "140 m²", ["140", "m"]],
+    ["Cyrillic and Greek are spaced scripts", "Байкал λίμνη", ["байкал", "λίμνη"]],
+    ["a mixed line goes through the segmenter", "Python 中如何读取", [
+      "python",
+      "中",
+      "如何",
+      "读",
+      "取",
+    ]],
   ];
   for (const [name, text, expected] of rows) {
     await t.step(`words(): ${name}`, () => assert.deepEqual(words(text), expected));
@@ -46,7 +67,24 @@ Deno.test("isCjk() and stopwordDensity()", () => {
   assert.equal(stopwordDensity(["the", "tower", "is", "tall"], "en"), 0.5);
 });
 
-Deno.test("splitSentences() respects abbreviations, decimals and CJK punctuation", async (t) => {
+Deno.test("isAnyStopword() knows the stopwords of every language", async (t) => {
+  const rows: [string, boolean][] = [
+    ["the", true],
+    ["una", true],
+    ["und", true],
+    ["это", true],
+    ["的", true],
+    ["tower", false],
+    ["gazpacho", false],
+  ];
+  for (const [word, expected] of rows) {
+    await t.step(`isAnyStopword("${word}") = ${expected}`, () => {
+      assert.equal(isAnyStopword(word), expected);
+    });
+  }
+});
+
+Deno.test("sentences() respects abbreviations, decimals and CJK punctuation", async (t) => {
   const rows: [string, string, string[]][] = [
     ["two sentences", "It opened in 2012. It is tall.", ["It opened in 2012.", "It is tall."]],
     ["a decimal", "It weighs 11.7 kg. Good.", ["It weighs 11.7 kg.", "Good."]],
@@ -65,9 +103,34 @@ Deno.test("splitSentences() respects abbreviations, decimals and CJK punctuation
     ]],
   ];
   for (const [name, text, expected] of rows) {
-    await t.step(
-      `splitSentences(): ${name}`,
-      () => assert.deepEqual(splitSentences(text), expected),
-    );
+    await t.step(`sentences(): ${name}`, () => {
+      const pieces = sentences(text);
+      assert.deepEqual(pieces.map((p) => p.trim()), expected);
+      assert.equal(pieces.join(""), text);
+    });
+  }
+});
+
+Deno.test("sentences() reads a line break as a space and keeps it", () => {
+  const text = "The NPU has\nthree cores. It is\r\nfast.";
+  assert.deepEqual(sentences(text), ["The NPU has\nthree cores. ", "It is\r\nfast."]);
+});
+
+Deno.test("endsWithAbbreviation() looks at the last word only", async (t) => {
+  const rows: [string, boolean][] = [
+    ["Revised by Dr.", true],
+    ["Das gilt z.B.", true],
+    ["(Min.", true],
+    ["It weighs 11.7 kg.", false],
+    ["The end.", false],
+    ["Dr. Gomez", false],
+    [`${"a.".repeat(12)}`, true],
+    [`${"a.".repeat(13)}`, false], // longer than any abbreviation
+    ["", false],
+  ];
+  for (const [text, expected] of rows) {
+    await t.step(`endsWithAbbreviation("${text}") = ${expected}`, () => {
+      assert.equal(endsWithAbbreviation(text), expected);
+    });
   }
 });
