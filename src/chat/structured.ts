@@ -33,7 +33,9 @@ export class StructuredOutputError extends ApiError {
       "invalid_request_error",
       "structured_output_failed",
       `The model's answer did not meet the requested format after ${attempts} ` +
-        `attempt${attempts === 1 ? "" : "s"}: ${problem}. Simplify the schema, allow more ` +
+        `attempt${attempts === 1 ? "" : "s"}: ${
+          problem.replace(/\.+$/, "")
+        }. Simplify the schema, allow more ` +
         "tokens, or use a larger model.",
       { param },
     );

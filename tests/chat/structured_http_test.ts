@@ -4,11 +4,9 @@
  * scripted service; then once on the real engine with the mock runtime.
  */
 import assert from "node:assert/strict";
-import { createApp } from "../../src/app.ts";
 import type { ChatEvent, ChatRequest } from "../../src/engine/types.ts";
-import { silentLogger } from "../../src/log.ts";
 import { mockEngine } from "../support/engine.ts";
-import { FakeService } from "../support/fake_service.ts";
+import { fakeApp, FakeService } from "../support/fake_service.ts";
 import { readMockLog, withEnv } from "../support/mock.ts";
 import { readSse } from "../support/server.ts";
 
@@ -44,20 +42,7 @@ class ScriptedService extends FakeService {
 function setup(...scripts: string[]) {
   const service = new ScriptedService();
   service.scripts = scripts.map(reply);
-  const app = createApp({
-    service,
-    log: silentLogger,
-    keepAliveSeconds: 0,
-    maxBodyBytes: 1 << 20,
-    runtime: "fake",
-  });
-  const post = (path: string, body: unknown) =>
-    app.request(path, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    });
-  return { service, post };
+  return fakeApp({ service });
 }
 
 const chatBody = (extra: Record<string, unknown>) => ({ model: "phi", messages: USER, ...extra });
@@ -180,22 +165,13 @@ Deno.test('ollama: a format that is neither "json" nor a schema is a 400', async
 Deno.test("structured output on the mock runtime: the reply is checked, a bad one is retried once", async () => {
   const { engine, dispose } = await mockEngine({ "Qwen3-1.7B": "Qwen3-1.7B-w8a8-rk3588.rkllm" });
   const mockLog = await Deno.makeTempFile();
-  const app = createApp({
-    service: engine,
-    log: silentLogger,
-    keepAliveSeconds: 0,
-    maxBodyBytes: 1 << 20,
-    runtime: "mock",
-  });
+  const { post } = fakeApp({ service: engine });
   const chat = () =>
-    app.request("/v1/chat/completions", {
-      method: "POST",
-      body: JSON.stringify({
-        model: "qwen3-1.7b",
-        messages: USER,
-        chat_template_kwargs: { enable_thinking: false },
-        response_format: SCHEMA_FORMAT,
-      }),
+    post("/v1/chat/completions", {
+      model: "qwen3-1.7b",
+      messages: USER,
+      chat_template_kwargs: { enable_thinking: false },
+      response_format: SCHEMA_FORMAT,
     });
   try {
     await withEnv({ RKLLM_MOCK_LOG: mockLog, RKLLM_MOCK_REPLY: GOOD }, async () => {

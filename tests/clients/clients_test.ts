@@ -39,6 +39,16 @@ const providers = (url: string) => ({
   }),
 });
 
+/** The AI SDK's three ways to reach the server's chat: Responses, Chat Completions, compatible. */
+function aiSdkChatModels(url: string) {
+  const { openai, compatible } = providers(url);
+  return [
+    ["openai(id) (Responses)", openai("phi")],
+    ["openai.chat(id) (Chat Completions)", openai.chat("phi")],
+    ["openai-compatible", compatible.chatModel("phi")],
+  ] as const;
+}
+
 const langchain = (url: string, model: string) =>
   new ChatOpenAI({
     model,
@@ -140,7 +150,6 @@ Deno.test("clients: AI SDK and LangChain chat, stream, reason and embed", async 
 
 Deno.test("clients: tool calls reach the AI SDK and LangChain", async (t) => {
   await serve(TOOL_REPLY, async (server) => {
-    const { openai, compatible } = providers(server.url);
     const getWeather = tool({
       description: "Current weather of a city",
       inputSchema: jsonSchema<{ city: string }>({
@@ -149,19 +158,10 @@ Deno.test("clients: tool calls reach the AI SDK and LangChain", async (t) => {
         required: ["city"],
       }),
     });
-    for (
-      const [name, model] of [
-        ["openai(id) (Responses)", openai("phi")],
-        ["openai.chat(id)", openai.chat("phi")],
-        ["openai-compatible", compatible.chatModel("phi")],
-      ] as const
-    ) {
+    for (const [name, model] of aiSdkChatModels(server.url)) {
       await t.step(`AI SDK ${name}`, async () => {
-        const r = await generateText({
-          model,
-          prompt: "Weather in Paris?",
-          tools: { get_weather: getWeather },
-        });
+        const tools = { get_weather: getWeather };
+        const r = await generateText({ model, prompt: "Weather in Paris?", tools });
         assert.equal(r.finishReason, "tool-calls");
         assert.deepEqual(r.toolCalls.map((c) => [c.toolName, c.input]), [
           ["get_weather", { city: "Paris" }],
@@ -188,21 +188,12 @@ Deno.test("clients: tool calls reach the AI SDK and LangChain", async (t) => {
 
 Deno.test("clients: structured output through the AI SDK and LangChain is checked", async (t) => {
   await serve(JSON_REPLY, async (server) => {
-    const { openai, compatible } = providers(server.url);
+    const { openai } = providers(server.url);
     const schema = jsonSchema<{ city: string; population: number }>(CITY);
-    for (
-      const [name, model] of [
-        ["openai(id) (Responses text.format)", openai("phi")],
-        ["openai.chat(id) (response_format)", openai.chat("phi")],
-        ["openai-compatible", compatible.chatModel("phi")],
-      ] as const
-    ) {
+    for (const [name, model] of aiSdkChatModels(server.url)) {
       await t.step(`AI SDK ${name}`, async () => {
-        const r = await generateText({
-          model,
-          prompt: "Paris?",
-          output: Output.object({ schema }),
-        });
+        const output = Output.object({ schema });
+        const r = await generateText({ model, prompt: "Paris?", output });
         assert.deepEqual(r.output, { city: "Paris", population: 2100000 });
       });
     }

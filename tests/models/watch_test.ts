@@ -136,24 +136,26 @@ Deno.test("watchModels() with watch: false rescans every pollMs", async () => {
 });
 
 Deno.test("live models folder e2e: /v1/models, /api/tags and `models` follow the folder; the loaded model stays", async () => {
-  const dir = await makeModelsDir({ "Qwen3-1.7B": "Qwen3-1.7B-w8a8-rk3588.rkllm" });
+  const server = await startLiveServer({ "Qwen3-1.7B": "Qwen3-1.7B-w8a8-rk3588.rkllm" }, {
+    watch: { debounceMs: 200 },
+  });
+  const dir = server.dir;
   const mockLog = join(dir, "mock-calls.log");
-  await withEnv({ RKLLM_MOCK_LOG: mockLog, RKLLM_MOCK_TOKENS: "4" }, async () => {
-    const server = await startLiveServer(dir, { watch: { debounceMs: 200 } });
-    const ids = async (path: string, key: "data" | "models", field: "id" | "name") => {
-      const body = await (await fetch(server.url + path)).json();
-      return (body[key] as Record<string, string>[]).map((m) => m[field]).sort();
-    };
-    const chat = async () => {
-      const res = await fetch(`${server.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ model: "qwen3-1.7b", messages: [{ role: "user", content: "Hi" }] }),
-      });
-      assert.equal(res.status, 200);
-      await res.body?.cancel();
-    };
-    try {
+  const ids = async (path: string, key: "data" | "models", field: "id" | "name") => {
+    const body = await (await fetch(server.url + path)).json();
+    return (body[key] as Record<string, string>[]).map((m) => m[field]).sort();
+  };
+  const chat = async () => {
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ model: "qwen3-1.7b", messages: [{ role: "user", content: "Hi" }] }),
+    });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+  };
+  try {
+    await withEnv({ RKLLM_MOCK_LOG: mockLog, RKLLM_MOCK_TOKENS: "4" }, async () => {
       await chat();
       await addModel(dir, "Phi-3-Mini-4K-Instruct");
       await waitFor(
@@ -192,9 +194,8 @@ Deno.test("live models folder e2e: /v1/models, /api/tags and `models` follow the
       const log = await readMockLog(mockLog);
       assert.equal(log.filter((l) => l.fn === "rkllm_init").length, 1, "loaded once");
       assert.equal(log.filter((l) => l.fn === "rkllm_destroy").length, 0, "never unloaded");
-    } finally {
-      await server.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  });
+    });
+  } finally {
+    await server.close();
+  }
 });

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
-import { createApp } from "../../src/app.ts";
-import { silentLogger } from "../../src/log.ts";
 import type { ModelAdmin } from "../../src/models/admin.ts";
 import { HubUnavailableError, ModelInUseError } from "../../src/models/pull/errors.ts";
 import type { PullEvent, PullResult } from "../../src/models/pull/pull.ts";
-import { FakeService } from "../support/fake_service.ts";
+import { fakeApp } from "../support/fake_service.ts";
 
 /** Plays the given events (then throws `failWith`, if set) and records calls. */
 class FakeAdmin implements ModelAdmin {
@@ -39,15 +37,8 @@ class FakeAdmin implements ModelAdmin {
   }
 }
 
-function setup(admin: ModelAdmin | null = new FakeAdmin()) {
-  const app = createApp({
-    service: new FakeService(),
-    log: silentLogger,
-    keepAliveSeconds: 0,
-    maxBodyBytes: 1 << 20,
-    runtime: "fake",
-    modelAdmin: admin ?? undefined,
-  });
+function setup(admin: FakeAdmin | null = new FakeAdmin()) {
+  const { app } = fakeApp({ modelAdmin: admin ?? undefined });
   const send = (method: string, path: string, body: unknown) =>
     app.request(path, { method, body: JSON.stringify(body) });
   return { admin: admin as FakeAdmin, send };

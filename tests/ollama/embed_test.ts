@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
-import { createApp } from "../../src/app.ts";
 import { estimateTokens } from "../../src/engine/prompt.ts";
 import type { EmbeddingResult, EngineStatus, ModelInfo } from "../../src/engine/types.ts";
 import { ContextLengthError, ModelNotFoundError } from "../../src/errors.ts";
-import { silentLogger } from "../../src/log.ts";
 import { truncateToTokens } from "../../src/ollama/embed_routes.ts";
-import { FAKE_MODELS, FakeService } from "../support/fake_service.ts";
+import { FAKE_MODELS, fakeApp, FakeService } from "../support/fake_service.ts";
 
 /** An embedding-only model: chat cannot name it, embeddings and /api/ps can. */
 const EMBEDDER: ModelInfo = {
@@ -49,20 +47,7 @@ class EmbedService extends FakeService {
   }
 }
 
-function setup() {
-  const service = new EmbedService();
-  const app = createApp({
-    service,
-    log: silentLogger,
-    keepAliveSeconds: 0,
-    maxBodyBytes: 1 << 20,
-    runtime: "fake",
-    now: () => 1_700_000_000_000,
-  });
-  const post = (path: string, body: unknown) =>
-    app.request(path, { method: "POST", body: JSON.stringify(body) });
-  return { service, app, post };
-}
+const setup = () => fakeApp({ service: new EmbedService() });
 
 Deno.test("truncateToTokens() keeps the longest prefix the engine's estimate allows", async (t) => {
   const rows: [string, number, string][] = [

@@ -5,7 +5,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Ollama } from "ollama";
-import { makeModelsDir } from "../support/mock.ts";
 import { startLiveServer } from "../models/live_server.ts";
 import { bytesOf, startFakeHub } from "./fake_hub.ts";
 
@@ -24,13 +23,13 @@ Deno.test("api pull/delete e2e: a pulled model is listed at once, loads, and is 
       "owner/Docs": { files: [{ path: "README.md", content: new TextEncoder().encode("# x") }] },
     },
   });
-  const dir = await makeModelsDir({ "Phi-3-Mini-4K-Instruct": "phi.rkllm" });
   // A long debounce: the listing right after `success` must not depend on the watcher.
-  const server = await startLiveServer(dir, {
+  const server = await startLiveServer({ "Phi-3-Mini-4K-Instruct": "phi.rkllm" }, {
     hubEndpoint: hub.endpoint,
     watch: { debounceMs: 60_000 },
   });
   const client = new Ollama({ host: server.url });
+  const dir = server.dir;
   try {
     const statuses: string[] = [];
     let completed = 0;
@@ -66,6 +65,5 @@ Deno.test("api pull/delete e2e: a pulled model is listed at once, loads, and is 
   } finally {
     await server.close();
     await hub.close();
-    await Deno.remove(dir, { recursive: true });
   }
 });
