@@ -6,6 +6,7 @@
  * operator choose that explicitly. Imports src/models only (the pull modules and the registry).
  */
 import { sep } from "node:path";
+import { ApiError } from "../errors.ts";
 import { type PullEvent, pullModel, type PullResult } from "./pull/pull.ts";
 import { removeModel, type RemoveResult } from "./pull/remove.ts";
 import type { ModelRegistry } from "./registry.ts";
@@ -16,6 +17,26 @@ export interface ModelAdmin {
   pull(reference: string, signal?: AbortSignal): AsyncGenerator<PullEvent, PullResult>;
   /** Removes a model by folder name or id; refuses one that is loaded. */
   remove(name: string): Promise<RemoveResult>;
+}
+
+/** The process may not write the models folder (Deno permission or file mode). */
+export class ModelsFolderNotWritableError extends ApiError {
+  constructor(dir: string, cause: unknown) {
+    super(
+      500,
+      "server_error",
+      "models_folder_not_writable",
+      `The server cannot write to its models folder ${dir}: grant it --allow-write for that ` +
+        `folder and make the folder writable by its user (${(cause as Error).message}).`,
+      { cause },
+    );
+  }
+}
+
+function writeAccess(dir: string, err: unknown): unknown {
+  const denied = err instanceof Deno.errors.NotCapable ||
+    err instanceof Deno.errors.PermissionDenied;
+  return denied ? new ModelsFolderNotWritableError(dir, err) : err;
 }
 
 export interface ModelAdminOptions {
@@ -49,7 +70,9 @@ export function createModelAdmin(opts: ModelAdminOptions): ModelAdmin {
         fetch: opts.fetch,
       });
       for (;;) {
-        const step = await pull.next();
+        const step = await pull.next().catch((err) => {
+          throw writeAccess(opts.modelsDir, err);
+        });
         if (step.done) return step.value;
         // A client that lists the models after `success` must find the new one.
         if (step.value.status === "success") await opts.refresh();
@@ -57,7 +80,9 @@ export function createModelAdmin(opts: ModelAdminOptions): ModelAdmin {
       }
     },
     async remove(name) {
-      const removed = await removeModel(opts.modelsDir, name, { isLoaded: inUse });
+      const removed = await removeModel(opts.modelsDir, name, { isLoaded: inUse }).catch((err) => {
+        throw writeAccess(opts.modelsDir, err);
+      });
       await opts.refresh();
       return removed;
     },

@@ -67,3 +67,43 @@ Deno.test("api pull/delete e2e: a pulled model is listed at once, loads, and is 
     await hub.close();
   }
 });
+
+Deno.test("model admin: a server without write access says so instead of an internal error", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(join(dir, "Phi"));
+  await Deno.writeTextFile(join(dir, "Phi", "phi.rkllm"), "x");
+  const script = `
+    import { createModelAdmin } from ${
+    JSON.stringify(new URL("../../src/models/admin.ts", import.meta.url).href)
+  };
+    import { ModelRegistry } from ${
+    JSON.stringify(new URL("../../src/models/registry.ts", import.meta.url).href)
+  };
+    const admin = createModelAdmin({
+      modelsDir: ${JSON.stringify(dir)},
+      registry: new ModelRegistry([]),
+      modelsInUse: () => [],
+      refresh: () => Promise.resolve(),
+    });
+    try { await admin.remove("phi"); } catch (err) { console.log(err.status, err.code, err.message); }
+  `;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-env", "-"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(script));
+  await writer.close();
+  const { stdout } = await child.output();
+  try {
+    assert.match(
+      new TextDecoder().decode(stdout),
+      /^500 models_folder_not_writable The server cannot write to its models folder .*--allow-write/,
+    );
+    await Deno.stat(join(dir, "Phi", "phi.rkllm"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
