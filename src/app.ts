@@ -21,6 +21,7 @@ import {
 } from "./errors.ts";
 import type { ChatService } from "./engine/types.ts";
 import type { Logger } from "./log.ts";
+import type { ModelAdmin } from "./models/admin.ts";
 import { chatCompletionsHandler } from "./openai/chat_route.ts";
 import { completionsHandler } from "./openai/completions_route.ts";
 import { embeddingsHandler } from "./openai/embeddings_route.ts";
@@ -45,6 +46,8 @@ export interface AppDeps {
   metrics?: ServerMetrics;
   /** NPU load and frequency at scrape time. */
   npuStats?: () => NpuStats;
+  /** Pull and delete of models (`/api/pull`, `/api/delete`); absent: those answer 501. */
+  modelAdmin?: ModelAdmin;
 }
 
 type Env = { Variables: { requestId: string } };
@@ -213,7 +216,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     app.post(`${prefix}/embeddings`, embeddings);
     app.route(prefix || "/", models);
   }
-  app.route("/api", ollamaRoutes(deps.service, { log: deps.log, now }));
+  app.route("/api", ollamaRoutes(deps.service, { log: deps.log, now, admin: deps.modelAdmin }));
   // The Responses and Messages APIs translate to a chat completion and back, through this app's
   // own chat route, so KV reuse, RAG, tasks and tools behave exactly as for chat.
   const viaChat = {

@@ -106,8 +106,17 @@ export class ChatEngine implements ChatService {
     return entry && !entry.skipChat ? this.#info(entry) : undefined;
   }
 
+  describeModel(name: string): ModelInfo | undefined {
+    const entry = this.#registry.resolve(name);
+    return entry && this.#info(entry);
+  }
+
   status(): EngineStatus {
-    return { ...this.#scheduler.status(), kvCache: { ...this.#sessions.describe() } };
+    return {
+      ...this.#scheduler.status(),
+      idleUnloadAt: this.#scheduler.idleUnloadAt(),
+      kvCache: { ...this.#sessions.describe() },
+    };
   }
 
   #resolve(name: string): ModelEntry {

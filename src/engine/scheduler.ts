@@ -89,6 +89,8 @@ export class Scheduler {
   #loaded: LoadedModel | null = null;
   #loading: string | null = null;
   #idleTimer: ReturnType<typeof setTimeout> | null = null;
+  /** When the armed idle timer fires (epoch ms). */
+  #idleDeadline: number | null = null;
   #closing = false;
 
   #observer: EngineObserver;
@@ -112,6 +114,15 @@ export class Scheduler {
       busy: this.#holder !== null,
       queued: this.#queue.length,
     };
+  }
+
+  /**
+   * When the idle unload would unload the loaded model (epoch ms): the armed timer's deadline,
+   * or, while the NPU is in use, the deadline if it were released now. null: never.
+   */
+  idleUnloadAt(): number | null {
+    if (!this.#loaded || this.#opts.idleUnloadMs <= 0) return null;
+    return this.#idleDeadline ?? Date.now() + this.#opts.idleUnloadMs;
   }
 
   /** Waits for exclusive use of the NPU, in arrival order. */
@@ -234,6 +245,7 @@ export class Scheduler {
     if (this.#opts.idleUnloadMs <= 0 || !this.#loaded || this.#closing) return;
     const timer = setTimeout(() => {
       this.#idleTimer = null;
+      this.#idleDeadline = null;
       if (this.#holder || this.#queue.length || !this.#loaded) return;
       const lease = this.#grant();
       this.#log.info("scheduler", "idle timeout", {
@@ -247,11 +259,13 @@ export class Scheduler {
     // An idle timer alone must not keep the process alive.
     Deno.unrefTimer(timer);
     this.#idleTimer = timer;
+    this.#idleDeadline = Date.now() + this.#opts.idleUnloadMs;
   }
 
   #cancelIdleTimer(): void {
     if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
     this.#idleTimer = null;
+    this.#idleDeadline = null;
   }
 
   /**

@@ -68,6 +68,12 @@ export interface EngineStatus {
   queued: number;
   /** What the runtime's KV cache was measured to do, and the task strategy that follows. */
   kvCache?: Record<string, boolean | string>;
+  /**
+   * When the idle unload will unload the loaded model (epoch ms) if no request comes first;
+   * while a request holds the NPU, the time it would be if that request ended now. null: idle
+   * unloading is off, or no model is loaded. Absent: not known (`/api/ps` then shows no expiry).
+   */
+  idleUnloadAt?: number | null;
 }
 
 /** A model as the HTTP layer shows it. */
@@ -86,6 +92,11 @@ export interface ChatService {
   listModels(): ModelInfo[];
   /** Resolves an id or alias; undefined when unknown. */
   findModel(name: string): ModelInfo | undefined;
+  /**
+   * Like `findModel`, but also finds embedding-only (`skip_chat`) models: for the context limit
+   * of `/api/embed` and for `/api/ps` when such a model is loaded. Absent: `findModel` is used.
+   */
+  describeModel?(name: string): ModelInfo | undefined;
   status(): EngineStatus;
   /** Waits for the NPU, loads the model, starts the run. Rejects with an ApiError. */
   start(req: ChatRequest, signal?: AbortSignal): Promise<ChatGeneration>;

@@ -1,6 +1,8 @@
 /**
  * The discovered models (`ModelEntry`) and the lookup table built from them: registry order,
- * exact ids, aliases and name resolution for requests.
+ * exact ids, aliases and name resolution for requests. A rescan of the models folder replaces
+ * the entries in place (`replace()`), so everything holding the registry sees the new list; a
+ * model the runtime has loaded is not affected (the registry only describes files).
  *
  * Pure: no `Deno.*`. Imports only from src/models (aliases, sampling types); the HTTP layer decides
  * what to show (e.g. `skipChat`), the registry hides nothing.
@@ -32,23 +34,49 @@ export interface ModelEntry {
   configWarnings?: string[];
 }
 
+/** What a `replace()` changed, by id. `changed`: same id, another file, size or settings. */
+export interface RegistryChange {
+  added: string[];
+  removed: string[];
+  changed: string[];
+}
+
 export class ModelRegistry {
-  #entries: ModelEntry[];
-  #byId: Map<string, ModelEntry>;
-  #ids: string[];
-  #aliases: Map<string, string>;
+  #entries: ModelEntry[] = [];
+  #byId = new Map<string, ModelEntry>();
+  #ids: string[] = [];
+  #aliases = new Map<string, string>();
 
   /** Entries keep their order; a repeated id keeps the first entry (as discovery does). */
   constructor(entries: readonly ModelEntry[]) {
-    this.#byId = new Map();
-    this.#entries = [];
+    this.replace(entries);
+  }
+
+  /**
+   * Swaps in a new list of entries (a rescan), with the constructor's rules. Callers holding an
+   * entry from before keep a valid object; lookups from now on see only the new list.
+   */
+  replace(entries: readonly ModelEntry[]): RegistryChange {
+    const before = this.#byId;
+    const byId = new Map<string, ModelEntry>();
+    const list: ModelEntry[] = [];
     for (const entry of entries) {
-      if (this.#byId.has(entry.id)) continue;
-      this.#byId.set(entry.id, entry);
-      this.#entries.push(entry);
+      if (byId.has(entry.id)) continue;
+      byId.set(entry.id, entry);
+      list.push(entry);
     }
-    this.#ids = this.#entries.map((e) => e.id);
+    this.#byId = byId;
+    this.#entries = list;
+    this.#ids = list.map((e) => e.id);
     this.#aliases = buildAliases(this.#ids);
+    const change: RegistryChange = { added: [], removed: [], changed: [] };
+    for (const entry of list) {
+      const old = before.get(entry.id);
+      if (old === undefined) change.added.push(entry.id);
+      else if (JSON.stringify(old) !== JSON.stringify(entry)) change.changed.push(entry.id);
+    }
+    for (const id of before.keys()) if (!byId.has(id)) change.removed.push(id);
+    return change;
   }
 
   get size(): number {

@@ -1,12 +1,15 @@
 /**
  * Ollama's API, mounted at `/api`: `GET /version`, `GET /tags`, `POST /show`, `GET /ps`,
  * `POST /chat` and `POST /generate` (NDJSON streams by default, one JSON object with
- * `stream: false`). Requests are validated (schema.ts), converted (wire.ts) and run on the same
- * `ChatService` as the OpenAI routes. Errors are Ollama's `{"error": "…"}` with the ApiError's
- * status; a failure after a stream started is one final `{"error": …}` line. A client that goes
- * away cancels its generation.
+ * `stream: false`), the embedding endpoints (embed_routes.ts) and pull/delete (admin_routes.ts).
+ * Requests are validated (schema.ts), converted (wire.ts) and run on the same `ChatService` as
+ * the OpenAI routes; `format` goes through the structured-output layer. Errors are Ollama's
+ * `{"error": "…"}` with the ApiError's status; a failure after a stream started is one final
+ * `{"error": …}` line. A client that goes away cancels its generation.
  */
 import { type Context, Hono } from "hono";
+import { startStructured } from "../engine/structured_output.ts";
+import { fromOllamaFormat } from "../chat/structured_format.ts";
 import { ModelNotFoundError, toApiError } from "../errors.ts";
 import type {
   ChatEvent,
@@ -18,9 +21,11 @@ import type {
 } from "../engine/types.ts";
 import { readJson } from "../http/json_body.ts";
 import type { Logger } from "../log.ts";
+import type { ModelAdmin } from "../models/admin.ts";
 import { parseBody } from "../openai/chat_request.ts";
 import { collectReply, type Reply } from "../http/reply.ts";
-import { VERSION } from "../version.ts";
+import { adminRoutes } from "./admin_routes.ts";
+import { embedRoutes } from "./embed_routes.ts";
 import { ndjsonResponse } from "./ndjson.ts";
 import {
   chatBodySchema,
@@ -45,12 +50,12 @@ import {
   type LineMeta,
   loadOnlyChat,
   loadOnlyGenerate,
+  OLLAMA_API_VERSION,
   psEntry,
   resolveModel,
   showResponse,
   tagsEntry,
   type Timings,
-  versionString,
 } from "./wire.ts";
 
 export interface OllamaDeps {
@@ -59,13 +64,13 @@ export interface OllamaDeps {
   now?: () => number;
   /** Monotonic clock in ms for the `*_duration` fields; injected for tests. */
   clock?: () => number;
-  /** Reported by `/api/version` as build metadata. */
-  version?: string;
+  /** Pull and delete; absent: those routes answer 501. */
+  admin?: ModelAdmin;
 }
 
 type Env = { Variables: { requestId: string } };
 
-/** `/api/ps` `expires_at`: the idle unload belongs to the scheduler and is not known here. */
+/** `/api/ps` `expires_at` when the model is not unloaded for idleness (or that is not known). */
 export const NO_EXPIRY = "9999-12-31T23:59:59Z";
 
 type Kind = "chat" | "generate";
@@ -135,7 +140,6 @@ export function ollamaRoutes(service: ChatService, deps: OllamaDeps): Hono<Env> 
   const now = deps.now ?? Date.now;
   const clock = deps.clock ?? (() => performance.now());
   const modifiedAt = isoTime(now());
-  const version = versionString(deps.version ?? VERSION);
   const app = new Hono<Env>();
   const meta = (model: string): LineMeta => ({ model, createdAt: isoTime(now()) });
   const notFound = (name: string): ModelNotFoundError =>
@@ -154,7 +158,8 @@ export function ollamaRoutes(service: ChatService, deps: OllamaDeps): Hono<Env> 
     return c.json(errorBody(api.message), api.status as 400, api.headers);
   });
 
-  app.get("/version", (c) => c.json({ version }));
+  // A plain x.y.z: Open WebUI compares dot-separated integers (build metadata breaks it).
+  app.get("/version", (c) => c.json({ version: OLLAMA_API_VERSION }));
 
   app.get(
     "/tags",
@@ -170,10 +175,18 @@ export function ollamaRoutes(service: ChatService, deps: OllamaDeps): Hono<Env> 
   });
 
   app.get("/ps", (c) => {
-    const loaded = service.status().loadedModel;
-    const model = loaded === null ? undefined : service.findModel(loaded);
-    return c.json({ models: model ? [psEntry(model, NO_EXPIRY)] : [] });
+    const status = service.status();
+    const loaded = status.loadedModel;
+    // An embedding-only model is loaded too (by /api/embed), though chat cannot name it.
+    const model = loaded === null
+      ? undefined
+      : service.describeModel?.(loaded) ?? service.findModel(loaded);
+    const expires = status.idleUnloadAt == null ? NO_EXPIRY : isoTime(status.idleUnloadAt);
+    return c.json({ models: model ? [psEntry(model, expires)] : [] });
   });
+
+  app.route("/", embedRoutes(service, { clock }));
+  app.route("/", adminRoutes(deps.admin));
 
   /** A request without messages (chat) or prompt (generate) only loads or unloads the model. */
   async function loadOnly(
@@ -293,7 +306,10 @@ export function ollamaRoutes(service: ChatService, deps: OllamaDeps): Hono<Env> 
     }
     if (!converted) return loadOnly(c, kind, body);
 
-    const gen = await service.start(converted.request, c.req.raw.signal);
+    const format = fromOllamaFormat(body.format);
+    const gen = await startStructured(service, converted.request, format, {
+      param: "format",
+    }, c.req.raw.signal);
     const timer = new PhaseTimer(clock, received);
     const ignored = [...gen.ignoredParams, ...converted.ignored];
     const headers: Record<string, string> = ignored.length

@@ -21,18 +21,12 @@ import {
 import { type ChatMessage, type Role, type ToolCall } from "../chat/messages.ts";
 import type { OllamaChatBody, OllamaGenerateBody, OllamaMessage, OllamaOptions } from "./schema.ts";
 
-/** The Ollama API level this server speaks (chat `think`, tools, `/api/ps`). */
-export const OLLAMA_API_VERSION = "0.9.0";
-
 /**
- * `/api/version`: the API level with this server's version as semver build metadata
- * (`0.9.0+rkllm.0.1.0`), which version comparisons ignore, so clients that gate features on the
- * Ollama version see 0.9.0.
+ * The Ollama API level this server speaks (chat `think`, tools, `/api/ps`, `/api/embed`), and what
+ * `/api/version` answers: a plain x.y.z, which is what clients that gate features on the Ollama
+ * version parse (Open WebUI compares dot-separated integers).
  */
-export function versionString(serverVersion: string): string {
-  const build = serverVersion.replace(/[^0-9A-Za-z.-]/g, "-");
-  return `${OLLAMA_API_VERSION}+rkllm.${build}`;
-}
+export const OLLAMA_API_VERSION = "0.9.0";
 
 /** Names to try, in order, for a requested model name. */
 export function modelNameCandidates(name: string): string[] {
@@ -160,15 +154,8 @@ export function toChatMessages(messages: readonly OllamaMessage[]): {
   return { messages: out, images };
 }
 
-function ignoredOf(
-  body: { format?: unknown },
-  extra: Record<string, boolean>,
-): string[] {
-  const ignored: string[] = [];
-  const format = body.format;
-  if (format !== undefined && format !== null && format !== "") ignored.push("format");
-  for (const [name, isIgnored] of Object.entries(extra)) if (isIgnored) ignored.push(name);
-  return ignored;
+function ignoredOf(extra: Record<string, boolean>): string[] {
+  return Object.entries(extra).filter(([, isIgnored]) => isIgnored).map(([name]) => name);
 }
 
 /** The fields chat and generate share: `options` and `think`. */
@@ -202,7 +189,7 @@ export function chatToRequest(
         parameters: t.function.parameters ?? undefined,
       })) ?? [],
     },
-    ignored: ignoredOf(body, { images: images > 0 }),
+    ignored: ignoredOf({ images: images > 0 }),
   };
 }
 
@@ -227,7 +214,7 @@ export function generateToRequest(
       ...generationFields(body),
       tools: [],
     },
-    ignored: ignoredOf(body, {
+    ignored: ignoredOf({
       images: (body.images?.length ?? 0) > 0,
       raw: body.raw === true,
       template: Boolean(body.template),

@@ -2,9 +2,12 @@
  * `POST /v1/chat/completions`: validate, start a generation on the engine, and render its
  * events as an OpenAI completion object or as an SSE stream (role chunk first, deltas, one
  * finish chunk, optional usage chunk, `[DONE]`; a failure after the headers becomes one error
- * chunk and `[DONE]`). A client that disconnects cancels the generation.
+ * chunk and `[DONE]`). A client that disconnects cancels the generation. A `response_format`
+ * other than text runs through the structured-output layer (src/engine/structured_output.ts).
  */
 import type { Context } from "hono";
+import { startStructured } from "../engine/structured_output.ts";
+import { fromResponseFormat } from "../chat/structured_format.ts";
 import type { ChatGeneration, ChatService } from "../engine/types.ts";
 import { collectReply } from "../http/reply.ts";
 import type { Logger } from "../log.ts";
@@ -38,8 +41,11 @@ export function chatCompletionsHandler(deps: ChatRouteDeps) {
     const requestId = c.get("requestId") as string;
     const body = await readJson(c);
     const parsed = toChatRequest(body, requestId);
+    const format = fromResponseFormat((body as { response_format?: unknown }).response_format);
     const signal = c.req.raw.signal;
-    const gen = await deps.service.start(parsed.request, signal);
+    const gen = await startStructured(deps.service, parsed.request, format, {
+      param: "response_format",
+    }, signal);
     const meta: ResponseMeta = {
       id: `chatcmpl-${requestId}`,
       created: deps.now(),

@@ -16,7 +16,7 @@ for (const abi of ABI_VERSIONS) {
   Deno.test(`[ABI ${abi}] e2e: the ollama client lists, shows, chats, generates and sees the loaded model`, async () => {
     await serve(abi, { RKLLM_MOCK_TOKENS: "12", RKLLM_MOCK_THINK: "1" }, async (server, client) => {
       const { version } = await client.version();
-      assert.match(version, /^0\.9\.0\+rkllm\./);
+      assert.equal(version, "0.9.0");
 
       const { models } = await client.list();
       assert.deepEqual(models.map((m) => m.name).sort(), ["phi-3-mini-4k-instruct", "qwen3-1.7b"]);

@@ -489,3 +489,22 @@ Deno.test("Lease cannot be used after release()", async (t) => {
   holder.release();
   await scheduler.close(0);
 });
+
+Deno.test("Scheduler.idleUnloadAt() says when the idle unload would happen", async () => {
+  const { scheduler } = setup({ idleUnloadMs: 60_000 });
+  assert.equal(scheduler.idleUnloadAt(), null, "nothing loaded");
+  const lease = await scheduler.acquire();
+  await lease.ensureLoaded("a", params("a"));
+  const busy = scheduler.idleUnloadAt()!;
+  assert.ok(Math.abs(busy - (Date.now() + 60_000)) < 1000, "while busy: as if released now");
+  lease.release();
+  const armed = scheduler.idleUnloadAt()!;
+  assert.ok(armed >= busy && armed - Date.now() <= 60_000);
+  await scheduler.close(0);
+  const off = setup({ idleUnloadMs: 0 }).scheduler;
+  const l2 = await off.acquire();
+  await l2.ensureLoaded("a", params("a"));
+  assert.equal(off.idleUnloadAt(), null, "idle unloading off");
+  l2.release();
+  await off.close(0);
+});

@@ -34,7 +34,6 @@ import {
   resolveModel,
   showResponse,
   tagsEntry,
-  versionString,
 } from "../../src/ollama/wire.ts";
 
 const QWEN: ModelInfo = {
@@ -61,11 +60,6 @@ const generateBody = (b: Record<string, unknown>): OllamaGenerateBody =>
 const META = { model: "qwen3-1.7b", createdAt: "2024-01-01T00:00:00.000Z" };
 const USAGE = { promptTokens: 7, completionTokens: 3, totalTokens: 10 };
 const TIMINGS = { totalMs: 10, loadMs: 2.5, promptMs: 3, evalMs: 4.5 };
-
-Deno.test("versionString() puts the server version in semver build metadata", () => {
-  assert.equal(versionString("0.1.0"), "0.9.0+rkllm.0.1.0");
-  assert.equal(versionString("1.2.3 beta"), "0.9.0+rkllm.1.2.3-beta");
-});
 
 Deno.test("modelNameCandidates() tries the name, then without :latest, then tag as dash", () => {
   const cases: [string, string[]][] = [
@@ -241,7 +235,7 @@ Deno.test("chatToRequest() turns object tool-call arguments into JSON text and l
   ]);
 });
 
-Deno.test("chatToRequest() reports images and format as ignored", () => {
+Deno.test("chatToRequest() reports images as ignored, not format (it is enforced)", () => {
   const { ignored, request } = chatToRequest(
     chatBody({
       model: "m",
@@ -251,15 +245,14 @@ Deno.test("chatToRequest() reports images and format as ignored", () => {
     "r",
     "m",
   );
-  assert.deepEqual(ignored, ["format", "images"]);
+  assert.deepEqual(ignored, ["images"]);
   assert.deepEqual(request.messages, [{ role: "user", content: "What is this?" }]);
   const schema = chatToRequest(
     chatBody({ model: "m", format: { type: "object" }, messages: [] }),
     "r",
     "m",
   );
-  assert.deepEqual(schema.ignored, ["format"]);
-  assert.deepEqual(chatToRequest(chatBody({ model: "m", format: "" }), "r", "m").ignored, []);
+  assert.deepEqual(schema.ignored, []);
 });
 
 Deno.test("generateToRequest() wraps system and prompt into one chat turn", () => {
@@ -308,7 +301,7 @@ Deno.test("generateToRequest() reports what the runtime cannot honour", () => {
     "g",
     "m",
   );
-  assert.deepEqual(ignored, ["format", "images", "raw", "template", "suffix", "context"]);
+  assert.deepEqual(ignored, ["images", "raw", "template", "suffix", "context"]);
   const none = generateToRequest(
     generateBody({ model: "m", prompt: "x", raw: false, context: [], images: [] }),
     "g",

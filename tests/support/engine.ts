@@ -16,6 +16,9 @@ import { makeModelsDir, mockLibrary } from "./mock.ts";
 export interface MockEngine {
   engine: ChatEngine;
   scheduler: Scheduler;
+  registry: ModelRegistry;
+  /** The temporary models folder (removed by `dispose`). */
+  dir: string;
   dispose(): Promise<void>;
 }
 
@@ -49,6 +52,8 @@ export async function mockEngine(
   return {
     engine,
     scheduler,
+    registry,
+    dir,
     async dispose() {
       await scheduler.close(1000);
       backend.close();

@@ -14,6 +14,7 @@ import type {
 import { createApp } from "../../src/app.ts";
 import { ModelNotFoundError } from "../../src/errors.ts";
 import { silentLogger } from "../../src/log.ts";
+import type { ModelAdmin } from "../../src/models/admin.ts";
 
 export const FAKE_MODELS: ModelInfo[] = [
   {
@@ -124,9 +125,11 @@ export class FakeService implements ChatService {
   }
 }
 
-/** The app over a FakeService with a fixed clock, and a JSON POST helper. */
-export function fakeApp(opts: { maxBodyBytes?: number; apiKey?: string } = {}) {
-  const service = new FakeService();
+/** The app over a FakeService (or the given service) with a fixed clock, and a JSON POST helper. */
+export function fakeApp<S extends ChatService = FakeService>(
+  opts: { maxBodyBytes?: number; apiKey?: string; service?: S; modelAdmin?: ModelAdmin } = {},
+) {
+  const service = (opts.service ?? new FakeService()) as S;
   const app = createApp({
     service,
     log: silentLogger,
@@ -135,6 +138,7 @@ export function fakeApp(opts: { maxBodyBytes?: number; apiKey?: string } = {}) {
     runtime: "fake",
     now: () => 1_700_000_000_000,
     apiKey: opts.apiKey,
+    modelAdmin: opts.modelAdmin,
   });
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {
