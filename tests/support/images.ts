@@ -27,20 +27,45 @@ export function makeJpeg(
   paint: Paint,
   opts: { quality?: number; orientation?: number } = {},
 ): Uint8Array<ArrayBuffer> {
-  const encoded = jpeg.encode({ data: rgba(width, height, paint), width, height }, opts.quality ?? 95)
-    .data;
+  const encoded =
+    jpeg.encode({ data: rgba(width, height, paint), width, height }, opts.quality ?? 95)
+      .data;
   const bytes = new Uint8Array(encoded);
   return opts.orientation === undefined ? bytes : withExifOrientation(bytes, opts.orientation);
 }
 
 /** Inserts an APP1 EXIF segment (big-endian TIFF, one IFD entry: Orientation) after SOI. */
-export function withExifOrientation(jpegBytes: Uint8Array, orientation: number): Uint8Array<ArrayBuffer> {
+export function withExifOrientation(
+  jpegBytes: Uint8Array,
+  orientation: number,
+): Uint8Array<ArrayBuffer> {
   const tiff = [
-    0x4d, 0x4d, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x08, // "MM", 42, IFD at 8
-    0x00, 0x01, // one entry
-    0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, // tag 0x0112, SHORT, count 1
-    0x00, orientation, 0x00, 0x00, // value
-    0x00, 0x00, 0x00, 0x00, // no next IFD
+    0x4d,
+    0x4d,
+    0x00,
+    0x2a,
+    0x00,
+    0x00,
+    0x00,
+    0x08, // "MM", 42, IFD at 8
+    0x00,
+    0x01, // one entry
+    0x01,
+    0x12,
+    0x00,
+    0x03,
+    0x00,
+    0x00,
+    0x00,
+    0x01, // tag 0x0112, SHORT, count 1
+    0x00,
+    orientation,
+    0x00,
+    0x00, // value
+    0x00,
+    0x00,
+    0x00,
+    0x00, // no next IFD
   ];
   const payload = [...new TextEncoder().encode("Exif\0\0"), ...tiff];
   const length = payload.length + 2;
@@ -59,7 +84,7 @@ export function makePng(
   opts: { alpha?: number } = {},
 ): Uint8Array<ArrayBuffer> {
   const data = rgba(width, height, paint);
-  if (opts.alpha !== undefined) for (let i = 3; i < data.length; i += 4) data[i] = opts.alpha;
+  if (opts.alpha !== undefined) { for (let i = 3; i < data.length; i += 4) data[i] = opts.alpha; }
   return new Uint8Array(encodePng({ width, height, data, channels: 4, depth: 8 }));
 }
 
@@ -71,7 +96,11 @@ export async function makeWebp(
 ): Promise<Uint8Array<ArrayBuffer>> {
   const data = new Uint8ClampedArray(rgba(width, height, paint));
   const image = { data, width, height, colorSpace: "srgb" } as ImageData;
-  const out = await encodeWebpRgba(image, { quality: 90, method: 0, lossless: opts.lossless ? 1 : 0 });
+  const out = await encodeWebpRgba(image, {
+    quality: 90,
+    method: 0,
+    lossless: opts.lossless ? 1 : 0,
+  });
   return new Uint8Array(out);
 }
 
@@ -85,5 +114,4 @@ export const GRID_COLOURS: ReadonlyArray<readonly [number, number, number]> = [
   [40, 220, 220],
 ];
 
-export const gridPaint: Paint = (x, y) =>
-  GRID_COLOURS[Math.floor(y / 16) * 3 + Math.floor(x / 16)];
+export const gridPaint: Paint = (x, y) => GRID_COLOURS[Math.floor(y / 16) * 3 + Math.floor(x / 16)];

@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  exifBlock,
-  headerSize,
-  isComplete,
-  sniffFormat,
-} from "../../src/vision/container.ts";
+import { exifBlock, headerSize, isComplete, sniffFormat } from "../../src/vision/container.ts";
 import { decodeImage } from "../../src/vision/decode.ts";
 import { readOrientation } from "../../src/vision/orientation.ts";
 import { gridPaint, makeJpeg, makePng, makeWebp } from "../support/images.ts";
@@ -37,7 +32,10 @@ Deno.test("headerSize() reads every format's header without decoding", async (t)
     ["WebP extended (VP8X)", "webp", vp8x(37, 21)],
   ];
   for (const [name, format, bytes] of rows) {
-    await t.step(name, () => assert.deepEqual(headerSize(format, bytes), { width: 37, height: 21 }));
+    await t.step(
+      name,
+      () => assert.deepEqual(headerSize(format, bytes), { width: 37, height: 21 }),
+    );
   }
   await t.step("garbage after a signature gives null", () => {
     assert.equal(headerSize("png", text("\x89PNG\r\n\x1a\nxxxx")), null);
@@ -70,8 +68,38 @@ Deno.test("isComplete() tells a whole file from a cut one", async (t) => {
 });
 
 Deno.test("exifBlock() finds EXIF in JPEG APP1, PNG eXIf and WebP EXIF chunks", () => {
-  const tiff = Uint8Array.from([0x4d, 0x4d, 0, 42, 0, 0, 0, 8, 0, 1, 1, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0]);
-  assert.equal(readOrientation(exifBlock("jpeg", makeJpeg(16, 16, gridPaint, { orientation: 6 }))), 6);
+  const tiff = Uint8Array.from([
+    0x4d,
+    0x4d,
+    0,
+    42,
+    0,
+    0,
+    0,
+    8,
+    0,
+    1,
+    1,
+    0x12,
+    0,
+    3,
+    0,
+    0,
+    0,
+    1,
+    0,
+    6,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+  ]);
+  assert.equal(
+    readOrientation(exifBlock("jpeg", makeJpeg(16, 16, gridPaint, { orientation: 6 }))),
+    6,
+  );
   const png = withPngChunk(makePng(48, 32, gridPaint), "eXIf", tiff);
   assert.equal(readOrientation(exifBlock("png", png)), 6);
   // The orientation reaches the decoded picture: 48x32 stored, 32x48 shown.

@@ -48,7 +48,12 @@ Deno.test("decodeImage() decodes a large JPEG in the DCT domain at the smallest 
   const big = makeJpeg(1600, 1200, (x, y) => gridPaint(x * 48 / 1600, y * 32 / 1200), {
     quality: 80,
   });
-  const r = decodeImage(big, { ...OPTS, maxImagePixels: 2_000_000, maxImageBytes: 1 << 24, minSide: 448 });
+  const r = decodeImage(big, {
+    ...OPTS,
+    maxImagePixels: 2_000_000,
+    maxImageBytes: 1 << 24,
+    minSide: 448,
+  });
   // 1600 × 3/8 = 600 ≥ 448, while 2/8 (400) would be too small.
   assert.deepEqual([r.width, r.height], [600, 450]);
 });
@@ -74,16 +79,54 @@ Deno.test("decodeImage() refuses bad data with a typed 400 naming the problem", 
   const png = makePng(48, 32, gridPaint);
   const webp = await makeWebp(48, 32, gridPaint);
   const text = new TextEncoder();
-  const rows: Array<[string, Uint8Array, Partial<DecodeOptions>, typeof InvalidImageError, RegExp]> = [
+  const rows: Array<
+    [string, Uint8Array, Partial<DecodeOptions>, typeof InvalidImageError, RegExp]
+  > = [
     ["empty", new Uint8Array(0), {}, InvalidImageError, /empty/],
-    ["plain text", text.encode("hello, this is not a picture"), {}, InvalidImageError, /not an image/],
-    ["GIF", text.encode("GIF89a\x01\x00\x01\x00"), {}, InvalidImageError, /GIF images are not supported/],
+    [
+      "plain text",
+      text.encode("hello, this is not a picture"),
+      {},
+      InvalidImageError,
+      /not an image/,
+    ],
+    [
+      "GIF",
+      text.encode("GIF89a\x01\x00\x01\x00"),
+      {},
+      InvalidImageError,
+      /GIF images are not supported/,
+    ],
     ["SVG", text.encode('<svg xmlns="http://www.w3.org/2000/svg"/>'), {}, InvalidImageError, /SVG/],
     ["over max_image_bytes", jpeg, { maxImageBytes: 100 }, ImageTooLargeError, /max_image_bytes/],
-    ["over max_image_pixels", png, { maxImagePixels: 1000 }, ImageTooLargeError, /48x32 .*max_image_pixels/],
-    ["truncated JPEG", jpeg.subarray(0, jpeg.length - 200), {}, InvalidImageError, /JPEG data is truncated/],
-    ["truncated PNG", png.subarray(0, png.length - 30), {}, InvalidImageError, /PNG data is truncated/],
-    ["truncated WebP", webp.subarray(0, webp.length - 40), {}, InvalidImageError, /WebP data is truncated/],
+    [
+      "over max_image_pixels",
+      png,
+      { maxImagePixels: 1000 },
+      ImageTooLargeError,
+      /48x32 .*max_image_pixels/,
+    ],
+    [
+      "truncated JPEG",
+      jpeg.subarray(0, jpeg.length - 200),
+      {},
+      InvalidImageError,
+      /JPEG data is truncated/,
+    ],
+    [
+      "truncated PNG",
+      png.subarray(0, png.length - 30),
+      {},
+      InvalidImageError,
+      /PNG data is truncated/,
+    ],
+    [
+      "truncated WebP",
+      webp.subarray(0, webp.length - 40),
+      {},
+      InvalidImageError,
+      /WebP data is truncated/,
+    ],
     ["JPEG header only", jpeg.subarray(0, 20), {}, InvalidImageError, /JPEG header is corrupt/],
     ["corrupt PNG data", corruptPng(png), {}, InvalidImageError, /PNG data could not be decoded/],
   ];

@@ -13,7 +13,11 @@ import { DEFAULT_VISION_SETTINGS } from "../../src/vision/settings.ts";
 import { gridPaint, makeJpeg, makePng } from "../support/images.ts";
 
 /** Embeds each image as rows filled with the mean of its tensor bytes (so images differ). */
-function fakeEncoder(input: EncoderInput, nTokens = 3, embedDim = 2): VisionEncoder & { seen: number[] } {
+function fakeEncoder(
+  input: EncoderInput,
+  nTokens = 3,
+  embedDim = 2,
+): VisionEncoder & { seen: number[] } {
   const seen: number[] = [];
   return {
     input,
@@ -36,15 +40,22 @@ const EMBED = { settings: DEFAULT_VISION_SETTINGS, background: [127, 127, 127] a
 Deno.test("collectImages() lists images in prompt order and enforces the count limit", () => {
   const messages: ChatMessage[] = [
     { role: "system", content: "s" },
-    { role: "user", content: "a", images: [{ kind: "base64", data: "A" }, { kind: "url", url: "u" }] },
+    {
+      role: "user",
+      content: "a",
+      images: [{ kind: "base64", data: "A" }, { kind: "url", url: "u" }],
+    },
     { role: "assistant", content: "b" },
     { role: "user", content: "c", images: [{ kind: "base64", data: "C" }] },
   ];
-  assert.deepEqual(collectImages(messages, { maxImagesPerRequest: 3 }).map((i) => [i.param, i.message]), [
-    ["messages[1].images[0]", 1],
-    ["messages[1].images[1]", 1],
-    ["messages[3].images[0]", 3],
-  ]);
+  assert.deepEqual(
+    collectImages(messages, { maxImagesPerRequest: 3 }).map((i) => [i.param, i.message]),
+    [
+      ["messages[1].images[0]", 1],
+      ["messages[1].images[1]", 1],
+      ["messages[3].images[0]", 3],
+    ],
+  );
   assert.throws(() => collectImages(messages, { maxImagesPerRequest: 2 }), (err) => {
     assert.ok(err instanceof ImageTooLargeError);
     assert.match(err.message, /3 images; the limit is 2 \(setting max_images_per_request\)/);
@@ -70,14 +81,26 @@ Deno.test("embedImages() encodes each image in order and concatenates the embedd
   const out = await embedImages(loaded, encoder, EMBED);
   assert.deepEqual(encoder.seen, [8 * 8 * 3, 8 * 8 * 3]);
   assert.deepEqual(
-    { nImages: out.nImages, nImageTokens: out.nImageTokens, embedDim: out.embedDim, w: out.width, h: out.height },
+    {
+      nImages: out.nImages,
+      nImageTokens: out.nImageTokens,
+      embedDim: out.embedDim,
+      w: out.width,
+      h: out.height,
+    },
     { nImages: 2, nImageTokens: 3, embedDim: 2, w: 8, h: 8 },
   );
   assert.deepEqual(Array.from(out.embeddings), [0, 0, 0, 0, 0, 0, 255, 255, 255, 255, 255, 255]);
 });
 
 Deno.test("embedImages() feeds the encoder its own layout and type", async () => {
-  const encoder = fakeEncoder({ width: 6, height: 4, channels: 3, layout: "NCHW", type: "float32" });
+  const encoder = fakeEncoder({
+    width: 6,
+    height: 4,
+    channels: 3,
+    layout: "NCHW",
+    type: "float32",
+  });
   await embedImages([{ bytes: makeJpeg(48, 32, gridPaint), param: "p" }], encoder, EMBED);
   assert.deepEqual(encoder.seen, [6 * 4 * 3 * 4]);
 });

@@ -73,8 +73,10 @@ Deno.test("applyOrientation() maps exact pixels of a 3x2 raster", async (t) => {
   for (const [o, expected] of rows) {
     await t.step(`orientation ${o}`, () => {
       const r = applyOrientation(stored, o as 1);
-      const got = Array.from({ length: r.height }, (_, y) =>
-        Array.from({ length: r.width }, (_, x) => r.data[(y * r.width + x) * 3]));
+      const got = Array.from(
+        { length: r.height },
+        (_, y) => Array.from({ length: r.width }, (_, x) => r.data[(y * r.width + x) * 3]),
+      );
       assert.deepEqual(got, expected);
     });
   }

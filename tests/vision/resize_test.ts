@@ -24,11 +24,14 @@ Deno.test("axisTaps() weights: area average down, bilinear up, -1 for padding", 
   for (const [name, [outLen, side, offset, len], expected] of rows) {
     await t.step(name, () => {
       const taps = axisTaps(outLen, side, offset, len);
-      const got = Array.from({ length: outLen }, (_, i) =>
-        Array.from({ length: taps.start[i + 1] - taps.start[i] }, (_, k) => {
-          const j = taps.start[i] + k;
-          return [taps.index[j], Math.round(taps.weight[j] * 1e6) / 1e6] as [number, number];
-        }));
+      const got = Array.from(
+        { length: outLen },
+        (_, i) =>
+          Array.from({ length: taps.start[i + 1] - taps.start[i] }, (_, k) => {
+            const j = taps.start[i] + k;
+            return [taps.index[j], Math.round(taps.weight[j] * 1e6) / 1e6] as [number, number];
+          }),
+      );
       const rounded = expected.map((e) => e.map(([i, w]) => [i, Math.round(w * 1e6) / 1e6]));
       assert.deepEqual(got, rounded);
     });
@@ -59,7 +62,9 @@ Deno.test("padAndResize() averages on a large downscale (no aliasing)", () => {
   const w = 64;
   const data = new Uint8Array(w * w * 3);
   for (let y = 0; y < w; y++) {
-    for (let x = 0; x < w; x++) data.fill((x + y) % 2 ? 255 : 0, (y * w + x) * 3, (y * w + x) * 3 + 3);
+    for (let x = 0; x < w; x++) {
+      data.fill((x + y) % 2 ? 255 : 0, (y * w + x) * 3, (y * w + x) * 3 + 3);
+    }
   }
   const out = padAndResize({ width: w, height: w, data }, 8, 8, [0, 0, 0]);
   for (let i = 0; i < out.data.length; i++) assert.ok(Math.abs(out.data[i] - 128) <= 1);
