@@ -8,6 +8,7 @@
 
 import { buildAliases, resolveModelName } from "./aliases.ts";
 import type { SamplingParams } from "./sampling.ts";
+import type { VisionModel } from "./vision_model.ts";
 
 /** One servable model, as found on disk and adjusted by its folder's `model_config.json`. */
 export interface ModelEntry {
@@ -30,6 +31,8 @@ export interface ModelEntry {
   skipChat: boolean;
   /** Problems with this model's `model_config.json` (also reported by the scan). */
   configWarnings?: string[];
+  /** Set for a vision-language model (its folder holds an `.rknn` image encoder). */
+  vision?: VisionModel;
 }
 
 export class ModelRegistry {

@@ -10,7 +10,7 @@ import { RkllmError } from "../../src/errors.ts";
 import { RknnVisionBackend } from "../../src/rkllm/rknn/encoder.ts";
 import { RknnError } from "../../src/rkllm/rknn/errors.ts";
 import { openRknnLibrary, type RknnLib } from "../../src/rkllm/rknn/ffi.ts";
-import { RKNN_LAYOUT } from "../../src/rkllm/rknn/structs.ts";
+import { encoderInput, RKNN_LAYOUT } from "../../src/rkllm/rknn/structs.ts";
 import { ROOT } from "../support/mock.ts";
 
 const DIR = join(ROOT, "build", "mock", "rknn");
@@ -126,6 +126,69 @@ Deno.test("RknnVisionBackend.load() describes the encoder from rknn_query", asyn
     }
   } finally {
     backend.close();
+  }
+});
+
+Deno.test("load() takes the row count from model_config when the output shape cannot say", async () => {
+  const backend = RknnVisionBackend.open(LIB);
+  try {
+    await withEnv({}, async () => {
+      const enc = await backend.load(MODEL, { imageTokens: 98 });
+      assert.deepEqual([enc.nTokens, enc.embedDim], [98, 128]);
+      await enc.destroy();
+      await assert.rejects(backend.load(MODEL, { imageTokens: 100 }), /for 100 image tokens/);
+    });
+  } finally {
+    backend.close();
+  }
+});
+
+Deno.test("encoderInput() reads NHWC/NCHW, maps types, and sizes a dynamic input", async (t) => {
+  const attr = (dims: number[], fmt: number, type: number) => ({
+    index: 0,
+    dims,
+    name: "x",
+    fmt,
+    type,
+    nElems: 0,
+  });
+  const rows: Array<[string, ReturnType<typeof attr>, unknown]> = [
+    ["NHWC uint8", attr([1, 392, 392, 3], 1, 3), {
+      width: 392,
+      height: 392,
+      channels: 3,
+      layout: "NHWC",
+      type: "uint8",
+    }],
+    ["NCHW float16", attr([1, 3, 448, 448], 0, 1), {
+      width: 448,
+      height: 448,
+      channels: 3,
+      layout: "NCHW",
+      type: "float16",
+    }],
+    ["int8 is fed as uint8", attr([1, 448, 448, 3], 1, 2), {
+      width: 448,
+      height: 448,
+      channels: 3,
+      layout: "NHWC",
+      type: "uint8",
+    }],
+    ["dynamic size from the config", attr([1, 0, 0, 3], 1, 0), {
+      width: 336,
+      height: 336,
+      channels: 3,
+      layout: "NHWC",
+      type: "float32",
+    }],
+    ["not RGB", attr([1, 448, 448, 1], 1, 3), null],
+    ["not an image", attr([1, 196], 1, 3), null],
+  ];
+  for (const [name, a, expected] of rows) {
+    await t.step(
+      name,
+      () => assert.deepEqual(encoderInput(a, { width: 336, height: 336 }), expected),
+    );
   }
 });
 

@@ -68,7 +68,7 @@ export class RknnVisionBackend implements VisionBackend {
       const nInput = ioView.getUint32(RKNN_LAYOUT.rknn_input_output_num.n_input, true);
       const nOutput = ioView.getUint32(RKNN_LAYOUT.rknn_input_output_num.n_output, true);
       const inputAttr = await this.#query(ctx, QueryCmd.INPUT_ATTR, 0);
-      const input = encoderInput(inputAttr);
+      const input = encoderInput(inputAttr, opts.imageSize);
       if (nInput !== 1 || input === null) {
         throw new RknnError(
           "rknn_query",
@@ -81,16 +81,20 @@ export class RknnVisionBackend implements VisionBackend {
       for (let i = 0; i < nOutput; i++) {
         outputs.push(await this.#query(ctx, QueryCmd.OUTPUT_ATTR, i));
       }
-      const shapes = outputs.map((o) => o.dims.slice(-2));
+      // Rows × floats per row: the last two dimensions, or the configured row count.
+      const shapes = outputs.map((o) =>
+        opts.imageTokens ? [opts.imageTokens, o.nElems / opts.imageTokens] : o.dims.slice(-2)
+      );
       const [nTokens, embedDim] = shapes[0] ?? [0, 0];
-      if (
-        !(nTokens > 0 && embedDim > 0) || shapes.some(([t, d]) => t !== nTokens || d !== embedDim)
-      ) {
+      const valid = nTokens > 0 && Number.isInteger(embedDim) && embedDim > 0;
+      if (!valid || shapes.some(([t, d]) => t !== nTokens || d !== embedDim)) {
+        const dims = outputs.map((o) => o.dims.join("x")).join(", ") || "(none)";
+        const tokens = opts.imageTokens ? ` for ${opts.imageTokens} image tokens` : "";
         throw new RknnError(
           "rknn_query",
           null,
-          `unexpected encoder outputs ${shapes.map((d) => d.join("x")).join(", ") || "(none)"}; ` +
-            "expected tokens x embedding size, the same for every output",
+          `unexpected encoder outputs ${dims}${tokens}; expected tokens x embedding size, ` +
+            "the same for every output",
         );
       }
       return new RknnVisionEncoder(this.#lib, ctx, input, nTokens, embedDim, nOutput);

@@ -51,6 +51,7 @@ export interface TensorAttr {
   fmt: number;
   /** rknn_tensor_type: 0 float32, 1 float16, 2 int8, 3 uint8, … */
   type: number;
+  nElems: number;
 }
 
 const A = RKNN_LAYOUT.rknn_tensor_attr;
@@ -74,19 +75,25 @@ export function decodeAttr(buf: Uint8Array<ArrayBuffer>): TensorAttr {
     name: new TextDecoder().decode(nameBytes.subarray(0, end < 0 ? nameBytes.length : end)),
     fmt: view.getInt32(A.fmt, true),
     type: view.getInt32(A.type, true),
+    nElems: view.getUint32(A.n_elems, true),
   };
 }
 
 /**
  * The tensor the server feeds for a model input. Pixels go in the model's own layout and type
  * where the server can produce them; otherwise (int8, NC1HWC2) as uint8 NHWC, which the runtime
- * converts because `pass_through` stays off. Null when the input is not an image tensor.
+ * converts because `pass_through` stays off. A dynamic size (reported as 0) takes `size`.
+ * Null when the input is not an image tensor.
  */
-export function encoderInput(attr: TensorAttr): EncoderInput | null {
+export function encoderInput(
+  attr: TensorAttr,
+  size?: { width: number; height: number },
+): EncoderInput | null {
   const d = attr.dims;
   if (d.length !== 4) return null;
   const nchw = attr.fmt === RKNN_TENSOR_NCHW;
-  const [channels, height, width] = nchw ? [d[1], d[2], d[3]] : [d[3], d[1], d[2]];
+  let [channels, height, width] = nchw ? [d[1], d[2], d[3]] : [d[3], d[1], d[2]];
+  if (size && (width === 0 || height === 0)) ({ width, height } = size);
   if (channels !== 3 || !(width > 0) || !(height > 0)) return null;
   return {
     width,

@@ -41,6 +41,10 @@ export interface VisionEncoder {
 export interface VisionEncoderOptions {
   /** NPU cores for the encoder (rknn_core_mask): 0 auto, 1/2/4 one core, 3 two, 7 all three. */
   coreMask?: number;
+  /** Rows per image, for an encoder whose output does not say (a flat output). */
+  imageTokens?: number;
+  /** Input size, for an encoder whose input shape is dynamic (reported as 0). */
+  imageSize?: { width: number; height: number };
 }
 
 export interface VisionBackend {
