@@ -79,7 +79,7 @@ export interface EmbedOptions {
 /** What `RKLLMMultiModalInput` needs besides the prompt. */
 export interface ImageEmbeddings {
   /** nImages × the encoder's floatsPerImage floats, images in prompt order. */
-  embeddings: Float32Array;
+  embeddings: Float32Array<ArrayBuffer>;
   nImages: number;
   nImageTokens: number;
   embedDim: number;

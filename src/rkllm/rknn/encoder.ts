@@ -144,7 +144,7 @@ class RknnVisionEncoder implements VisionEncoder {
     this.floatsPerImage = nTokens * embedDim * outputs;
   }
 
-  encode(tensor: Uint8Array<ArrayBuffer>): Promise<Float32Array> {
+  encode(tensor: Uint8Array<ArrayBuffer>): Promise<Float32Array<ArrayBuffer>> {
     const { width, height, channels, type } = this.input;
     const expected = width * height * channels * BYTES_PER_ELEMENT[type];
     if (tensor.length !== expected) {
@@ -155,7 +155,7 @@ class RknnVisionEncoder implements VisionEncoder {
     return this.#serial(() => this.#encode(tensor));
   }
 
-  async #encode(tensor: Uint8Array<ArrayBuffer>): Promise<Float32Array> {
+  async #encode(tensor: Uint8Array<ArrayBuffer>): Promise<Float32Array<ArrayBuffer>> {
     if (this.#destroyed) throw new RknnError("rknn_run", null, "the vision encoder was unloaded");
     const s = this.#lib.symbols;
     const ctx = this.#ctx;

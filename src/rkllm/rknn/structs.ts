@@ -142,7 +142,7 @@ export function encodeOutputs(n: number): Uint8Array<ArrayBuffer> {
 }
 
 /** Copies output `i`'s floats out of runtime memory (valid until rknn_outputs_release). */
-export function copyOutput(outputs: Uint8Array<ArrayBuffer>, i: number): Float32Array {
+export function copyOutput(outputs: Uint8Array<ArrayBuffer>, i: number): Float32Array<ArrayBuffer> {
   const t = RKNN_LAYOUT.rknn_output;
   const view = new DataView(outputs.buffer);
   const ptr = Deno.UnsafePointer.create(view.getBigUint64(i * t.__size + t.buf, true));

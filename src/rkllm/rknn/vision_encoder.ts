@@ -33,7 +33,7 @@ export interface VisionEncoder {
    * Runs the encoder on one image tensor (`input`'s layout and type, exactly
    * width × height × channels elements) and returns `floatsPerImage` floats.
    */
-  encode(tensor: Uint8Array<ArrayBuffer>): Promise<Float32Array>;
+  encode(tensor: Uint8Array<ArrayBuffer>): Promise<Float32Array<ArrayBuffer>>;
   /** Frees the encoder's NPU memory; the object is unusable afterwards. Idempotent. */
   destroy(): Promise<void>;
 }
