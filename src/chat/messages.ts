@@ -1,7 +1,7 @@
 /**
- * The vocabulary of a conversation, shared by every layer: roles, messages, tool definitions and
- * tool calls. A leaf: imports nothing, so the domain packages (engine, rag, tasks) and the protocol
- * adapters can all use it without depending on each other.
+ * The vocabulary of a conversation, shared by every layer: roles, messages, tool definitions, tool
+ * calls and attached images. A leaf: imports nothing, so the domain packages (engine, rag, tasks)
+ * and the protocol adapters can all use it without depending on each other.
  */
 
 export type Role = "system" | "user" | "assistant" | "tool";
@@ -14,7 +14,19 @@ export interface ChatMessage {
   toolCalls?: ToolCall[];
   /** For a `tool` message: the call it answers. */
   toolCallId?: string;
+  /** Images attached to a user message, in the order the client sent them. */
+  images?: ImageInput[];
 }
+
+/**
+ * An image as the client sent it, not yet decoded: src/vision checks and decodes it only for a
+ * model that takes images, so a protocol layer never rejects or transforms image data itself.
+ */
+export type ImageInput =
+  /** Base64 file bytes (Ollama `images`). */
+  | { kind: "base64"; data: string }
+  /** An OpenAI `image_url`: a `data:` URL, or an http(s) URL fetched only when allowed. */
+  | { kind: "url"; url: string };
 
 /** A function the model may call (OpenAI `tools[].function`). */
 export interface ToolDefinition {

@@ -12,6 +12,7 @@ import { contextLengthFromName } from "./context_length.ts";
 import { type ModelConfig, parseModelConfig } from "./model_config.ts";
 import type { ModelEntry } from "./registry.ts";
 import { samplingFor } from "./sampling.ts";
+import { resolveVisionModel, type VisionModel } from "./vision_model.ts";
 
 export const DEFAULT_CONTEXT_LENGTH = 4096;
 export const DEFAULT_MAX_NEW_TOKENS = 2048;
@@ -40,7 +41,8 @@ export function modelIdFromName(name: string): string {
 interface Listing {
   models: string[];
   dirs: string[];
-  hasVisionEncoder: boolean;
+  /** `.rknn` files: a vision-language model's image encoder. */
+  visionEncoders: string[];
 }
 
 interface Candidate {
@@ -49,7 +51,7 @@ interface Candidate {
   fileName: string;
   /** Root-level files share the root, so folder-wide hints (name, sidecars) do not apply. */
   rootLevel: boolean;
-  hasVisionEncoder: boolean;
+  visionEncoders: string[];
 }
 
 /**
@@ -102,7 +104,7 @@ export async function scanModels(root: string, opts: ScanOptions = {}): Promise<
           dir,
           fileName,
           rootLevel: true,
-          hasVisionEncoder: false,
+          visionEncoders: [],
         });
       }
     } else if (listing.models.length > 0) {
@@ -117,7 +119,7 @@ export async function scanModels(root: string, opts: ScanOptions = {}): Promise<
         dir,
         fileName: listing.models[0],
         rootLevel: false,
-        hasVisionEncoder: listing.hasVisionEncoder,
+        visionEncoders: listing.visionEncoders,
       });
     }
     if (depth >= MAX_SCAN_DEPTH) return;
@@ -149,7 +151,7 @@ export async function scanModels(root: string, opts: ScanOptions = {}): Promise<
 }
 
 async function listDirectory(dir: string, warnings: string[]): Promise<Listing | undefined> {
-  const listing: Listing = { models: [], dirs: [], hasVisionEncoder: false };
+  const listing: Listing = { models: [], dirs: [], visionEncoders: [] };
   try {
     for await (const entry of Deno.readDir(dir)) {
       if (entry.name.startsWith(".")) continue;
@@ -169,7 +171,7 @@ async function listDirectory(dir: string, warnings: string[]): Promise<Listing |
       if (isDirectory) listing.dirs.push(entry.name);
       else if (isFile && entry.name.endsWith(MODEL_SUFFIX)) listing.models.push(entry.name);
       else if (isFile && entry.name.endsWith(VISION_ENCODER_SUFFIX)) {
-        listing.hasVisionEncoder = true;
+        listing.visionEncoders.push(entry.name);
       }
     }
   } catch (err) {
@@ -178,6 +180,7 @@ async function listDirectory(dir: string, warnings: string[]): Promise<Listing |
   }
   listing.models.sort(byCodeUnit);
   listing.dirs.sort(byCodeUnit);
+  listing.visionEncoders.sort(byCodeUnit);
   return listing;
 }
 
@@ -202,6 +205,7 @@ async function buildEntry(
   warnings.push(...configWarnings);
 
   const { id } = candidate;
+  const vision = visionOf(candidate, config, warnings, configWarnings);
   // File name first: it describes the converted model; the folder name is the user's label.
   const contextLength = config?.context_length ??
     contextLengthFromName(candidate.fileName) ??
@@ -218,7 +222,7 @@ async function buildEntry(
     contextLength,
     maxNewTokens: config?.max_new_tokens ?? opts.defaultMaxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
     capabilities: detectCapabilities(id, {
-      hasVisionEncoder: candidate.hasVisionEncoder,
+      hasVisionEncoder: vision !== undefined,
       override: config?.capabilities,
     }),
     thinkPrefilled: config?.think_prefilled ?? thinkPrefilled(id),
@@ -226,8 +230,43 @@ async function buildEntry(
     disableTools: config?.disable_tools ?? false,
     skipChat: config?.skip_chat ?? false,
   };
+  if (vision) entry.vision = vision;
   if (configWarnings.length > 0) entry.configWarnings = configWarnings;
   return entry;
+}
+
+/**
+ * A folder with an `.rkllm` and an `.rknn` is a vision-language model. Several `.rknn` files:
+ * `vision.encoder` in model_config.json picks one, else the first by name (with a warning).
+ */
+function visionOf(
+  candidate: Candidate,
+  config: ModelConfig | undefined,
+  warnings: string[],
+  configWarnings: string[],
+): VisionModel | undefined {
+  const files = candidate.visionEncoders;
+  const wanted = config?.vision?.encoder;
+  let file = files[0];
+  if (wanted !== undefined) {
+    if (!files.includes(wanted)) {
+      const problem = `${join(candidate.dir, MODEL_CONFIG_FILE)}: vision.encoder '${wanted}' ` +
+        `is not in the folder (${files.join(", ") || `no ${VISION_ENCODER_SUFFIX} files`}); ` +
+        "the model is served as text-only";
+      warnings.push(problem);
+      configWarnings.push(problem);
+      return undefined;
+    }
+    file = wanted;
+  } else if (files.length > 1) {
+    warnings.push(
+      `${candidate.dir} holds ${files.length} ${VISION_ENCODER_SUFFIX} files ` +
+        `(${files.join(", ")}); using ${file} (set vision.encoder in ${MODEL_CONFIG_FILE})`,
+    );
+  }
+  return file === undefined
+    ? undefined
+    : resolveVisionModel(candidate.id, join(candidate.dir, file), config?.vision);
 }
 
 /** The sidecar if present and valid; an unreadable or invalid one is reported and ignored. */

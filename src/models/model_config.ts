@@ -17,6 +17,29 @@ export const samplingConfigSchema = z.object({
   presence_penalty: z.number().min(-2).max(2).optional(),
 });
 
+const byte = z.number().int().min(0).max(255);
+
+/**
+ * A vision model's encoder settings. The encoder reports its input size and token count itself;
+ * `image_tokens` / `image_size` are for encoders converted with a flat output or a dynamic input
+ * shape, where it cannot. Marker strings and background default per model family.
+ */
+export const visionConfigSchema = z.object({
+  /** The `.rknn` file to use when the folder holds several. */
+  encoder: z.string().min(1).optional(),
+  image_tokens: z.number().int().positive().max(65536).optional(),
+  /** The encoder's input side, or [width, height]. */
+  image_size: z.union([
+    z.number().int().positive().max(8192),
+    z.tuple([z.number().int().positive().max(8192), z.number().int().positive().max(8192)]),
+  ]).optional(),
+  image_start: z.string().optional(),
+  image_end: z.string().optional(),
+  image_content: z.string().min(1).optional(),
+  /** Padding colour [r, g, b] for pad-to-square. */
+  background: z.tuple([byte, byte, byte]).optional(),
+});
+
 export const modelConfigSchema = z.object({
   context_length: z.number().int().positive().optional(),
   capabilities: z.array(z.string()).optional(),
@@ -25,10 +48,12 @@ export const modelConfigSchema = z.object({
   disable_tools: z.boolean().optional(),
   skip_chat: z.boolean().optional(),
   think_prefilled: z.boolean().optional(),
+  vision: visionConfigSchema.optional(),
 });
 
 export type SamplingConfig = z.infer<typeof samplingConfigSchema>;
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
+export type VisionConfig = z.infer<typeof visionConfigSchema>;
 
 export interface ParsedModelConfig {
   config?: ModelConfig;

@@ -10,6 +10,7 @@
 
 import { buildAliases, resolveModelName } from "./aliases.ts";
 import type { SamplingParams } from "./sampling.ts";
+import type { VisionModel } from "./vision_model.ts";
 
 /** One servable model, as found on disk and adjusted by its folder's `model_config.json`. */
 export interface ModelEntry {
@@ -32,6 +33,8 @@ export interface ModelEntry {
   skipChat: boolean;
   /** Problems with this model's `model_config.json` (also reported by the scan). */
   configWarnings?: string[];
+  /** Set for a vision-language model (its folder holds an `.rknn` image encoder). */
+  vision?: VisionModel;
 }
 
 /** What a `replace()` changed, by id. `changed`: same id, another file, size or settings. */

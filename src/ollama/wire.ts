@@ -18,7 +18,7 @@ import {
   type SamplingField,
   type Usage,
 } from "../engine/types.ts";
-import { type ChatMessage, type Role, type ToolCall } from "../chat/messages.ts";
+import { type ChatMessage, type ImageInput, type Role, type ToolCall } from "../chat/messages.ts";
 import type { OllamaChatBody, OllamaGenerateBody, OllamaMessage, OllamaOptions } from "./schema.ts";
 
 /**
@@ -124,15 +124,11 @@ const ROLE_MAP: Record<OllamaMessage["role"], Role> = {
  * sent ids; a `tool` message without `tool_call_id` answers the earliest unanswered call of the
  * same `tool_name` (else the earliest unanswered call) of the assistant turn before it.
  */
-export function toChatMessages(messages: readonly OllamaMessage[]): {
-  messages: ChatMessage[];
-  images: number;
-} {
-  let images = 0;
+export function toChatMessages(messages: readonly OllamaMessage[]): ChatMessage[] {
   let pending: ToolCall[] = [];
-  const out = messages.map((m, i): ChatMessage => {
-    images += m.images?.length ?? 0;
+  return messages.map((m, i): ChatMessage => {
     const msg: ChatMessage = { role: ROLE_MAP[m.role], content: m.content ?? "" };
+    if (m.images?.length) msg.images = base64Images(m.images);
     if (m.tool_calls?.length) {
       msg.toolCalls = m.tool_calls.map((t, j) => ({
         id: t.id || `call_${i}_${j}`,
@@ -151,7 +147,11 @@ export function toChatMessages(messages: readonly OllamaMessage[]): {
     }
     return msg;
   });
-  return { messages: out, images };
+}
+
+/** Ollama `images` (base64 file bytes): checked and decoded later, only for a vision model. */
+function base64Images(images: readonly string[]): ImageInput[] {
+  return images.map((data) => ({ kind: "base64", data }));
 }
 
 function ignoredOf(extra: Record<string, boolean>): string[] {
@@ -176,7 +176,7 @@ export function chatToRequest(
   requestId: string,
   modelId: string,
 ): ConvertedRequest {
-  const { messages, images } = toChatMessages(body.messages ?? []);
+  const messages = toChatMessages(body.messages ?? []);
   return {
     request: {
       requestId,
@@ -189,7 +189,7 @@ export function chatToRequest(
         parameters: t.function.parameters ?? undefined,
       })) ?? [],
     },
-    ignored: ignoredOf({ images: images > 0 }),
+    ignored: [],
   };
 }
 
@@ -205,7 +205,9 @@ export function generateToRequest(
 ): ConvertedRequest {
   const messages: ChatMessage[] = [];
   if (body.system) messages.push({ role: "system", content: body.system });
-  messages.push({ role: "user", content: body.prompt ?? "" });
+  const user: ChatMessage = { role: "user", content: body.prompt ?? "" };
+  if (body.images?.length) user.images = base64Images(body.images);
+  messages.push(user);
   return {
     request: {
       requestId,
@@ -215,7 +217,6 @@ export function generateToRequest(
       tools: [],
     },
     ignored: ignoredOf({
-      images: (body.images?.length ?? 0) > 0,
       raw: body.raw === true,
       template: Boolean(body.template),
       suffix: Boolean(body.suffix),
@@ -492,12 +493,13 @@ export function psEntry(m: ModelInfo, expiresAt: string): Record<string, unknown
 
 /**
  * Ollama capabilities: every model here chats ("completion") and may be offered tools (the
- * engine prompts for them); "thinking" when the model has a thinking mode. Vision is not
- * advertised: images are not passed to the runtime.
+ * engine prompts for them); "thinking" when the model has a thinking mode; "vision" when its
+ * folder holds a vision encoder (capability "vl"), which Open WebUI reads to allow images.
  */
 export function ollamaCapabilities(m: ModelInfo): string[] {
   const caps = ["completion", "tools"];
   if (m.capabilities.includes("thinking")) caps.push("thinking");
+  if (m.capabilities.includes("vl")) caps.push("vision");
   return caps;
 }
 

@@ -6,9 +6,13 @@
 import { z } from "zod";
 import { InvalidRequestError } from "../errors.ts";
 import { type ChatRequest, SAMPLING_FIELDS, type SamplingField } from "../engine/types.ts";
-import { type ChatMessage, type Role } from "../chat/messages.ts";
+import { type ChatMessage, type ImageInput, type Role } from "../chat/messages.ts";
 
-const part = z.looseObject({ type: z.string(), text: z.string().optional() });
+const part = z.looseObject({
+  type: z.string(),
+  text: z.string().optional(),
+  image_url: z.union([z.string(), z.looseObject({ url: z.string() })]).optional(),
+});
 const content = z.union([z.string(), z.null(), z.array(part)], {
   error: "must be a string, null, or an array of content parts",
 }).optional();
@@ -117,17 +121,28 @@ const ROLE_MAP: Record<z.infer<typeof message>["role"], Role> = {
 
 export interface NormalisedContent {
   text: string;
-  /** Non-text parts (images, audio) the runtime cannot take. */
+  /** `image_url` parts, in order: checked and decoded later, only for a vision model. */
+  images: ImageInput[];
+  /** Other non-text parts (audio, files) the runtime cannot take. */
   droppedParts: number;
 }
 
-/** string → itself; null/absent → ""; parts → their text joined by a space. */
+/** string → itself; null/absent → ""; parts → their text joined by a space, and the images. */
 export function normaliseContent(value: z.infer<typeof content>): NormalisedContent {
-  if (typeof value === "string") return { text: value, droppedParts: 0 };
-  if (!value) return { text: "", droppedParts: 0 };
+  if (typeof value === "string") return { text: value, images: [], droppedParts: 0 };
+  if (!value) return { text: "", images: [], droppedParts: 0 };
   const texts = value.filter((p) => p.type === "text" && typeof p.text === "string")
     .map((p) => p.text as string);
-  return { text: texts.join(" "), droppedParts: value.length - texts.length };
+  const images: ImageInput[] = value.flatMap((p) =>
+    p.type === "image_url" && p.image_url !== undefined
+      ? [{ kind: "url", url: typeof p.image_url === "string" ? p.image_url : p.image_url.url }]
+      : []
+  );
+  return {
+    text: texts.join(" "),
+    images,
+    droppedParts: value.length - texts.length - images.length,
+  };
 }
 
 export interface ParsedChatRequest {
@@ -154,6 +169,7 @@ export function toChatRequest(body: unknown, requestId: string): ParsedChatReque
       }));
     }
     if (m.tool_call_id) out.toolCallId = m.tool_call_id;
+    if (c.images.length) out.images = c.images;
     return out;
   });
   const sampling: Partial<Record<SamplingField, number>> = {};

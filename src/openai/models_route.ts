@@ -16,7 +16,8 @@ export function modelObject(m: ModelInfo, created: number): Record<string, unkno
     created,
     owned_by: "rkllm",
     context_length: m.contextLength,
-    capabilities: m.capabilities,
+    // "vision" next to the reference server's "vl": the name other servers and clients use.
+    capabilities: m.capabilities.includes("vl") ? [...m.capabilities, "vision"] : m.capabilities,
     aliases: m.aliases,
   };
 }

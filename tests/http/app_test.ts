@@ -181,7 +181,7 @@ Deno.test("chat requests are converted: content parts, thinking switches, stop, 
   const req = service.requests[0];
   assert.deepEqual(req.messages, [
     { role: "system", content: "Be brief." },
-    { role: "user", content: "Describe this" },
+    { role: "user", content: "Describe this", images: [{ kind: "url", url: "data:x" }] },
     { role: "assistant", content: "" },
     { role: "user", content: "ok" },
   ]);
@@ -201,7 +201,8 @@ Deno.test("ignored per-request parameters are reported in a header", async () =>
     model: "phi",
     messages: [{
       role: "user",
-      content: [{ type: "image_url", image_url: { url: "x" } }, { type: "text", text: "hi" }],
+      // An audio part is dropped (image_url parts are passed on, for vision models).
+      content: [{ type: "input_audio", input_audio: { data: "x" } }, { type: "text", text: "hi" }],
     }],
   });
   assert.equal(res.headers.get("x-rkllm-ignored-params"), "temperature, image_parts");
