@@ -26,6 +26,8 @@ import { gatherFacts } from "./src/doctor/gather.ts";
 import { VERSION } from "./src/version.ts";
 
 const SHUTDOWN_GRACE_MS = 4000;
+/** EX_SOFTWARE: a wedged runtime; the systemd unit restarts on failure. */
+const WEDGED_EXIT_CODE = 70;
 
 async function discoverModels(config: Config, log: Logger): Promise<ModelRegistry> {
   const scan = await scanModels(config.models_dir, {
@@ -118,6 +120,13 @@ async function serve(config: Config, log: Logger): Promise<void> {
   const engine = new ChatEngine(registry, scheduler, {
     firstTokenTimeoutMs: config.first_token_timeout * 1000,
     totalTimeoutMs: config.generation_timeout * 1000,
+    abortGraceMs: config.abort_grace * 1000,
+    onWedged: () => {
+      if (!config.exit_on_wedged) return;
+      // A native call cannot be killed from JS: leave, so the service manager starts afresh.
+      log.error("main", "exiting: the NPU runtime is wedged", { code: WEDGED_EXIT_CODE });
+      setTimeout(() => Deno.exit(WEDGED_EXIT_CODE), 1000);
+    },
     cpuMask: Number(config.cpu_mask),
     baseDomainId: config.base_domain_id,
     embedFlash: config.embed_flash,

@@ -161,7 +161,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.get("/health", (c) => {
     const s = deps.service.status();
     return c.json({
-      status: s.loadingModel ? "loading" : "ok",
+      status: s.wedged ? "failed" : s.loadingModel ? "loading" : "ok",
+      ...(s.wedged ? { error: s.wedged } : {}),
       version: VERSION,
       model_loaded: s.loadedModel !== null,
       current_model: s.loadedModel,
@@ -186,7 +187,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   app.get("/ready", (c) => {
     const s = deps.service.status();
-    const reason = s.loadedModel === null
+    const reason = s.wedged
+      ? "the NPU runtime is wedged"
+      : s.loadedModel === null
       ? (s.loadingModel ? "model loading" : "no model loaded")
       : s.busy
       ? "inference in progress"

@@ -173,6 +173,23 @@ export const SETTINGS = [
     description: "Seconds allowed for a whole generation before it is aborted.",
   },
   {
+    key: "abort_grace",
+    flag: "abort-grace",
+    env: "RKLLM_ABORT_GRACE",
+    default: 10,
+    schema: seconds,
+    description: "Seconds an aborted run may take to return; after that the runtime counts as " +
+      "wedged: waiting clients get an error, /health says failed, and the server exits.",
+  },
+  {
+    key: "exit_on_wedged",
+    flag: "exit-on-wedged",
+    env: "RKLLM_EXIT_ON_WEDGED",
+    default: true,
+    schema: bool,
+    description: "Exit with status 70 when the runtime is wedged, so systemd restarts the service.",
+  },
+  {
     key: "keepalive_interval",
     flag: "keepalive-interval",
     env: "RKLLM_KEEPALIVE_INTERVAL",

@@ -125,6 +125,21 @@ export class ShuttingDownError extends ApiError {
   }
 }
 
+/** The runtime stopped answering (a run ignored its abort): the process must be restarted. */
+export class RuntimeWedgedError extends ApiError {
+  constructor(message: string) {
+    super(
+      503,
+      "server_error",
+      "runtime_wedged",
+      `${message} The server restarts the NPU runtime.`,
+      {
+        headers: { "Retry-After": "15" },
+      },
+    );
+  }
+}
+
 export class GenerationTimeoutError extends ApiError {
   constructor(message: string) {
     super(504, "server_error", "timeout", message);

@@ -207,6 +207,8 @@ Deno.test("resolveConfig() applies defaults", async (t) => {
       idle_unload: 300,
       first_token_timeout: 120,
       generation_timeout: 600,
+      abort_grace: 10,
+      exit_on_wedged: true,
       keepalive_interval: 5,
       rag_cache_ttl: 300,
       task_modes:

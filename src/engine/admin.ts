@@ -5,7 +5,7 @@
  *
  * Knows nothing of HTTP or FFI.
  */
-import { ModelLoadError } from "../errors.ts";
+import { ModelLoadError, RuntimeWedgedError } from "../errors.ts";
 import type { ModelEntry } from "../models/registry.ts";
 import type { ModelLoadParams } from "../rkllm/npu.ts";
 import type { Lease, LoadedModel, Scheduler } from "./scheduler.ts";
@@ -30,6 +30,13 @@ export class NpuAdmin {
     return this.#scheduler.acquire(signal);
   }
 
+  /** A native call never returned: refuse all NPU work from now on. */
+  markWedged(err: Error): void {
+    this.#scheduler.markWedged(
+      err instanceof RuntimeWedgedError ? err : new RuntimeWedgedError(err.message),
+    );
+  }
+
   #loadParams(entry: ModelEntry): ModelLoadParams {
     return {
       modelPath: entry.path,
@@ -47,6 +54,12 @@ export class NpuAdmin {
     } catch (err) {
       throw new ModelLoadError(entry.id, (err as Error).message, err);
     }
+  }
+
+  /** Unloads and loads `entry` again: the runtime back in a clean state. */
+  async reload(lease: Lease, entry: ModelEntry, reason: string): Promise<LoadedModel> {
+    await lease.unload(reason);
+    return await this.load(lease, entry);
   }
 
   /** Pre-loads a model (warm-up) through the queue, like a chat request would. */

@@ -34,6 +34,10 @@ import type {
 export interface ChatEngineOptions extends LoadSettings {
   firstTokenTimeoutMs: number;
   totalTimeoutMs: number;
+  /** After an abort, how long a run may take to return before the runtime counts as wedged. */
+  abortGraceMs?: number;
+  /** Called once when the runtime is wedged. */
+  onWedged?: (err: Error) => void;
   /** The runtime takes sampling and max_new_tokens per run (1.3.0); else only at load. */
   perRunSampling: boolean;
   taskModes: Readonly<Record<TaskKind, TaskMode>>;
@@ -46,6 +50,8 @@ export interface ChatEngineOptions extends LoadSettings {
   calibrate?: boolean;
   observer?: EngineObserver;
 }
+
+const DEFAULT_ABORT_GRACE_MS = 10_000;
 
 export interface CachedAnswer {
   content: string;
@@ -82,7 +88,10 @@ export class ChatEngine implements ChatService {
       baseDomainId: opts.baseDomainId,
       embedFlash: opts.embedFlash,
     });
-    this.#runner = new TurnRunner(this.#admin, sessions, opts, log);
+    this.#runner = new TurnRunner(this.#admin, sessions, {
+      ...opts,
+      abortGraceMs: opts.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS,
+    }, log);
     this.#embedder = new Embedder(registry, this.#admin, sessions, log);
   }
 

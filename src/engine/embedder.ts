@@ -12,7 +12,7 @@ import type { NpuAdmin } from "./admin.ts";
 import { normalizeEmbedding } from "./embedding.ts";
 import { stripNul } from "./plan.ts";
 import { estimateTokens } from "./prompt.ts";
-import type { ModelSessions } from "./session.ts";
+import { type ModelSessions, ReloadNeeded } from "./session.ts";
 import type { EmbeddingResult } from "./types.ts";
 
 export class Embedder {
@@ -47,8 +47,13 @@ export class Embedder {
     const texts = inputs.map(stripNul);
     const lease = await this.#admin.acquire(opts.signal);
     try {
-      const loaded = await this.#admin.load(lease, entry);
-      await this.#sessions.of(loaded.npu, entry.id).prepareSideRun();
+      let loaded = await this.#admin.load(lease, entry);
+      try {
+        await this.#sessions.of(loaded.npu, entry.id).prepareSideRun();
+      } catch (err) {
+        if (!(err instanceof ReloadNeeded)) throw err;
+        loaded = await this.#admin.reload(lease, entry, "a runtime call was refused");
+      }
       const vectors: Float32Array[] = [];
       let promptTokens = 0;
       for (const text of texts) {

@@ -1,17 +1,23 @@
 /**
  * Turns one NPU run into chat events: splits `<think>` reasoning from content, applies stop
  * sequences and the token limit (aborting the run when either hits), enforces the first-token
- * and total timeouts, and computes usage. It never reads the clock except through the timers it
- * is given, and it always waits for the run to settle before reporting the end, so the NPU is
- * free when the caller releases it.
+ * and total timeouts, and computes usage.
+ *
+ * The run is read to its end at the runtime's pace, whatever the client does: events wait in a
+ * buffer (bounded by the token limit), so a client that reads slowly or not at all never holds
+ * the NPU; `onEnd` (where the caller records the cache and releases the NPU) runs as soon as the
+ * run has settled, and the terminal event follows it. A run that was stopped for any reason but
+ * its own stop sequence or token limit never counts as a clean end, even if the runtime reports
+ * completion after the abort. A run that does not return within a grace period after an abort
+ * is reported as wedged: the NPU cannot be used again by this process.
  */
-import { GenerationError, GenerationTimeoutError } from "../errors.ts";
-import type { NpuRun, PerfStats } from "../rkllm/npu.ts";
-import { StopMatcher } from "./stop_sequences.ts";
 import { type ThinkPiece, ThinkSplitter } from "../chat/think.ts";
+import type { ToolCall } from "../chat/messages.ts";
+import { GenerationError, GenerationTimeoutError, RuntimeWedgedError } from "../errors.ts";
+import type { NpuEvent, NpuRun, PerfStats } from "../rkllm/npu.ts";
+import { StopMatcher } from "./stop_sequences.ts";
 import type { ToolCallParser, ToolPiece } from "./tool_calls.ts";
 import type { ChatEvent, FinishReason, Usage } from "./types.ts";
-import type { ToolCall } from "../chat/messages.ts";
 
 export interface GenerationLimits {
   /** Abort after this many tokens with finish_reason "length". */
@@ -21,6 +27,8 @@ export interface GenerationLimits {
   stop: readonly string[];
   firstTokenTimeoutMs: number;
   totalTimeoutMs: number;
+  /** After an abort, how long the runtime may take to return before it counts as wedged. */
+  settleGraceMs: number;
   /** The model opens the think block in its template (output starts inside reasoning). */
   implicitThink: boolean;
   /** Estimated prompt tokens, used when the runtime reports no figures. */
@@ -31,15 +39,17 @@ export interface GenerationLimits {
 
 /** How a generation ended, for the KV-cache tracker and logs. */
 export interface GenerationOutcome {
-  /** The runtime reported completion: its KV cache holds prompt + whole reply. */
+  /** The runtime reported completion of a run nobody stopped: its cache holds prompt + reply. */
   clean: boolean;
   /** The run was paused on purpose (`pauseWhen`): the cache holds prompt + what was generated. */
   paused: boolean;
+  /** The run did not return after an abort: the runtime is stuck. */
+  wedged: boolean;
   /** Everything the model produced (reasoning tags included). */
   rawText: string;
-  /** The visible content as it was sent to the client. */
+  /** The visible content as it was produced for the client. */
   content: string;
-  /** The reasoning as it was sent to the client. */
+  /** The reasoning as it was produced for the client. */
   reasoning: string;
   toolCalls: ToolCall[];
   /** Tokens the runtime delivered (callbacks with text). */
@@ -47,59 +57,111 @@ export interface GenerationOutcome {
   perf: PerfStats | null;
   finishReason: FinishReason | null;
   error: Error | null;
+  /** Why the run was stopped early, if it was. */
+  stopped: StopCause | null;
 }
+
+/** Why a run was aborted. */
+export type StopCause =
+  | "stop"
+  | "length"
+  | "first_token_timeout"
+  | "timeout"
+  | "client"
+  | "shutdown";
 
 export interface Generation {
-  events: AsyncGenerator<ChatEvent>;
-  /** Stops the run; `onEnd` still runs, whether or not anyone read the events. */
+  events: AsyncIterable<ChatEvent>;
+  /** Stops the run because the client left; `onEnd` still runs. */
   cancel(): void;
+  /** Stops the run because the server is shutting down. */
+  interrupt(): void;
 }
 
-/**
- * Starts consuming `run` on demand. An async generator's cleanup only runs once it has been
- * iterated, so a consumer that leaves before reading the first event (a client gone before
- * its first chunk) would never release the NPU: `cancel()` then drains the events itself.
- */
+/** A buffer of events read by one consumer; its `return()` tells the producer it left. */
+class EventBuffer {
+  #items: ChatEvent[] = [];
+  #closed = false;
+  #wake: (() => void) | null = null;
+  readonly #onLeave: () => void;
+
+  constructor(onLeave: () => void) {
+    this.#onLeave = onLeave;
+  }
+
+  push(event: ChatEvent): void {
+    this.#items.push(event);
+    this.#wake?.();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#wake?.();
+  }
+
+  async *iterate(): AsyncGenerator<ChatEvent> {
+    let finished = false;
+    try {
+      while (true) {
+        if (this.#items.length) {
+          yield this.#items.shift()!;
+          continue;
+        }
+        if (this.#closed) {
+          finished = true;
+          return;
+        }
+        await new Promise<void>((resolve) => this.#wake = resolve);
+        this.#wake = null;
+      }
+    } finally {
+      if (!finished) this.#onLeave();
+    }
+  }
+}
+
 export function startGeneration(
   run: NpuRun,
   limits: GenerationLimits,
-  /** Awaited before the generation reports its end (the caller releases the NPU here). */
+  /** Runs once the run has settled, before the terminal event (the caller releases the NPU). */
   onEnd: (outcome: GenerationOutcome) => void | Promise<void>,
 ): Generation {
-  let consumed = false;
-  const events = runGeneration(run, limits, onEnd, () => {
-    consumed = true;
-  });
+  let stopped: StopCause | null = null;
+  /** Resolves `settleGraceMs` after the first abort: a run still going then is wedged. */
+  const graceOver = Promise.withResolvers<void>();
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  const stop = (cause: StopCause): void => {
+    if (stopped === null) {
+      stopped = cause;
+      graceTimer = setTimeout(graceOver.resolve, limits.settleGraceMs);
+    }
+    run.abort();
+  };
+  const buffer = new EventBuffer(() => stop("client"));
+  void pump(run, limits, buffer, () => stopped, stop, graceOver.promise, onEnd)
+    .finally(() => clearTimeout(graceTimer));
   return {
-    events,
-    cancel: () => {
-      run.abort();
-      if (consumed) return;
-      consumed = true;
-      void (async () => {
-        for await (const _ of events) { /* discard */ }
-      })();
-    },
+    events: buffer.iterate(),
+    cancel: () => stop("client"),
+    interrupt: () => stop("shutdown"),
   };
 }
 
-async function* runGeneration(
+async function pump(
   run: NpuRun,
   limits: GenerationLimits,
+  out: EventBuffer,
+  stoppedBy: () => StopCause | null,
+  stop: (cause: StopCause) => void,
+  graceOver: Promise<void>,
   onEnd: (outcome: GenerationOutcome) => void | Promise<void>,
-  onStart: () => void,
-): AsyncGenerator<ChatEvent> {
-  onStart();
+): Promise<void> {
   const think = new ThinkSplitter({ implicitOpen: limits.implicitThink });
   const stops = new StopMatcher(limits.stop);
-  const state: { timedOut: "first" | "total" | null; stoppedBy: FinishReason | null } = {
-    timedOut: null,
-    stoppedBy: null,
-  };
-  let tokens = 0;
   const outcome: GenerationOutcome = {
     clean: false,
     paused: false,
+    wedged: false,
     rawText: "",
     content: "",
     reasoning: "",
@@ -108,130 +170,175 @@ async function* runGeneration(
     perf: null,
     finishReason: null,
     error: null,
+    stopped: null,
   };
-  const firstTimer = setTimeout(() => {
-    state.timedOut = "first";
-    run.abort();
-  }, limits.firstTokenTimeoutMs);
-  const totalTimer = setTimeout(() => {
-    state.timedOut = "total";
-    run.abort();
-  }, limits.totalTimeoutMs);
+  let finished = false;
+  let runtimeError: string | null = null;
+  const firstTimer = setTimeout(() => stop("first_token_timeout"), limits.firstTokenTimeoutMs);
+  const totalTimer = setTimeout(() => stop("timeout"), limits.totalTimeoutMs);
+  /** Stop sequences and the token limit end the answer itself: text after them is dropped. */
+  const answerEnded = (): boolean => stoppedBy() === "stop" || stoppedBy() === "length";
 
-  /** Content after the think split: tool calls taken out, then stop sequences applied. */
-  function* content(parts: readonly ToolPiece[]): Generator<ChatEvent> {
+  const content = (parts: readonly ToolPiece[]): void => {
     for (const part of parts) {
-      if (state.stoppedBy) return;
+      if (answerEnded()) return;
       if (part.kind === "call") {
         outcome.toolCalls.push(part.call);
-        yield { type: "tool_calls", calls: [part.call] };
+        out.push({ type: "tool_calls", calls: [part.call] });
         continue;
       }
       const { text, stopped } = stops.push(part.text);
       if (text) {
         outcome.content += text;
-        yield { type: "content", text };
+        out.push({ type: "content", text });
       }
-      if (stopped) {
-        state.stoppedBy = "stop";
-        run.abort();
-      }
+      if (stopped) stop("stop");
     }
-  }
-  function* split(pieces: readonly ThinkPiece[]): Generator<ChatEvent> {
+  };
+  const split = (pieces: readonly ThinkPiece[]): void => {
     for (const piece of pieces) {
       if (piece.kind === "reasoning") {
         outcome.reasoning += piece.text;
-        yield { type: "reasoning", text: piece.text };
+        out.push({ type: "reasoning", text: piece.text });
       } else {
-        yield* content(
+        content(
           limits.toolCalls
             ? limits.toolCalls.push(piece.text)
             : [{ kind: "content", text: piece.text }],
         );
       }
     }
-  }
+  };
+  const take = (event: NpuEvent): void => {
+    if (event.type === "text") {
+      if (outcome.tokens === 0) clearTimeout(firstTimer);
+      outcome.tokens++;
+      outcome.rawText += event.text;
+      if (answerEnded() || stoppedBy()) return;
+      split(think.push(event.text));
+      if (!stoppedBy() && outcome.tokens >= limits.maxTokens) stop("length");
+    } else if (event.type === "finish") {
+      outcome.perf = event.perf;
+      finished = true;
+    } else if (event.type === "paused") {
+      outcome.paused = true;
+    } else if (event.type === "error") {
+      runtimeError = event.message;
+    }
+  };
 
   const reader = run.events.getReader();
   try {
     while (true) {
-      const { value: event, done } = await reader.read();
-      if (done) break;
-      if (event.type === "text") {
-        if (tokens === 0) clearTimeout(firstTimer);
-        tokens++;
-        outcome.rawText += event.text;
-        if (state.stoppedBy) continue;
-        yield* split(think.push(event.text));
-        if (!state.stoppedBy && tokens >= limits.maxTokens) {
-          state.stoppedBy = "length";
-          run.abort();
-        }
-      } else if (event.type === "finish") {
-        outcome.perf = event.perf;
-        outcome.clean = state.stoppedBy === null;
-      } else if (event.type === "paused") {
-        outcome.paused = true;
-      } else if (event.type === "error") {
-        outcome.error = new GenerationError(`The NPU runtime reported an error: ${event.message}`);
-      } else if (event.type !== "aborted") {
-        continue;
-      } else if (state.timedOut && !state.stoppedBy) {
-        outcome.error = new GenerationTimeoutError(
-          state.timedOut === "first"
-            ? `No token within ${
-              limits.firstTokenTimeoutMs / 1000
-            }s (prefill too slow or runtime stuck); the run was aborted.`
-            : `Generation exceeded ${limits.totalTimeoutMs / 1000}s; the run was aborted.`,
-        );
-      } else if (!state.stoppedBy) {
-        outcome.error = new GenerationError(
-          "The generation was interrupted before it finished (server shutting down or request cancelled).",
-        );
+      const next = await Promise.race([reader.read(), graceOver.then(() => null)]);
+      if (next === null) {
+        outcome.wedged = true;
+        break;
       }
+      if (next.done) break;
+      take(next.value);
     }
-    if (!state.stoppedBy && !outcome.error) {
-      yield* split(think.flush());
-      yield* content(limits.toolCalls?.flush() ?? []);
-      const rest = stops.flush();
-      if (rest) {
-        outcome.content += rest;
-        yield { type: "content", text: rest };
-      }
-    }
-    if (outcome.error) {
-      yield { type: "error", error: outcome.error };
-      return;
-    }
-    const perf = outcome.perf;
-    const finishReason: FinishReason = state.stoppedBy ??
-      (outcome.toolCalls.length
-        ? "tool_calls"
-        : perf && perf.generateTokens >= limits.runtimeMaxTokens
-        ? "length"
-        : "stop");
-    outcome.finishReason = finishReason;
-    const completionTokens = perf && !state.stoppedBy ? perf.generateTokens : tokens;
-    const promptTokens = perf ? perf.prefillTokens : limits.promptTokensEstimate;
-    const usage: Usage = {
-      promptTokens,
-      completionTokens,
-      totalTokens: promptTokens + completionTokens,
-    };
-    yield { type: "done", finishReason, usage };
+  } catch (err) {
+    runtimeError ??= (err as Error).message;
   } finally {
-    clearTimeout(firstTimer);
-    clearTimeout(totalTimer);
-    // Reached early when the consumer stops iterating (client gone): stop the NPU, then wait.
-    run.abort();
     reader.releaseLock();
-    await run.settled;
-    outcome.tokens = tokens;
-    if (outcome.finishReason === null && !outcome.error) {
-      outcome.error = new Error("generation abandoned by the client");
-      outcome.clean = false;
-    }
-    await onEnd(outcome);
   }
+  clearTimeout(firstTimer);
+  clearTimeout(totalTimer);
+  if (!outcome.wedged) {
+    outcome.wedged = await Promise.race([
+      run.settled.then(() => false),
+      graceOver.then(() => true),
+    ]);
+  }
+  if (outcome.wedged) {
+    outcome.error = new RuntimeWedgedError(
+      `The NPU runtime did not return within ${limits.settleGraceMs / 1000}s of an abort.`,
+    );
+  }
+  outcome.stopped = stoppedBy();
+  outcome.clean = finished && outcome.stopped === null && runtimeError === null;
+  outcome.error ??= failure(outcome, runtimeError, limits);
+  if (!outcome.error) finishAnswer(outcome, think, stops, limits, split, content, out);
+  await onEnd(outcome);
+  if (outcome.error) out.push({ type: "error", error: outcome.error });
+  else out.push(doneEvent(outcome, limits));
+  out.close();
+}
+
+/** The error a run ended with, if any (a cut answer is not an error). */
+function failure(
+  outcome: GenerationOutcome,
+  runtimeError: string | null,
+  limits: GenerationLimits,
+): Error | null {
+  if (runtimeError !== null) {
+    return new GenerationError(`The NPU runtime reported an error: ${runtimeError}`);
+  }
+  switch (outcome.stopped) {
+    case "first_token_timeout":
+      return new GenerationTimeoutError(
+        `No token within ${
+          limits.firstTokenTimeoutMs / 1000
+        }s (prefill too slow or runtime stuck); the run was aborted.`,
+      );
+    case "timeout":
+      return outcome.tokens === 0
+        ? new GenerationTimeoutError(
+          `Generation exceeded ${limits.totalTimeoutMs / 1000}s; the run was aborted.`,
+        )
+        : null;
+    case "shutdown":
+      return new GenerationError(
+        "The generation was interrupted before it finished (the server is shutting down).",
+      );
+    case "client":
+      return new GenerationError("The generation was abandoned by the client.");
+    default:
+      return null;
+  }
+}
+
+/** Flushes what the splitters held back (unless the answer was cut) and sets the finish. */
+function finishAnswer(
+  outcome: GenerationOutcome,
+  think: ThinkSplitter,
+  stops: StopMatcher,
+  limits: GenerationLimits,
+  split: (pieces: readonly ThinkPiece[]) => void,
+  content: (parts: readonly ToolPiece[]) => void,
+  out: EventBuffer,
+): void {
+  if (outcome.stopped !== "stop" && outcome.stopped !== "length") {
+    split(think.flush());
+    content(limits.toolCalls?.flush() ?? []);
+    const rest = stops.flush();
+    if (rest) {
+      outcome.content += rest;
+      out.push({ type: "content", text: rest });
+    }
+  }
+  const perf = outcome.perf;
+  outcome.finishReason = outcome.stopped === "stop"
+    ? "stop"
+    // A total timeout that cut a started answer: the answer is incomplete, as at a token limit.
+    : outcome.stopped === "length" || outcome.stopped === "timeout"
+    ? "length"
+    : outcome.toolCalls.length
+    ? "tool_calls"
+    : perf && perf.generateTokens >= limits.runtimeMaxTokens
+    ? "length"
+    : "stop";
+}
+
+function doneEvent(outcome: GenerationOutcome, limits: GenerationLimits): ChatEvent {
+  const perf = outcome.perf;
+  const completionTokens = perf && outcome.stopped === null ? perf.generateTokens : outcome.tokens;
+  const promptTokens = perf ? perf.prefillTokens : limits.promptTokensEstimate;
+  const usage: Usage = {
+    promptTokens,
+    completionTokens,
+    totalTokens: promptTokens + completionTokens,
+  };
+  return { type: "done", finishReason: outcome.finishReason!, usage };
 }

@@ -6,19 +6,24 @@
  *
  * Knows nothing of HTTP wire formats or FFI.
  */
+import { RkllmError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ModelEntry } from "../models/registry.ts";
 import type { NpuAdmin } from "./admin.ts";
 import { type GenerationOutcome, startGeneration } from "./generation.ts";
 import type { NpuTurnPlan } from "./plan.ts";
 import { replayGeneration } from "./replay.ts";
-import type { ModelSessions } from "./session.ts";
+import { type ModelSessions, type PreparedTurn, ReloadNeeded } from "./session.ts";
 import { ToolCallParser } from "./tool_calls.ts";
 import type { ChatEvent, ChatGeneration, EngineObserver } from "./types.ts";
 
 export interface TurnRunnerOptions {
   firstTokenTimeoutMs: number;
   totalTimeoutMs: number;
+  /** After an abort, how long a run may take to return before the runtime counts as wedged. */
+  abortGraceMs: number;
+  /** Called once when the runtime is wedged (the server then exits so it is restarted). */
+  onWedged?: (err: Error) => void;
   /** The runtime takes sampling and max_new_tokens per run (1.3.0). */
   perRunSampling: boolean;
   observer?: EngineObserver;
@@ -50,11 +55,26 @@ export class TurnRunner {
   ): Promise<ChatGeneration> {
     const lease = await this.#admin.acquire(signal);
     try {
-      const loaded = await this.#admin.load(lease, entry);
-      // The client may have gone while the model loaded: do not generate for nobody.
+      // The client may have gone while it waited: do not load or generate for nobody.
       signal?.throwIfAborted();
-      const session = await this.#sessions.ready(loaded.npu, entry.id);
-      const prepared = await session.prepare(plan);
+      let loaded = await this.#admin.load(lease, entry);
+      signal?.throwIfAborted();
+      let session = await this.#sessions.ready(loaded.npu, entry.id);
+      let prepared: PreparedTurn;
+      try {
+        prepared = await session.prepare(plan);
+      } catch (err) {
+        // A refused runtime call: a fresh load is a clean state; the turn then starts cold.
+        if (!(err instanceof ReloadNeeded || err instanceof RkllmError)) throw err;
+        this.#log.warn("engine", "runtime call refused; reloading the model", {
+          id: requestId,
+          model: entry.id,
+          error: err.message,
+        });
+        loaded = await this.#admin.reload(lease, entry, "a runtime call was refused");
+        session = await this.#sessions.ready(loaded.npu, entry.id);
+        prepared = await session.prepare(plan);
+      }
       if (prepared.kind === "replay") {
         lease.release();
         this.#log.info("engine", "answered without a run", { id: requestId, kv: prepared.kv });
@@ -81,7 +101,6 @@ export class TurnRunner {
           ? { sampling: plan.sampling, maxNewTokens: plan.maxTokens }
           : {}),
       });
-      lease.onInterrupt = () => run.abort();
       const started = performance.now();
       const generation = startGeneration(run, {
         maxTokens: plan.maxTokens,
@@ -89,10 +108,21 @@ export class TurnRunner {
         stop: plan.stop,
         firstTokenTimeoutMs: this.#opts.firstTokenTimeoutMs,
         totalTimeoutMs: this.#opts.totalTimeoutMs,
+        settleGraceMs: this.#opts.abortGraceMs,
         implicitThink: plan.implicitThink,
         promptTokensEstimate: plan.promptTokensEstimate,
         toolCalls: plan.toolCalls ? new ToolCallParser(newCallId) : undefined,
       }, async (outcome) => {
+        if (outcome.wedged) {
+          // The native run is still going: the NPU stays held, nothing else may run.
+          this.#admin.markWedged(outcome.error!);
+          this.#log.error("engine", "the NPU runtime is wedged", {
+            id: requestId,
+            error: outcome.error!.message,
+          });
+          this.#opts.onWedged?.(outcome.error!);
+          return;
+        }
         try {
           await session.commit(outcome);
           onEnd?.(outcome);
@@ -107,6 +137,7 @@ export class TurnRunner {
         }
         this.#ended(requestId, entry, plan, outcome, started);
       });
+      lease.onInterrupt = () => generation.interrupt();
       return {
         requestId,
         model: entry.id,
@@ -145,6 +176,13 @@ export class TurnRunner {
       // A pause is a deliberate, complete end (the answer was whole).
       result: result === "paused" ? "finish" : result,
     });
+    if (outcome.stopped === "timeout" && !outcome.error) {
+      this.#log.warn("engine", "answer cut by the generation timeout", {
+        id: requestId,
+        tokens: outcome.tokens,
+        seconds: this.#opts.totalTimeoutMs / 1000,
+      });
+    }
     this.#log.info("engine", "run ended", {
       id: requestId,
       result,
@@ -164,7 +202,7 @@ function newCallId(): string {
 
 /** Holds a reply back and emits `rewrite(content)` as one piece before `done`. */
 async function* rewritten(
-  events: AsyncGenerator<ChatEvent>,
+  events: AsyncIterable<ChatEvent>,
   rewrite: (content: string) => string,
 ): AsyncGenerator<ChatEvent> {
   let content = "";

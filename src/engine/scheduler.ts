@@ -5,7 +5,7 @@
  * after the holder's native calls have settled. Idle models are unloaded after a setting.
  * Knows nothing of HTTP or FFI: it drives an `NpuBackend`.
  */
-import { ServerBusyError, ShuttingDownError } from "../errors.ts";
+import { RuntimeWedgedError, ServerBusyError, ShuttingDownError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ModelLoadParams, NpuBackend, NpuModel } from "../rkllm/npu.ts";
 import type { EngineObserver } from "./types.ts";
@@ -29,6 +29,8 @@ export interface SchedulerStatus {
   loadingModel: string | null;
   busy: boolean;
   queued: number;
+  /** Why the NPU can no longer be used (a run that never returned); absent while healthy. */
+  wedged?: string;
 }
 
 interface Waiter {
@@ -92,6 +94,7 @@ export class Scheduler {
   /** When the armed idle timer fires (epoch ms). */
   #idleDeadline: number | null = null;
   #closing = false;
+  #wedged: RuntimeWedgedError | null = null;
 
   #observer: EngineObserver;
 
@@ -108,12 +111,25 @@ export class Scheduler {
   }
 
   status(): SchedulerStatus {
-    return {
+    const status: SchedulerStatus = {
       loadedModel: this.#loaded?.id ?? null,
       loadingModel: this.#loading,
       busy: this.#holder !== null,
       queued: this.#queue.length,
     };
+    if (this.#wedged) status.wedged = this.#wedged.message;
+    return status;
+  }
+
+  /**
+   * A native call never returned: nothing can run on the NPU again in this process. Every
+   * waiting and later request is refused with the reason; the lease holder keeps its lease.
+   */
+  markWedged(err: RuntimeWedgedError): void {
+    if (this.#wedged) return;
+    this.#wedged = err;
+    this.#cancelIdleTimer();
+    for (const waiter of [...this.#queue]) waiter.fail(err);
   }
 
   /**
@@ -127,6 +143,7 @@ export class Scheduler {
 
   /** Waits for exclusive use of the NPU, in arrival order. */
   acquire(signal?: AbortSignal): Promise<Lease> {
+    if (this.#wedged) return Promise.reject(this.#wedged);
     if (this.#closing) return Promise.reject(new ShuttingDownError());
     // A rejection, not a synchronous throw, like every other refusal here.
     if (signal?.aborted) return Promise.reject(signal.reason);

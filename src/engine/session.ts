@@ -39,10 +39,23 @@ export type PreparedTurn =
 /** How the cache record changes once the run has ended. */
 type Pending = (outcome: GenerationOutcome) => Promise<CachedConversation | null>;
 
+/**
+ * The runtime refused a call (or would refuse it: it did before); only a fresh load of the model
+ * gets it to the wanted state.
+ */
+export class ReloadNeeded extends Error {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super(message, opts);
+    this.name = "ReloadNeeded";
+  }
+}
+
 /** What all sessions of one runtime share. */
 interface SessionContext {
   /** The measured behaviour of the runtime (unknown until calibrated). */
   traits: CacheTraits;
+  /** `rkllm_set_function_tools` with empty strings was refused: tools go off by a reload. */
+  emptyToolsRefused: boolean;
   files: PromptFileStore | null;
   log: Logger;
 }
@@ -298,11 +311,21 @@ export class ModelSession {
     const key = tools?.key ?? "";
     if (this.#toolsKey === key) return false;
     this.#held = null;
-    await this.#npu.setFunctionTools(
-      tools?.system ?? "",
-      tools?.json ?? "",
-      tools ? TOOL_RESPONSE_TAG : "",
-    );
+    if (!tools && this.#ctx.emptyToolsRefused) {
+      throw new ReloadNeeded("this runtime switches function tools off only by a reload");
+    }
+    try {
+      await this.#npu.setFunctionTools(
+        tools?.system ?? "",
+        tools?.json ?? "",
+        tools ? TOOL_RESPONSE_TAG : "",
+      );
+    } catch (err) {
+      if (!tools) this.#ctx.emptyToolsRefused = true;
+      throw new ReloadNeeded(`rkllm_set_function_tools was refused: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
     this.#toolsKey = key;
     return true;
   }
@@ -322,7 +345,12 @@ export class ModelSessions {
     log: Logger,
     opts: { files?: PromptFileStore | null; calibrate?: boolean; traits?: CacheTraits } = {},
   ) {
-    this.#ctx = { files: opts.files ?? null, log, traits: { ...(opts.traits ?? UNKNOWN_TRAITS) } };
+    this.#ctx = {
+      files: opts.files ?? null,
+      log,
+      traits: { ...(opts.traits ?? UNKNOWN_TRAITS) },
+      emptyToolsRefused: false,
+    };
     this.#calibration = opts.traits || opts.calibrate === false ? "off" : "pending";
   }
 

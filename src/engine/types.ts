@@ -66,6 +66,8 @@ export interface EngineStatus {
   loadingModel: string | null;
   busy: boolean;
   queued: number;
+  /** Why the NPU can no longer be used (a run never returned); absent while healthy. */
+  wedged?: string;
   /** What the runtime's KV cache was measured to do, and the task strategy that follows. */
   kvCache?: Record<string, boolean | string>;
   /**

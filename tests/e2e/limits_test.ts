@@ -76,14 +76,38 @@ Deno.test("e2e: a run that never produces a token times out, and the next reques
   });
 });
 
-Deno.test("e2e: the total generation timeout aborts a long run", async () => {
+Deno.test("e2e: the total generation timeout aborts a long run and says the answer was cut", async () => {
+  for (const finishAfterAbort of ["0", "1"]) {
+    await withServer({
+      env: {
+        RKLLM_MOCK_TOKENS: "1000",
+        RKLLM_MOCK_TOKEN_MS: "10",
+        // Some runtimes report completion after an abort: still not a whole answer.
+        RKLLM_MOCK_FINISH_AFTER_ABORT: finishAfterAbort,
+      },
+      args: ["--generation-timeout", "0.3"],
+    }, async (server) => {
+      const s = streamed((await readSse(await post(server, { model: "phi", stream: true }))).data);
+      assert.ok(s.content.length > 0, "tokens before the timeout were delivered");
+      assert.deepEqual(s.finish, ["length"], "a cut answer never ends with stop");
+      assert.ok(server.logs.some((l) => /WARN.*answer cut by the generation timeout/.test(l)));
+      const whole = await post(server, { model: "phi" });
+      assert.equal((await whole.json()).choices[0].finish_reason, "length");
+    });
+  }
+});
+
+Deno.test("e2e: a first-token timeout is an error even when the runtime reports completion after the abort", async () => {
   await withServer({
-    env: { RKLLM_MOCK_TOKENS: "1000", RKLLM_MOCK_TOKEN_MS: "10" },
-    args: ["--generation-timeout", "0.3"],
+    env: { RKLLM_MOCK_HANG: "1", RKLLM_MOCK_FINISH_AFTER_ABORT: "1" },
+    args: ["--first-token-timeout", "0.3"],
   }, async (server) => {
     const s = streamed((await readSse(await post(server, { model: "phi", stream: true }))).data);
-    assert.ok(s.content.length > 0, "tokens before the timeout were delivered");
     assert.equal(s.error?.code, "timeout");
+    assert.deepEqual(s.finish, []);
+    const res = await post(server, { model: "phi" });
+    assert.equal(res.status, 504);
+    await res.body?.cancel();
   });
 });
 

@@ -166,3 +166,21 @@ Deno.test("engine: offering tools sets them and restarts the cache; dropping the
     assert.equal(npu.callsOf("tools").at(-1)?.json, "", "tools off again");
   });
 });
+
+Deno.test("engine: a runtime that refuses empty tool strings is reloaded, never left failing", async (t) => {
+  for (const refuse of [false, true]) {
+    await t.step(refuse ? "empty tools refused" : "empty tools accepted", async () => {
+      await withFake(async ({ engine, npu }) => {
+        const tools = [{ name: "get_time", parameters: { type: "object" } }];
+        for (const offered of [tools, undefined, tools, undefined, undefined]) {
+          const events = await drain(engine, request([q1], { tools: offered }));
+          assert.equal(last(events).type, "done", JSON.stringify(last(events)));
+        }
+        const loads = npu.callsOf("load").length;
+        // Refused: each switch-off reloads (once refused, the call is not tried again).
+        assert.equal(loads, refuse ? 3 : 1);
+        assert.equal(npu.callsOf("tools").filter((c) => c.json === "").length, refuse ? 0 : 2);
+      }, { refuseEmptyTools: refuse });
+    });
+  }
+});
