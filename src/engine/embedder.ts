@@ -49,7 +49,7 @@ export class Embedder {
     try {
       let loaded = await this.#admin.load(lease, entry);
       try {
-        await this.#sessions.of(loaded.npu, entry.id).prepareSideRun();
+        await this.#sessions.of(loaded.npu, entry).prepareSideRun();
       } catch (err) {
         if (!(err instanceof ReloadNeeded)) throw err;
         loaded = await this.#admin.reload(lease, entry, "a runtime call was refused");

@@ -59,6 +59,8 @@ export interface GenerationOutcome {
   error: Error | null;
   /** Why the run was stopped early, if it was. */
   stopped: StopCause | null;
+  /** What the runtime reported as a failure, if it did. */
+  runtimeError: string | null;
 }
 
 /** Why a run was aborted. */
@@ -171,9 +173,9 @@ async function pump(
     finishReason: null,
     error: null,
     stopped: null,
+    runtimeError: null,
   };
   let finished = false;
-  let runtimeError: string | null = null;
   const firstTimer = setTimeout(() => stop("first_token_timeout"), limits.firstTokenTimeoutMs);
   const totalTimer = setTimeout(() => stop("timeout"), limits.totalTimeoutMs);
   /** Stop sequences and the token limit end the answer itself: text after them is dropped. */
@@ -214,16 +216,17 @@ async function pump(
       if (outcome.tokens === 0) clearTimeout(firstTimer);
       outcome.tokens++;
       outcome.rawText += event.text;
-      if (answerEnded() || stoppedBy()) return;
+      // After any other stop the text still counts: the cache holds it, and a reader may read it.
+      if (answerEnded()) return;
       split(think.push(event.text));
-      if (!stoppedBy() && outcome.tokens >= limits.maxTokens) stop("length");
+      if (outcome.tokens >= limits.maxTokens) stop("length");
     } else if (event.type === "finish") {
       outcome.perf = event.perf;
       finished = true;
     } else if (event.type === "paused") {
       outcome.paused = true;
     } else if (event.type === "error") {
-      runtimeError = event.message;
+      outcome.runtimeError = event.message;
     }
   };
 
@@ -239,7 +242,7 @@ async function pump(
       take(next.value);
     }
   } catch (err) {
-    runtimeError ??= (err as Error).message;
+    outcome.runtimeError ??= (err as Error).message;
   } finally {
     reader.releaseLock();
   }
@@ -257,8 +260,8 @@ async function pump(
     );
   }
   outcome.stopped = stoppedBy();
-  outcome.clean = finished && outcome.stopped === null && runtimeError === null;
-  outcome.error ??= failure(outcome, runtimeError, limits);
+  outcome.clean = finished && outcome.stopped === null && outcome.runtimeError === null;
+  outcome.error ??= failure(outcome, outcome.runtimeError, limits);
   if (!outcome.error) finishAnswer(outcome, think, stops, limits, split, content, out);
   await onEnd(outcome);
   if (outcome.error) out.push({ type: "error", error: outcome.error });

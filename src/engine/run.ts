@@ -59,7 +59,7 @@ export class TurnRunner {
       signal?.throwIfAborted();
       let loaded = await this.#admin.load(lease, entry);
       signal?.throwIfAborted();
-      let session = await this.#sessions.ready(loaded.npu, entry.id);
+      let session = await this.#sessions.ready(loaded.npu, entry);
       let prepared: PreparedTurn;
       try {
         prepared = await session.prepare(plan);
@@ -72,7 +72,7 @@ export class TurnRunner {
           error: err.message,
         });
         loaded = await this.#admin.reload(lease, entry, "a runtime call was refused");
-        session = await this.#sessions.ready(loaded.npu, entry.id);
+        session = await this.#sessions.ready(loaded.npu, entry);
         prepared = await session.prepare(plan);
       }
       if (prepared.kind === "replay") {
@@ -159,7 +159,8 @@ export class TurnRunner {
     started: number,
   ): void {
     const perf = outcome.perf;
-    const result = outcome.error
+    const interrupted = outcome.stopped === "client" || outcome.stopped === "shutdown";
+    const result = outcome.error && !interrupted
       ? "error"
       : outcome.clean
       ? "finish"

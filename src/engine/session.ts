@@ -24,7 +24,7 @@ import {
 } from "./kv_cache.ts";
 import { type FunctionTools, type NpuTurnPlan, TOOL_RESPONSE_TAG } from "./plan.ts";
 import type { PromptFileStore } from "./prompt_files.ts";
-import { conversationTokens } from "./prompt.ts";
+import { conversationTokens, estimateTokens } from "./prompt.ts";
 
 /** What the session prepared: a run, or an answer that needs none (a task shortcut). */
 export type PreparedTurn =
@@ -63,6 +63,8 @@ interface SessionContext {
 export class ModelSession {
   readonly #npu: NpuModel;
   readonly #model: string;
+  /** Positions the model's context holds. */
+  readonly #contextLength: number;
   readonly #ctx: SessionContext;
   /** What the runtime's KV cache holds; null = unknown or empty. */
   #held: CachedConversation | null = null;
@@ -70,9 +72,10 @@ export class ModelSession {
   #toolsKey = "";
   #pending: Pending | null = null;
 
-  constructor(npu: NpuModel, model: string, ctx: SessionContext) {
+  constructor(npu: NpuModel, model: string, contextLength: number, ctx: SessionContext) {
     this.#npu = npu;
     this.#model = model;
+    this.#contextLength = contextLength;
     this.#ctx = ctx;
   }
 
@@ -102,16 +105,20 @@ export class ModelSession {
     }
     const retrieved = plan.retrieved;
     // The runtime's cache only grows: once it could overflow, start over with trimmed history.
-    const grown = retrieved
-      ? (base ? conversationTokens(base) : 0) + plan.promptTokensEstimate
-      : conversationTokens(plan.conversation);
-    if (kv.mode === "incremental" && grown > plan.budget) kv = { mode: "reset" };
+    // What it holds is measured where the runtime tells (the estimate is deliberately high).
+    if (kv.mode === "incremental") {
+      const sent = retrieved ? plan.promptTokensEstimate : estimateTokens(kv.message);
+      const held = (traits.sizeKnown ? await this.#npu.kvCacheSize() : null) ??
+        (retrieved ? conversationTokens(base!) : conversationTokens(plan.conversation) - sent);
+      if (held + sent > plan.budget) kv = { mode: "reset" };
+    }
 
     const save = traits.promptFiles ? this.#ctx.files?.newPath() : undefined;
     const extra = retrieved?.extraTokens ?? 0;
     const holds = kv.mode === "incremental" || plan.coldHoldsConversation;
     this.#pending = async (o) => {
-      const after = o.clean && holds
+      const whole = o.clean || (traits.abortKeepsAll && stoppedWithAnswer(o));
+      const after = whole && holds
         ? afterCleanRun(plan.conversation, assistantText(o.content, o.toolCalls), extra)
         : null;
       if (save) await this.#keepFile(save, after);
@@ -182,12 +189,19 @@ export class ModelSession {
       return { kind: "replay", content: cont.fallback, kv: `task:${plan.task}:shortcut` };
     }
     const strategy = taskStrategy(traits);
-    const fits = conversationTokens(held) + cont.promptTokens + plan.maxTokens <= plan.budget;
+    const before = await this.#npu.kvCacheSize();
+    const positions = before ?? conversationTokens(held);
+    const fits = positions + cont.promptTokens + plan.maxTokens <= this.#contextLength;
     const file = strategy === "file" ? this.#ctx.files?.exact(this.#fileKey(), held) : undefined;
-    if (!fits || strategy === "none" || (strategy === "file" && !file)) {
+    // Without a way back, a task run would cost the chat its cache where a keep_history=0 run
+    // is known to empty it, or where the task does not fit: then the suggestion is skipped.
+    if (!fits || (strategy === "none" && traits.keep0 === "clear")) {
+      this.#held = held;
+      return { kind: "replay", content: cont.fallback, kv: `task:${plan.task}:shortcut` };
+    }
+    if (strategy === "none" || (strategy === "file" && !file)) {
       return await this.#prepareModelTask(plan, held);
     }
-    const before = await this.#npu.kvCacheSize();
     const backTo = async (): Promise<CachedConversation | null> =>
       (await this.#npu.kvCacheSize()) === before ? held : null;
     const kv = `task:${plan.task}:${strategy}`;
@@ -355,17 +369,17 @@ export class ModelSessions {
   }
 
   /** The session of a loaded model, without calibrating (embeddings). */
-  of(npu: NpuModel, model: string): ModelSession {
+  of(npu: NpuModel, model: { id: string; contextLength: number }): ModelSession {
     let session = this.#byModel.get(npu);
     if (!session) {
-      session = new ModelSession(npu, model, this.#ctx);
+      session = new ModelSession(npu, model.id, model.contextLength, this.#ctx);
       this.#byModel.set(npu, session);
     }
     return session;
   }
 
   /** The session of a chat model; the first fresh one calibrates the runtime. */
-  async ready(npu: NpuModel, model: string): Promise<ModelSession> {
+  async ready(npu: NpuModel, model: { id: string; contextLength: number }): Promise<ModelSession> {
     const fresh = !this.#byModel.has(npu);
     const session = this.of(npu, model);
     if (fresh && this.#calibration === "pending") {
@@ -387,4 +401,14 @@ export class ModelSessions {
     const t = this.#ctx.traits;
     return { ...t, taskStrategy: taskStrategy(t) };
   }
+}
+
+/**
+ * A run the client stopped: the runtime kept the prompt and every token it delivered (when it
+ * was measured to), and all of them went into the answer text. If the client saved exactly that
+ * partial answer, the next turn continues on it; any difference makes it a reset.
+ */
+function stoppedWithAnswer(o: GenerationOutcome): boolean {
+  return o.stopped === "client" && !o.wedged && o.runtimeError === null &&
+    o.content.trim() !== "" && o.toolCalls.length === 0;
 }

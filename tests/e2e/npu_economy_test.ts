@@ -43,6 +43,8 @@ interface Reading {
   strategy: string;
   /** The next chat turn finds the chat in the cache. */
   keepsChat: boolean;
+  /** No safe way to run the task: it is answered without the NPU (no suggestions). */
+  skipped?: boolean;
 }
 
 const READINGS: Reading[] = [
@@ -50,10 +52,17 @@ const READINGS: Reading[] = [
   { keep0: "rollback", range: "accept", files: "", strategy: "rollback", keepsChat: true },
   { keep0: "reuse", range: "accept", files: "restore", strategy: "file", keepsChat: true },
   { keep0: "clear", range: "refuse", files: "restore", strategy: "file", keepsChat: true },
-  // No strategy: the task's whole prompt runs with keep_history=0 ("model" mode)...
-  { keep0: "clear", range: "refuse", files: "", strategy: "none", keepsChat: false },
-  { keep0: "clear", range: "ignore", files: "ignore", strategy: "none", keepsChat: false },
-  // ...which a runtime that reuses prefixes survives (it restores the cache after the run).
+  // No strategy, and a keep_history=0 run would empty the cache: the suggestion is skipped...
+  { keep0: "clear", range: "refuse", files: "", strategy: "none", keepsChat: true, skipped: true },
+  {
+    keep0: "clear",
+    range: "ignore",
+    files: "ignore",
+    strategy: "none",
+    keepsChat: true,
+    skipped: true,
+  },
+  // ...but a runtime that restores the cache after such a run gets the task's whole prompt.
   { keep0: "reuse", range: "accept", files: "", strategy: "none", keepsChat: true },
 ];
 
@@ -75,23 +84,32 @@ for (const r of READINGS) {
       const task = JSON.parse(
         await chat(server, followUpsTask([q1, { role: "assistant", content: a1 }])),
       );
-      assert.deepEqual(task, { follow_ups: ["What else?", "Why?"] }, "suggestions produced");
+      assert.deepEqual(
+        task,
+        r.skipped ? { follow_ups: [] } : { follow_ups: ["What else?", "Why?"] },
+        "suggestions produced where a way back to the chat exists",
+      );
 
       const q2 = { role: "user", content: "And a GPU?" };
       await chat(server, [q1, { role: "assistant", content: a1 }, q2]);
       const log = await readMockLog(server.mockLog);
       const starts = log.filter((l) => l.fn === "rkllm_run" && l.event === "run_start");
-      const taskRun = starts.find((l) => String(l.prompt).startsWith("### Task:"))!;
+      const taskRun = starts.find((l) => String(l.prompt).startsWith("### Task:"));
       const last = starts.at(-1)!;
-      assert.equal(
-        String(taskRun.prompt).includes("<chat_history>"),
-        r.strategy === "none",
-        "with a strategy, only the task's instruction is sent",
-      );
+      assert.equal(taskRun === undefined, r.skipped === true);
+      if (taskRun) {
+        assert.equal(
+          String(taskRun.prompt).includes("<chat_history>"),
+          r.strategy === "none",
+          "with a strategy, only the task's instruction is sent",
+        );
+      }
       if (r.keepsChat) {
         assert.equal(last.prompt, "And a GPU?", "the next turn is incremental");
         // The cache the next turn starts from is exactly the one the first turn left.
-        const chatEnd = log.findLast((l) => l.event === "run_end" && l.seq < taskRun.seq)!;
+        const chatEnd = log.findLast((l) =>
+          l.event === "run_end" && l.seq < (taskRun ?? last).seq
+        )!;
         const states = cacheStates(log.filter((l) => l.seq < last.seq));
         assert.equal(states.at(-1), chatEnd.context_hash, "no task position left in the cache");
       } else {
@@ -124,5 +142,53 @@ Deno.test("continue task: a task about another chat is answered without the NPU"
     const runsAfter =
       (await readMockLog(server.mockLog)).filter((l) => l.event === "run_start").length;
     assert.equal(runsAfter, runsBefore);
+  });
+});
+
+Deno.test("stopped answer: the turn after it continues on the cache when the client saved what it got", async () => {
+  await withServer({
+    env: { RKLLM_MOCK_TOKENS: "20", RKLLM_MOCK_TOKEN_MS: "100" },
+    kvCalibration: true,
+  }, async (server) => {
+    const q1 = { role: "user", content: "Tell me a long story." };
+    const ctl = new AbortController();
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST",
+      signal: ctl.signal,
+      body: JSON.stringify({ model: "qwen3-1.7b", stream: true, messages: [q1] }),
+    });
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffered = "";
+    let partial = "";
+    let chunks = 0;
+    while (chunks < 5) {
+      const { value } = await reader.read();
+      buffered += value;
+      let at: number;
+      while ((at = buffered.indexOf("\n\n")) !== -1 && chunks < 5) {
+        const line = buffered.slice(0, at);
+        buffered = buffered.slice(at + 2);
+        if (!line.startsWith("data: {")) continue;
+        const delta = JSON.parse(line.slice(6)).choices[0].delta.content;
+        if (delta) {
+          partial += delta;
+          chunks++;
+        }
+      }
+    }
+    ctl.abort();
+    await reader.cancel().catch(() => {});
+    // Wait for the stopped run to end on the server.
+    for (let i = 0; i < 50; i++) {
+      const h = await (await fetch(`${server.url}/health`)).json();
+      if (!h.busy) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await chat(server, [q1, { role: "assistant", content: partial }, {
+      role: "user",
+      content: "Go on.",
+    }]);
+    const starts = (await readMockLog(server.mockLog)).filter((l) => l.event === "run_start");
+    assert.equal(starts.at(-1)!.prompt, "Go on.", "incremental on the stopped answer");
   });
 });

@@ -290,22 +290,29 @@ Deno.test("Lease.ensureLoaded() loads, reuses and switches models", async (t) =>
   const a = await lease.ensureLoaded("a", counted("a"));
   await t.step("the first call loads the model with fresh KV state", () => {
     assert.equal(a.id, "a");
-    assert.equal(sessions.of(a.npu, "a").held, null);
+    assert.equal(sessions.of(a.npu, { id: "a", contextLength: 4096 }).held, null);
     assert.deepEqual(backend.calls, ["load a"]);
     assert.equal(scheduler.status().loadedModel, "a");
   });
   await t.step("asking for the loaded model reuses it without loading", async () => {
     const again = await lease.ensureLoaded("a", counted("a"));
     assert.equal(again, a);
-    assert.equal(sessions.of(again.npu, "a"), sessions.of(a.npu, "a"), "the same KV session");
+    assert.equal(
+      sessions.of(again.npu, { id: "a", contextLength: 4096 }),
+      sessions.of(a.npu, { id: "a", contextLength: 4096 }),
+      "the same KV session",
+    );
     assert.deepEqual(backend.calls, ["load a"]);
     assert.equal(paramCalls, 1, "params() is only called for a real load");
   });
   await t.step("switching destroys the loaded model before loading the other", async () => {
     const b = await lease.ensureLoaded("b", counted("b"));
     assert.equal(b.id, "b");
-    assert.equal(sessions.of(b.npu, "b").held, null);
-    assert.notEqual(sessions.of(b.npu, "b"), sessions.of(a.npu, "a"));
+    assert.equal(sessions.of(b.npu, { id: "b", contextLength: 4096 }).held, null);
+    assert.notEqual(
+      sessions.of(b.npu, { id: "b", contextLength: 4096 }),
+      sessions.of(a.npu, { id: "a", contextLength: 4096 }),
+    );
     assert.deepEqual(backend.calls, ["load a", "destroy a", "load b"]);
     assert.equal(scheduler.status().loadedModel, "b");
   });
