@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { EncoderInput } from "../../src/rkllm/rknn/vision_encoder.ts";
 import { RknnVisionBackend } from "../../src/rkllm/rknn/encoder.ts";
 import { encodeMultimodalInput } from "../../src/rkllm/multimodal_input.ts";
+import { runtimeVersion } from "../../src/rkllm/versions.ts";
 import { prepareTensor } from "../../src/vision/images.ts";
 import { DEFAULT_VISION_SETTINGS } from "../../src/vision/settings.ts";
 import { makeJpeg, makePng, makeWebp, type Paint } from "../support/images.ts";
@@ -85,17 +86,18 @@ console.log(
 const embeddings = await encoder.encode(tensor);
 t = performance.now();
 for (let i = 0; i < n; i++) {
-  encodeMultimodalInput("1.3.0", {
+  encodeMultimodalInput(runtimeVersion("1.3.0"), {
     role: "user",
     enableThinking: false,
     prompt: "<image>\nWhat is in the picture?",
+  }, {
     embeddings,
-    nImages: 1,
-    nImageTokens: encoder.nTokens,
+    count: 1,
+    tokensPerImage: encoder.nTokens,
     width: 448,
     height: 448,
     tags: { start: "<|vision_start|>", end: "<|vision_end|>", content: "<|image_pad|>" },
-  });
+  }, []);
 }
 console.log(
   `  RKLLMInput (multimodal) encoding: ${((performance.now() - t) / n * 1000).toFixed(0)} µs`,
