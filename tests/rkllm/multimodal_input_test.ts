@@ -6,6 +6,7 @@
  * sizes, marker strings, embedding hashes).
  */
 import assert from "node:assert/strict";
+import { DEFAULT_SAMPLING } from "../../src/models/sampling.ts";
 import { encodeMultimodalInput } from "../../src/rkllm/multimodal_input.ts";
 import type { ImageTags, NpuEvent, NpuImages } from "../../src/rkllm/npu.ts";
 import { RkllmBackend } from "../../src/rkllm/runtime.ts";
@@ -82,15 +83,6 @@ Deno.test("encodeMultimodalInput() writes each ABI's fields and refuses what the
   }
 });
 
-const SAMPLING = {
-  topK: 1,
-  topP: 0.9,
-  temperature: 0.8,
-  repeatPenalty: 1.1,
-  frequencyPenalty: 0,
-  presencePenalty: 0,
-};
-
 async function textOf(events: ReadableStream<NpuEvent>): Promise<string> {
   let text = "";
   for await (const e of events) if (e.type === "text") text += e.text;
@@ -126,7 +118,7 @@ for (const abi of ABI_VERSIONS) {
           modelPath: join(dir, "vl", "vl.rkllm"),
           contextLength: 4096,
           maxNewTokens: 8,
-          sampling: SAMPLING,
+          sampling: { ...DEFAULT_SAMPLING },
           cpuMask: 0xf0,
           baseDomainId: 0,
           embedFlash: false,
