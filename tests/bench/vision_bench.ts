@@ -1,17 +1,19 @@
 /**
  * Vision input benchmark: decode + orient + pad + resize + tensor conversion of a generated
  * 12-megapixel photo-like picture (4000×3000) as JPEG, PNG and WebP, for a 448×448 encoder
- * (goal for the JPEG: ≤ 150 ms on the project machine), then the cost of one encoder call
- * through the librknnrt.so binding on the mock (no NPU time: RKNN_MOCK_RUN_MS=0).
+ * (goal for the JPEG: ≤ 150 ms on the project machine), what planning a request costs per image
+ * (base64, checks without decoding, SHA-256 digest: paid for every image of the history on
+ * every request), then the cost of one encoder call through the librknnrt.so binding on the mock
+ * (no NPU time: RKNN_MOCK_RUN_MS=0).
  *
  * Usage: deno task bench:vision [--runs=N]   (encoders for the test pictures come from npm)
  */
 import { join } from "node:path";
-import type { EncoderInput } from "../../src/rkllm/rknn/vision_encoder.ts";
+import type { EncoderInput } from "../../src/rkllm/npu.ts";
 import { RknnVisionBackend } from "../../src/rkllm/rknn/encoder.ts";
 import { encodeMultimodalInput } from "../../src/rkllm/multimodal_input.ts";
 import { runtimeVersion } from "../../src/rkllm/versions.ts";
-import { prepareTensor } from "../../src/vision/images.ts";
+import { collectImages, prepareTensor } from "../../src/vision/images.ts";
 import { DEFAULT_VISION_SETTINGS } from "../../src/vision/settings.ts";
 import { makeJpeg, makePng, makeWebp, type Paint } from "../support/images.ts";
 import { ROOT } from "../support/mock.ts";
@@ -68,6 +70,18 @@ for (const [name, bytes] of files) {
   const mb = (bytes.length / 1e6).toFixed(1);
   const goal = name === "JPEG q90" ? `  (goal ≤ 150 ms: ${ms <= 150 ? "met" : "MISSED"})` : "";
   console.log(`  ${name.padEnd(9)} ${mb.padStart(5)} MB  ${ms.toFixed(1).padStart(7)} ms${goal}`);
+}
+
+console.log(`\nplanning: base64 + checks + digest per image (median of ${runs}):`);
+for (const [name, bytes] of files) {
+  const messages = [{
+    role: "user" as const,
+    content: "What is it?",
+    images: [{ kind: "url" as const, url: `data:image/*;base64,${bytes.toBase64()}` }],
+  }];
+  const ms = time(() => collectImages(messages, big.settings), runs);
+  const mb = (bytes.length / 1e6).toFixed(1);
+  console.log(`  ${name.padEnd(9)} ${mb.padStart(5)} MB  ${ms.toFixed(1).padStart(7)} ms`);
 }
 
 console.log("\nencoder call on the mock librknnrt.so (448x448x3 uint8 → 196 x 1536 floats):");
