@@ -1,16 +1,24 @@
 /**
  * One chat request → the turn to run: `planTurn(request, model, settings)`. Decides thinking,
  * merges sampling, detects Open WebUI tasks and retrieved context (RAG), sets up function tools,
- * builds the prompt for an empty KV cache and says what the cache must hold afterwards. Which of
- * the prompts is sent depends on what the runtime's cache holds when the NPU is free: that is the
- * session's decision (`session.ts`), not the plan's.
+ * builds the prompt for an empty KV cache, lists the images each prompt carries and says what the
+ * cache must hold afterwards. Which of the prompts is sent depends on what the runtime's cache
+ * holds when the NPU is free: that is the session's decision (`session.ts`), not the plan's.
+ *
+ * Images: a model without a vision encoder refuses them (400). Otherwise every image is digested
+ * (the KV cache compares pictures by it) and checked without decoding; only the images a prompt
+ * sends must be good and within `max_images_per_request`. A cold prompt drops its oldest
+ * exchanges, images and all, until it fits the context (an image counts as the model's estimated
+ * image tokens) and the image limit; dropped images are neither checked, sent nor counted. A
+ * background task runs on the text only. Decoding and encoding happen later, under the lease.
  *
  * Pure: no Deno APIs, no clock, no state. Log lines are returned as notes for the caller to write.
  */
-import type { ChatMessage } from "../chat/messages.ts";
+import type { ChatMessage, ImageInput } from "../chat/messages.ts";
 import { InvalidRequestError } from "../errors.ts";
 import { supportsThinking } from "../models/capabilities.ts";
 import type { ModelEntry } from "../models/registry.ts";
+import { imageTokensEstimate } from "../models/vision_model.ts";
 import { planRag } from "../rag/pipeline.ts";
 import type { SamplingParams } from "../rkllm/npu.ts";
 import { continuationInstruction, historyEndsWith } from "../tasks/continuation.ts";
@@ -18,7 +26,11 @@ import { detectTask, type TaskKind } from "../tasks/detect.ts";
 import { normaliseTaskReply } from "../tasks/reply.ts";
 import type { TaskMode } from "../tasks/settings.ts";
 import { shortcutReply } from "../tasks/shortcut.ts";
-import { type CachedConversation, normaliseConversation } from "./kv_cache.ts";
+import { VisionUnsupportedError } from "../vision/errors.ts";
+import { escapeImageTags, withImageTags } from "../vision/image_tags.ts";
+import { checkSendable, type CollectedImage, collectImages } from "../vision/images.ts";
+import { DEFAULT_VISION_SETTINGS, type VisionSettings } from "../vision/settings.ts";
+import { type CachedConversation, type ImageKeys, normaliseConversation } from "./kv_cache.ts";
 import { buildPrompt, cleanSystemPrompt, estimateTokens } from "./prompt.ts";
 import { decideThinking } from "./think_control.ts";
 import type { ChatRequest, SamplingField } from "./types.ts";
@@ -28,6 +40,19 @@ export interface PlanSettings {
   perRunSampling: boolean;
   taskModes: Readonly<Record<TaskKind, TaskMode>>;
   taskMaxTokens: number;
+  /** Image limits and switches (default: DEFAULT_VISION_SETTINGS). */
+  vision?: VisionSettings;
+}
+
+/**
+ * The images a turn prefills, in prompt order, as the client sent them: the runner decodes and
+ * encodes them under the lease. Which list goes with the run is the session's choice.
+ */
+export interface TurnImages {
+  /** With `coldPrompt`: the images of every turn it contains. */
+  cold: CollectedImage[];
+  /** With an incremental turn (the new message, or `retrieved.prompt`): the new message's. */
+  added: CollectedImage[];
 }
 
 /** A line for the log, written by the caller under the request's id. */
@@ -71,6 +96,8 @@ export interface NpuTurnPlan {
   conversation: CachedConversation;
   /** What to send when the KV cache holds nothing of this conversation. */
   coldPrompt: string;
+  /** The images each prompt carries (none: a text turn). */
+  images: TurnImages;
   /** After a clean cold run, the cache holds `conversation` plus the reply. */
   coldHoldsConversation: boolean;
   /**
@@ -168,7 +195,44 @@ function withoutNul(messages: readonly ChatMessage[]): ChatMessage[] {
   ) => (m.content.includes("\0") ? { ...m, content: stripNul(m.content) } : m));
 }
 
+/** The request's images, found once: digests for the KV cache, the lists each prompt sends. */
+class RequestImages {
+  readonly keys: ImageKeys;
+  readonly #vision: VisionSettings;
+  readonly #byDigest: Map<string, CollectedImage>;
+
+  constructor(req: ChatRequest, entry: ModelEntry, vision: VisionSettings) {
+    const collected = collectImages(req.messages, vision);
+    if (collected.length && !entry.vision) throw new VisionUnsupportedError(entry.id);
+    this.#vision = vision;
+    this.#byDigest = new Map(collected.map((c) => [c.digest, c]));
+    const byInput = new Map<ImageInput, string>(collected.map((c) => [c.input, c.digest]));
+    this.keys = {
+      digest: (image) => {
+        const digest = byInput.get(image);
+        if (digest === undefined) throw new Error("planTurn: an image not in the request");
+        return digest;
+      },
+      tokens: entry.vision ? imageTokensEstimate(entry.vision) : 0,
+    };
+  }
+
+  get maxImages(): number {
+    return this.#vision.maxImagesPerRequest;
+  }
+
+  /** The images of `turns`, in order, refused unless they can be sent. */
+  sendable(turns: CachedConversation["turns"]): CollectedImage[] {
+    const images = turns.flatMap((t) => t.images ?? []).map((d) => this.#byDigest.get(d)!);
+    checkSendable(images, this.#vision);
+    return images;
+  }
+}
+
+const NO_IMAGES: TurnImages = { cold: [], added: [] };
+
 export function planTurn(req: ChatRequest, entry: ModelEntry, settings: PlanSettings): TurnPlan {
+  const images = new RequestImages(req, entry, settings.vision ?? DEFAULT_VISION_SETTINGS);
   const decision = decideThinking(
     withoutNul(req.messages),
     supportsThinking(entry.capabilities),
@@ -179,13 +243,15 @@ export function planTurn(req: ChatRequest, entry: ModelEntry, settings: PlanSett
     answerReserve(entry.contextLength, maxTokens, req.maxTokens);
 
   const task = detectTask(decision.messages);
-  if (task) return planTask(task, decision.messages, entry, budget, settings);
+  if (task) return planTask(task, decision.messages, entry, budget, settings, images.keys);
 
   const { sampling, ignoredParams } = mergeSampling(entry, req, settings.perRunSampling);
   const notes: PlanNote[] = [];
+  const latestImages = decision.messages.at(-1)?.images?.length ?? 0;
   const rag = planRag(decision.messages, {
     contextTokens: entry.contextLength,
-    answerTokens: entry.contextLength - budget,
+    // The new message's images take room the retrieved context cannot have.
+    answerTokens: entry.contextLength - budget + latestImages * images.keys.tokens,
   });
   if (rag.kind === "followup") {
     notes.push({ component: "rag", message: "skipped: follow-up", fields: { reason: rag.reason } });
@@ -197,7 +263,7 @@ export function planTurn(req: ChatRequest, entry: ModelEntry, settings: PlanSett
     });
   }
   const messages = rag.kind === "none" ? decision.messages : rag.messages;
-  const conversation = normaliseConversation(messages);
+  const conversation = normaliseConversation(messages, images.keys);
   const last = conversation.turns.at(-1)?.role;
   if (last !== "user" && last !== "tool") {
     throw new InvalidRequestError(
@@ -205,6 +271,8 @@ export function planTurn(req: ChatRequest, entry: ModelEntry, settings: PlanSett
       "messages",
     );
   }
+  // Checked first: the new message's own images must all go, within the limit.
+  const added = images.sendable(conversation.turns.slice(-1));
   const common = {
     maxTokens,
     sampling,
@@ -221,7 +289,11 @@ export function planTurn(req: ChatRequest, entry: ModelEntry, settings: PlanSett
   if (offered.length && entry.disableTools) ignoredParams.push("tools");
   // With tools, the runtime's tool template carries the system prompt (rkllm_set_function_tools),
   // so the prompt leaves it out. Built before queueing: an oversized prompt is refused at once.
-  const built = buildPrompt(toolsActive ? { ...conversation, system: "" } : conversation, budget);
+  const built = buildPrompt(
+    toolsActive ? { ...conversation, system: "" } : conversation,
+    budget,
+    { maxImages: images.maxImages },
+  );
 
   if (rag.kind === "rag") {
     const thinking = decision.enableThinking && rag.thinkingAllowed;
@@ -237,22 +309,27 @@ export function planTurn(req: ChatRequest, entry: ModelEntry, settings: PlanSett
     });
     const system = cleanSystemPrompt(conversation.system, rag.question);
     const ragTokens = estimateTokens(rag.prompt);
+    // The earlier history goes in as text: only the question's images are sent, in front.
+    const n = added.length;
+    const tagged = (text: string): string => (n ? withImageTags(text, n) : text);
+    const plainSystem = n ? escapeImageTags(system) : system;
     return {
       kind: "rag",
       ...common,
       enableThinking: thinking,
       implicitThink: thinking && entry.thinkPrefilled,
-      coldPrompt: system ? `${system}\n\n${rag.coldPrompt}` : rag.coldPrompt,
+      coldPrompt: system ? `${plainSystem}\n\n${tagged(rag.coldPrompt)}` : tagged(rag.coldPrompt),
+      images: { cold: added, added },
       // The earlier history went in as text, not as the turns the cache record compares.
       coldHoldsConversation: conversation.turns.length === 1,
       retrieved: {
-        prompt: rag.prompt,
+        prompt: tagged(rag.prompt),
         extraTokens: ragTokens - estimateTokens(rag.question),
         cacheKey: { question: rag.question, context: rag.cacheContext },
       },
       tools: null,
       toolCalls: false,
-      promptTokensEstimate: ragTokens,
+      promptTokensEstimate: ragTokens + n * images.keys.tokens,
     };
   }
 
@@ -262,12 +339,21 @@ export function planTurn(req: ChatRequest, entry: ModelEntry, settings: PlanSett
     const json = JSON.stringify(offered.map((t) => ({ type: "function", function: t })));
     tools = { system, json, key: `${system}\u0000${json}` };
   }
+  const cold = images.sendable(conversation.turns.slice(built.droppedTurns));
+  if (cold.length) {
+    notes.push({
+      component: "vision",
+      message: "images planned",
+      fields: { cold: cold.length, added: added.length, trimmed: built.droppedTurns },
+    });
+  }
   return {
     kind: "chat",
     ...common,
     enableThinking: decision.enableThinking,
     implicitThink: decision.enableThinking && entry.thinkPrefilled,
     coldPrompt: built.prompt,
+    images: { cold, added },
     coldHoldsConversation: true,
     tools,
     toolCalls: toolsActive,
@@ -281,6 +367,7 @@ function planTask(
   entry: ModelEntry,
   budget: number,
   settings: PlanSettings,
+  keys: ImageKeys,
 ): TurnPlan {
   if (settings.taskModes[task] === "shortcut") {
     return {
@@ -290,8 +377,9 @@ function planTask(
       notes: [{ component: "task", message: "answered without the NPU", fields: { task } }],
     };
   }
-  const conversation = normaliseConversation(messages);
-  const built = buildPrompt(conversation, budget);
+  const conversation = normaliseConversation(messages, keys);
+  // A background task (title, tags, follow-ups) is asked about the text only.
+  const built = buildPrompt(textOnly(conversation), budget);
   const instruction = settings.taskModes[task] === "continue"
     ? continuationInstruction(messages)
     : null;
@@ -306,6 +394,7 @@ function planTask(
     budget,
     conversation,
     coldPrompt: built.prompt,
+    images: NO_IMAGES,
     coldHoldsConversation: false,
     tools: null,
     toolCalls: false,
@@ -318,5 +407,12 @@ function planTask(
     },
     promptTokensEstimate: built.estimatedTokens,
     notes: [],
+  };
+}
+
+function textOnly(conv: CachedConversation): CachedConversation {
+  return {
+    system: conv.system,
+    turns: conv.turns.map((t) => ({ role: t.role, content: t.content })),
   };
 }

@@ -7,9 +7,15 @@
  * Token estimate (the runtime exposes no tokenizer): ASCII characters / 3 plus 1.5 per other
  * character, rounded up, plus 8 per turn for template tokens. Real tokenizers average about
  * 4 ASCII characters and 1 to 1.5 tokens per CJK character, so this overestimates, which is
- * the safe side: a prompt we accept is never cut by the runtime.
+ * the safe side: a prompt we accept is never cut by the runtime. An image counts as the cache
+ * positions the conversation says one takes.
+ *
+ * Images: a prompt whose turns hold images carries one `<image>` placeholder per image, in front
+ * of its turn's text, and all its other text escaped (src/vision/image_tags.ts). A turn dropped
+ * to fit the budget is dropped with its images: they are neither sent nor counted.
  */
 import { ContextLengthError } from "../errors.ts";
+import { escapeImageTags, withImageTags } from "../vision/image_tags.ts";
 import type { CachedConversation, Turn } from "./kv_cache.ts";
 
 const TEMPLATE_TOKENS_PER_TURN = 8;
@@ -50,15 +56,19 @@ export function cleanSystemPrompt(system: string, question: string): string {
   return text;
 }
 
-function renderTurns(turns: readonly Turn[]): string[] {
-  if (turns.length === 1) return [turns[0].content];
+function renderTurns(turns: readonly Turn[], text: (t: Turn) => string): string[] {
+  if (turns.length === 1) return [text(turns[0])];
   return turns.map((t) =>
     t.role === "assistant"
-      ? `Assistant: ${t.content}`
+      ? `Assistant: ${text(t)}`
       : t.role === "tool"
-      ? `Tool result: ${t.content}`
-      : `User: ${t.content}`
+      ? `Tool result: ${text(t)}`
+      : `User: ${text(t)}`
   );
+}
+
+function imagesIn(turns: readonly Turn[]): number {
+  return turns.reduce((n, t) => n + (t.images?.length ?? 0), 0);
 }
 
 export interface BuiltPrompt {
@@ -69,22 +79,35 @@ export interface BuiltPrompt {
 }
 
 export function conversationTokens(conv: CachedConversation): number {
+  const perImage = conv.imageTokens ?? 0;
   return (conv.extraTokens ?? 0) + estimateTokens(conv.system) +
-    conv.turns.reduce((sum, t) => sum + estimateTokens(t.content) + TEMPLATE_TOKENS_PER_TURN, 0);
+    conv.turns.reduce(
+      (sum, t) =>
+        sum + estimateTokens(t.content) + TEMPLATE_TOKENS_PER_TURN +
+        (t.images?.length ?? 0) * perImage,
+      0,
+    );
 }
 
 /**
  * The full prompt for a conversation whose last turn is the new question, trimmed to
- * `budgetTokens` by dropping the oldest turns (the system prompt and the last turn always stay).
+ * `budgetTokens` (and to `maxImages` images) by dropping the oldest turns (the system prompt and
+ * the last turn always stay).
  */
-export function buildPrompt(conv: CachedConversation, budgetTokens: number): BuiltPrompt {
+export function buildPrompt(
+  conv: CachedConversation,
+  budgetTokens: number,
+  opts: { maxImages?: number } = {},
+): BuiltPrompt {
   const question = conv.turns.at(-1)?.content ?? "";
   const system = cleanSystemPrompt(conv.system, question);
+  const maxImages = opts.maxImages ?? Infinity;
   let turns = conv.turns;
   let dropped = 0;
   const cost = (ts: readonly Turn[]): number =>
-    conversationTokens({ system, turns: [...ts] }) + TEMPLATE_TOKENS_PER_TURN;
-  while (turns.length > 1 && cost(turns) > budgetTokens) {
+    conversationTokens({ system, turns: [...ts], imageTokens: conv.imageTokens }) +
+    TEMPLATE_TOKENS_PER_TURN;
+  while (turns.length > 1 && (cost(turns) > budgetTokens || imagesIn(turns) > maxImages)) {
     // Drop a whole exchange at a time so the transcript never starts with an orphan answer.
     // Never as far as the last turn, though, even when it is an assistant turn.
     const cut = turns.length > 2 && turns[0].role === "user" && turns[1].role === "assistant"
@@ -94,13 +117,20 @@ export function buildPrompt(conv: CachedConversation, budgetTokens: number): Bui
     dropped += cut;
   }
   const estimated = cost(turns);
+  const images = imagesIn(turns);
   if (estimated > budgetTokens) {
+    const each = images ? ` (each image counts as about ${conv.imageTokens} tokens)` : "";
     throw new ContextLengthError(
       `This model's context allows about ${budgetTokens} prompt tokens after reserving room for ` +
         `the answer, but the system prompt and latest message need about ${estimated} ` +
-        `(estimated). Shorten the message or request fewer max_tokens.`,
+        `(estimated${each}). Shorten the message or request fewer max_tokens.`,
     );
   }
-  const parts = system ? [system, ...renderTurns(turns)] : renderTurns(turns);
+  // Text that goes with images is escaped, so only the images' placeholders count.
+  const plain = images ? escapeImageTags : (text: string) => text;
+  const text = (t: Turn): string =>
+    t.images?.length ? withImageTags(t.content, t.images.length) : plain(t.content);
+  const rendered = renderTurns(turns, text);
+  const parts = system ? [plain(system), ...rendered] : rendered;
   return { prompt: parts.join("\n"), droppedTurns: dropped, estimatedTokens: estimated };
 }

@@ -58,6 +58,17 @@ const FAMILIES: ReadonlyArray<readonly [RegExp, FamilyDefaults]> = [
 /** Mid grey, as Rockchip's demo pads (127.5 in an 8-bit image). */
 const BACKGROUND: [number, number, number] = [128, 128, 128];
 
+/**
+ * Cache positions an image is budgeted at while planning, before the encoder says: the
+ * configured `image_tokens`, else 256 (a 448-pixel Qwen2.5-VL or InternVL encoder; Qwen2-VL at
+ * 392 pixels takes 196, MiniCPM-V 64): more rather than less, so an accepted prompt fits.
+ */
+export function imageTokensEstimate(vision: VisionModel): number {
+  return vision.imageTokens ?? IMAGE_TOKENS_ESTIMATE;
+}
+
+const IMAGE_TOKENS_ESTIMATE = 256;
+
 export function visionFamily(id: string): FamilyDefaults | undefined {
   const lower = id.toLowerCase();
   return FAMILIES.find(([pattern]) => pattern.test(lower))?.[1];

@@ -101,7 +101,17 @@ export const LAYOUT_1_2_3: AbiLayout = {
     extend_param: 88,
     ...nest("extend_param", 88, EXTEND_PARAM),
   },
-  RKLLMInput: { __size: 64, ...INPUT_COMMON },
+  RKLLMInput: {
+    __size: 64,
+    ...INPUT_COMMON,
+    // A flat struct; the image markers are RKLLMParam.img_*, read at init.
+    "multimodal_input.prompt": 16,
+    "multimodal_input.image_embed": 24,
+    "multimodal_input.n_image_tokens": 32,
+    "multimodal_input.n_image": 40,
+    "multimodal_input.image_width": 48,
+    "multimodal_input.image_height": 56,
+  },
   RKLLMInferParam: {
     __size: 32,
     mode: 0,
@@ -124,7 +134,25 @@ export const LAYOUT_1_3_0: AbiLayout = {
     extend_param: 60,
     ...nest("extend_param", 60, EXTEND_PARAM),
   },
-  RKLLMInput: { __size: 160, ...INPUT_COMMON },
+  RKLLMInput: {
+    __size: 160,
+    ...INPUT_COMMON,
+    // The prompt, then an image struct that carries its markers per input; the video struct
+    // after it stays zero.
+    "multimodal_input.prompt": 16,
+    "multimodal_input.image": 24,
+    ...nest("multimodal_input.image", 24, {
+      image_embed: 0,
+      n_image_tokens: 8,
+      n_image: 16,
+      image_start: 24,
+      image_end: 32,
+      image_content: 40,
+      image_width: 48,
+      image_height: 56,
+    }),
+    "multimodal_input.video": 88,
+  },
   RKLLMInferParam: {
     __size: 40,
     mode: 0,

@@ -1,158 +1,77 @@
 /**
- * `RKLLMInput` with `input_type` RKLLM_INPUT_MULTIMODAL, for both runtime ABIs:
- *
- * - 1.2.3: a flat 48-byte `RKLLMMultiModalInput` (prompt, image_embed, n_image_tokens, n_image,
- *   image_width, image_height); the image marker strings are `RKLLMParam.img_*`, set at init;
- * - 1.3.0: `prompt` plus a nested `image` struct that carries the marker strings per input
- *   (`image_start`, `image_end`, `image_content`) and a `video` struct (left zero).
- *
- * Offsets are named in the shape the C probe prints (`tests/mock/probe.c`) and checked against
- * it by a test. Buffers start zeroed; every string and the embeddings are returned in `keep`,
- * which must stay referenced until the native run that reads them settles. Part of src/rkllm.
+ * `RKLLMInput` with `input_type` RKLLM_INPUT_MULTIMODAL: the prompt with one placeholder per
+ * image, the encoder's embeddings, the image count, tokens per image and the encoder's input size.
+ * Where each field sits comes from the layout table of the runtime version (layouts.ts, checked
+ * against the C probe); whether the image marker strings go into each input or were given at
+ * init comes from its `imageStrings` capability (versions.ts). Buffers start zeroed; every string
+ * and the embeddings are pushed to `keep`, which must stay referenced until the native run that
+ * reads them settles. Part of src/rkllm.
  */
+import { IMAGE_PLACEHOLDER, type NpuImages } from "./npu.ts";
+import {
+  cString,
+  field,
+  InputType,
+  type InputValues,
+  type KeepAlive,
+  pointerValue,
+} from "./structs.ts";
+import type { RuntimeVersion } from "./versions.ts";
 
-export type MultimodalAbi = "1.2.3" | "1.3.0";
-
-/** The model's image marker tokens (e.g. Qwen2.5-VL `<|vision_start|>`, `<|vision_end|>`, `<|image_pad|>`). */
-export interface ImageTags {
-  start: string;
-  end: string;
-  content: string;
-}
-
-export interface MultimodalValues {
-  role: "user" | "tool";
-  enableThinking: boolean;
-  /** The turn's text with one `<image>` tag per image, in image order. */
-  prompt: string;
-  /** nImages × nImageTokens × (floats per token) embeddings, images in prompt order. */
-  embeddings: Float32Array<ArrayBuffer>;
-  nImages: number;
-  nImageTokens: number;
-  /** The vision encoder's input size. */
-  width: number;
-  height: number;
-  /** Per input in 1.3.0; ignored in 1.2.3 (see `writeParamImageTags`). */
-  tags: ImageTags;
-}
-
-type Table = Readonly<Record<string, number>>;
-
-const INPUT_HEADER = { role: 0, enable_thinking: 8, input_type: 12, multimodal_input: 16 };
-
-/** `RKLLMInput` offsets of the fields a multimodal input sets. */
-export const MULTIMODAL_LAYOUTS: Readonly<Record<MultimodalAbi, Table>> = {
-  "1.2.3": {
-    __size: 64,
-    ...INPUT_HEADER,
-    "multimodal_input.prompt": 16,
-    "multimodal_input.image_embed": 24,
-    "multimodal_input.n_image_tokens": 32,
-    "multimodal_input.n_image": 40,
-    "multimodal_input.image_width": 48,
-    "multimodal_input.image_height": 56,
-  },
-  "1.3.0": {
-    __size: 160,
-    ...INPUT_HEADER,
-    "multimodal_input.prompt": 16,
-    "multimodal_input.image.image_embed": 24,
-    "multimodal_input.image.n_image_tokens": 32,
-    "multimodal_input.image.n_image": 40,
-    "multimodal_input.image.image_start": 48,
-    "multimodal_input.image.image_end": 56,
-    "multimodal_input.image.image_content": 64,
-    "multimodal_input.image.image_width": 72,
-    "multimodal_input.image.image_height": 80,
-  },
-};
-
-/** `RKLLMParam` offsets of the 1.2.3 init-time image markers (1.3.0 has none). */
-export const PARAM_IMAGE_TAGS: Readonly<Record<"1.2.3", Table>> = {
-  "1.2.3": { img_start: 64, img_end: 72, img_content: 80 },
-};
-
-const RKLLM_INPUT_MULTIMODAL = 3;
-const IMAGE_TAG = "<image>";
-
-export interface EncodedInput {
-  input: Uint8Array<ArrayBuffer>;
-  keep: Uint8Array<ArrayBuffer>[];
-}
-
-export function encodeMultimodalInput(abi: MultimodalAbi, v: MultimodalValues): EncodedInput {
-  checkValues(v);
-  const t = MULTIMODAL_LAYOUTS[abi];
-  const input = new Uint8Array(t.__size);
-  const view = new DataView(input.buffer);
-  const keep: Uint8Array<ArrayBuffer>[] = [];
-  const pointer = (buf: Uint8Array<ArrayBuffer>): bigint => {
-    keep.push(buf);
-    return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buf)));
+export function encodeMultimodalInput(
+  version: RuntimeVersion,
+  v: InputValues,
+  images: NpuImages,
+  keep: KeepAlive,
+): Uint8Array<ArrayBuffer> {
+  checkImages(v.prompt, images);
+  const t = version.layout.RKLLMInput;
+  const buf = new Uint8Array(t.__size);
+  const view = new DataView(buf.buffer);
+  const pointer = (bytes: Uint8Array<ArrayBuffer>): bigint => {
+    keep.push(bytes);
+    return pointerValue(bytes);
   };
-  const embed = new Uint8Array(
-    v.embeddings.buffer,
-    v.embeddings.byteOffset,
-    v.embeddings.byteLength,
-  );
-  view.setBigUint64(t.role, pointer(cString(v.role)), true);
-  view.setUint8(t.enable_thinking, v.enableThinking ? 1 : 0);
-  view.setInt32(t.input_type, RKLLM_INPUT_MULTIMODAL, true);
-  view.setBigUint64(t["multimodal_input.prompt"], pointer(cString(v.prompt)), true);
-  const image = abi === "1.2.3" ? "multimodal_input." : "multimodal_input.image.";
-  view.setBigUint64(t[`${image}image_embed`], pointer(embed), true);
-  view.setBigUint64(t[`${image}n_image_tokens`], BigInt(v.nImageTokens), true);
-  view.setBigUint64(t[`${image}n_image`], BigInt(v.nImages), true);
-  view.setBigUint64(t[`${image}image_width`], BigInt(v.width), true);
-  view.setBigUint64(t[`${image}image_height`], BigInt(v.height), true);
-  if (abi === "1.3.0") {
-    view.setBigUint64(t[`${image}image_start`], pointer(cString(v.tags.start)), true);
-    view.setBigUint64(t[`${image}image_end`], pointer(cString(v.tags.end)), true);
-    view.setBigUint64(t[`${image}image_content`], pointer(cString(v.tags.content)), true);
+  const { embeddings } = images;
+  const embed = new Uint8Array(embeddings.buffer, embeddings.byteOffset, embeddings.byteLength);
+  view.setBigUint64(field(t, "role"), pointer(cString(v.role)), true);
+  view.setUint8(field(t, "enable_thinking"), v.enableThinking ? 1 : 0);
+  view.setInt32(field(t, "input_type"), InputType.MULTIMODAL, true);
+  view.setBigUint64(field(t, "multimodal_input.prompt"), pointer(cString(v.prompt)), true);
+  // The image fields sit in a nested struct where the layout has one (1.3.0), else inline.
+  const image = t["multimodal_input.image"] === undefined
+    ? "multimodal_input."
+    : "multimodal_input.image.";
+  const size = (name: string, value: number): void =>
+    view.setBigUint64(field(t, image + name), BigInt(value), true);
+  view.setBigUint64(field(t, `${image}image_embed`), pointer(embed), true);
+  size("n_image_tokens", images.tokensPerImage);
+  size("n_image", images.count);
+  size("image_width", images.width);
+  size("image_height", images.height);
+  if (version.capabilities.imageStrings === "input") {
+    const { start, end, content } = images.tags;
+    for (const [name, text] of [["start", start], ["end", end], ["content", content]]) {
+      view.setBigUint64(field(t, `${image}image_${name}`), pointer(cString(text)), true);
+    }
   }
-  return { input, keep };
-}
-
-/**
- * 1.2.3 reads the image markers once, from `RKLLMParam` at `rkllm_init`: point the param's
- * `img_*` fields at `tags` (strings pushed to `keep`). A no-op for 1.3.0.
- */
-export function writeParamImageTags(
-  abi: MultimodalAbi,
-  param: Uint8Array<ArrayBuffer>,
-  tags: ImageTags,
-  keep: Uint8Array<ArrayBuffer>[],
-): void {
-  if (abi !== "1.2.3") return;
-  const t = PARAM_IMAGE_TAGS[abi];
-  const view = new DataView(param.buffer, param.byteOffset, param.byteLength);
-  for (
-    const [field, text] of [["img_start", tags.start], ["img_end", tags.end], [
-      "img_content",
-      tags.content,
-    ]] as const
-  ) {
-    const s = cString(text);
-    keep.push(s);
-    view.setBigUint64(t[field], BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(s))), true);
-  }
+  return buf;
 }
 
 /** A mismatch here would make the runtime read past the embeddings: refuse it before the call. */
-function checkValues(v: MultimodalValues): void {
-  const tags = v.prompt.split(IMAGE_TAG).length - 1;
-  if (tags !== v.nImages) {
-    throw new RangeError(`prompt has ${tags} ${IMAGE_TAG} tags for ${v.nImages} images`);
-  }
-  const rows = v.nImages * v.nImageTokens;
-  if (v.nImages < 1 || v.nImageTokens < 1 || v.embeddings.length % rows !== 0) {
+function checkImages(prompt: string, images: NpuImages): void {
+  const placeholders = prompt.split(IMAGE_PLACEHOLDER).length - 1;
+  if (placeholders !== images.count) {
     throw new RangeError(
-      `${v.embeddings.length} embedding floats do not split into ${v.nImages} images × ` +
-        `${v.nImageTokens} tokens`,
+      `prompt has ${placeholders} ${IMAGE_PLACEHOLDER} placeholders for ${images.count} images`,
     );
   }
-}
-
-function cString(s: string): Uint8Array<ArrayBuffer> {
-  return new TextEncoder().encode(s + "\0");
+  const rows = images.count * images.tokensPerImage;
+  const floats = images.embeddings.length;
+  if (images.count < 1 || images.tokensPerImage < 1 || floats === 0 || floats % rows !== 0) {
+    throw new RangeError(
+      `${images.embeddings.length} embedding floats do not split into ${images.count} images × ` +
+        `${images.tokensPerImage} tokens`,
+    );
+  }
 }

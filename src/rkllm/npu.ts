@@ -1,8 +1,25 @@
 /**
  * The seam between the engine and the NPU runtime, in plain TypeScript types: what the domain
- * may ask of the runtime. `runtime.ts` implements these interfaces with FFI; tests implement
- * them with fakes. No pointers here, and no imports: this is the leaf the domain depends on.
+ * may ask of the runtime (the language model, and a vision model's image encoder). `runtime.ts`
+ * implements these interfaces with FFI; tests implement them with fakes. No pointers here; the
+ * only import is the encoder's interface, itself a leaf: this is the door the domain uses.
  */
+import type { VisionEncoder, VisionEncoderOptions } from "./rknn/vision_encoder.ts";
+
+export type { EncoderInput, VisionEncoder, VisionEncoderOptions } from "./rknn/vision_encoder.ts";
+
+/** The placeholder a multimodal prompt carries once per image, in image order. */
+export const IMAGE_PLACEHOLDER = "<image>";
+
+/**
+ * A vision model's image marker strings (Qwen2.5-VL: `<|vision_start|>`, `<|vision_end|>`,
+ * `<|image_pad|>`): the runtime replaces each placeholder with start + tokens × content + end.
+ */
+export interface ImageTags {
+  start: string;
+  end: string;
+  content: string;
+}
 
 /** Sampling values in the runtime's terms (set at load, or per run on runtimes that take it). */
 export interface SamplingParams {
@@ -23,6 +40,23 @@ export interface ModelLoadParams {
   cpuMask: number;
   baseDomainId: number;
   embedFlash: boolean;
+  /**
+   * A vision model's markers. Runtimes that read them at init (1.2.3 `RKLLMParam.img_*`) get
+   * them here, and a multimodal run must then carry the same ones.
+   */
+  imageTags?: ImageTags;
+}
+
+/** A turn's images, encoded: what a multimodal input carries besides its prompt. */
+export interface NpuImages {
+  /** count × tokensPerImage rows of the encoder's output (its floats per row), in prompt order. */
+  embeddings: Float32Array<ArrayBuffer>;
+  count: number;
+  tokensPerImage: number;
+  /** The encoder's input size (the runtime derives position ids from it). */
+  width: number;
+  height: number;
+  tags: ImageTags;
 }
 
 export interface NpuRunInput {
@@ -44,6 +78,11 @@ export interface NpuRunInput {
   pauseWhen?: (text: string) => boolean;
   /** Save the KV cache to this file at the end of the run (a prompt-cache file). */
   saveCacheTo?: string;
+  /**
+   * Prefill these images with the prompt (a multimodal input): the prompt then holds exactly
+   * `images.count` placeholders (`IMAGE_PLACEHOLDER`), where each image goes.
+   */
+  images?: NpuImages;
 }
 
 /** Figures the runtime reports when a run finishes normally. */
@@ -108,5 +147,10 @@ export interface NpuBackend {
   /** Sampling and max_new_tokens can change per run (runtime 1.3.0), not only at load. */
   readonly perRunSampling: boolean;
   load(params: ModelLoadParams): Promise<NpuModel>;
+  /**
+   * Loads a vision model's image encoder (an `.rknn` file) next to the language model; absent
+   * when this backend cannot run encoders. The caller destroys it with its language model.
+   */
+  loadVisionEncoder?(path: string, opts?: VisionEncoderOptions): Promise<VisionEncoder>;
   close(): void;
 }

@@ -10,17 +10,23 @@
  */
 import { RkllmError } from "../errors.ts";
 import type {
+  ImageTags,
   ModelLoadParams,
   NpuBackend,
   NpuEvent,
+  NpuImages,
   NpuModel,
   NpuRun,
   NpuRunInput,
+  VisionEncoder,
+  VisionEncoderOptions,
 } from "./npu.ts";
 import { type AbiChoice, type AbiSetting, chooseAbi } from "./abi.ts";
 import type { LibraryIdentity } from "./library_version.ts";
 import { openLibrary, type RkllmLib } from "./ffi.ts";
 import type { AbiLayout } from "./layouts.ts";
+import { encodeMultimodalInput } from "./multimodal_input.ts";
+import { RknnVisionBackend } from "./rknn/encoder.ts";
 import {
   CallState,
   copyLastHiddenState,
@@ -32,6 +38,7 @@ import {
   encodeParam,
   encodePromptInput,
   InferMode,
+  type InputValues,
   type KeepAlive,
   type PerfValues,
 } from "./structs.ts";
@@ -86,21 +93,37 @@ export class RkllmBackend implements NpuBackend {
   readonly identity: LibraryIdentity | null;
   #lib: RkllmLib;
   #version: RuntimeVersion;
+  /** librknnrt.so's path or bare name (opened at the first vision model, never before). */
+  #rknnLibPath: string | undefined;
+  #vision: RknnVisionBackend | null = null;
 
-  private constructor(lib: RkllmLib, version: RuntimeVersion, choice: AbiChoice) {
+  private constructor(
+    lib: RkllmLib,
+    version: RuntimeVersion,
+    choice: AbiChoice,
+    rknnLibPath: string | undefined,
+  ) {
     this.#lib = lib;
     this.#version = version;
+    this.#rknnLibPath = rknnLibPath;
     this.description = `${lib.path} (ABI ${version.abi}, ${choice.reason})`;
     this.identity = choice.identity ?? null;
     this.perRunSampling = version.capabilities.perRunSampling;
   }
 
-  /** Opens the library and settles its ABI (see abi.ts); refuses an unknown one. */
-  static async open(path: string, abi: AbiSetting = "auto"): Promise<RkllmBackend> {
+  /**
+   * Opens the library and settles its ABI (see abi.ts); refuses an unknown one. `rknnLibPath`:
+   * where vision encoders' librknnrt.so is (default: the dynamic loader's search).
+   */
+  static async open(
+    path: string,
+    abi: AbiSetting = "auto",
+    opts: { rknnLibPath?: string } = {},
+  ): Promise<RkllmBackend> {
     const lib = openLibrary(path);
     try {
       const choice = await chooseAbi(lib, abi);
-      return new RkllmBackend(lib, runtimeVersion(choice.abi), choice);
+      return new RkllmBackend(lib, runtimeVersion(choice.abi), choice, opts.rknnLibPath);
     } catch (err) {
       lib.close();
       throw err;
@@ -111,14 +134,25 @@ export class RkllmBackend implements NpuBackend {
     return RkllmModel.create(this.#lib, this.#version, params);
   }
 
+  /** Opens librknnrt.so on first use, so text-only servers never need it. */
+  async loadVisionEncoder(path: string, opts?: VisionEncoderOptions): Promise<VisionEncoder> {
+    this.#vision ??= RknnVisionBackend.open(this.#rknnLibPath);
+    return await this.#vision.load(path, opts);
+  }
+
   close(): void {
+    this.#vision?.close();
+    this.#vision = null;
     this.#lib.close();
   }
 }
 
 class RkllmModel implements NpuModel {
   #lib: RkllmLib;
+  #version: RuntimeVersion;
   #layout: AbiLayout;
+  /** The image markers given at init (runtimes that read them there). */
+  #initTags: ImageTags | undefined;
   #handle: Deno.PointerValue;
   #callback: Deno.UnsafeCallback<typeof RESULT_CALLBACK>;
   /** Kept for the handle's lifetime: 1.3.0 stores the callback struct pointer. */
@@ -128,13 +162,16 @@ class RkllmModel implements NpuModel {
 
   private constructor(
     lib: RkllmLib,
-    layout: AbiLayout,
+    version: RuntimeVersion,
+    initTags: ImageTags | undefined,
     handle: Deno.PointerValue,
     callback: Deno.UnsafeCallback<typeof RESULT_CALLBACK>,
     initKeep: KeepAlive,
   ) {
     this.#lib = lib;
-    this.#layout = layout;
+    this.#version = version;
+    this.#layout = version.layout;
+    this.#initTags = initTags;
     this.#handle = handle;
     this.#callback = callback;
     this.#initKeep = initKeep;
@@ -183,7 +220,7 @@ class RkllmModel implements NpuModel {
           : "returned 0 but no handle (likely out of NPU memory)",
       );
     }
-    target = new RkllmModel(lib, layout, handle, callback, keep);
+    target = new RkllmModel(lib, version, p.imageTags, handle, callback, keep);
     return target;
   }
 
@@ -191,11 +228,10 @@ class RkllmModel implements NpuModel {
     if (this.#destroyed) throw new RkllmError("rkllm_run", null, "model was destroyed");
     if (this.#active) throw new RkllmError("rkllm_run", null, "a run is already active");
     const keep: KeepAlive = [];
-    const inputBuf = encodePromptInput(this.#layout, {
-      role: input.role,
-      enableThinking: input.enableThinking,
-      prompt: input.prompt,
-    }, keep);
+    const values = { role: input.role, enableThinking: input.enableThinking, prompt: input.prompt };
+    const inputBuf = input.images
+      ? this.#multimodalInput(values, input.images, keep)
+      : encodePromptInput(this.#layout, values, keep);
     const hidden = input.mode === "hidden";
     const inferBuf = encodeInferParam(this.#layout, {
       mode: hidden ? InferMode.LAST_HIDDEN_LAYER : InferMode.GENERATE,
@@ -239,6 +275,25 @@ class RkllmModel implements NpuModel {
     });
     active.settled = settled;
     return { events, abort, settled };
+  }
+
+  /** Images with their prompt; `keep` then also holds the embeddings until the run settles. */
+  #multimodalInput(v: InputValues, images: NpuImages, keep: KeepAlive): Uint8Array<ArrayBuffer> {
+    const init = this.#initTags;
+    const { start, end, content } = images.tags;
+    if (
+      this.#version.capabilities.imageStrings === "init" &&
+      (init?.start !== start || init.end !== end || init.content !== content)
+    ) {
+      // This runtime took the markers at init: others would be silently ignored.
+      throw new RkllmError(
+        "rkllm_run",
+        null,
+        `runtime ${this.#version.abi} reads image markers at load; this model was loaded ` +
+          (init ? "with other markers" : "without image markers (not as a vision model)"),
+      );
+    }
+    return encodeMultimodalInput(this.#version, v, images, keep);
   }
 
   /**

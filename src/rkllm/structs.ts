@@ -17,12 +17,14 @@ export function cString(s: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(s + "\0");
 }
 
-function pointerValue(buf: Uint8Array<ArrayBuffer> | null): bigint {
+/** The address of `buf`'s bytes (0 for null), for a pointer field. */
+export function pointerValue(buf: Uint8Array<ArrayBuffer> | null): bigint {
   if (buf === null) return 0n;
   return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buf)));
 }
 
-function field(table: Table, name: string): number {
+/** The offset of `name` in `table`; a missing field is a programming error. */
+export function field(table: Table, name: string): number {
   const off = table[name];
   if (off === undefined) throw new Error(`layout has no field ${name}`);
   return off;
@@ -64,11 +66,17 @@ export function encodeParam(
   view.setUint8(field(t, "skip_special_token"), 1);
   view.setUint8(field(t, "is_async"), 0);
   if (t.img_start !== undefined) {
-    // 1.2.3 reads these as C strings at init: give it valid empty strings, never NULL.
-    const empty = cString("");
-    keep.push(empty);
-    for (const name of ["img_start", "img_end", "img_content"]) {
-      view.setBigUint64(field(t, name), pointerValue(empty), true);
+    // Read as C strings at init (runtimes with `imageStrings: "init"`): a vision model's
+    // markers, otherwise valid empty strings, never NULL.
+    const tags = p.imageTags ?? { start: "", end: "", content: "" };
+    const strings = [["img_start", tags.start], ["img_end", tags.end], [
+      "img_content",
+      tags.content,
+    ]] as const;
+    for (const [name, text] of strings) {
+      const s = cString(text);
+      keep.push(s);
+      view.setBigUint64(field(t, name), pointerValue(s), true);
     }
   }
   view.setInt32(field(t, "extend_param.base_domain_id"), p.baseDomainId, true);

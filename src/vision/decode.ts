@@ -2,8 +2,8 @@
  * Image file bytes → an upright RGB raster, or a typed client error saying what is wrong.
  *
  * Checks run cheapest first, so hostile input costs little: file size, signature, header size
- * against the pixel limit, completeness, and only then the decoder. EXIF orientation is applied
- * last. Imports the decoders and src/vision's pure helpers; no Deno APIs.
+ * against the pixel limit, completeness (`checkImage`, also run alone before a request queues),
+ * and only then the decoder. EXIF orientation is applied last. Imports the decoders and src/vision's pure helpers; no Deno APIs.
  */
 import { exifBlock, headerSize, type ImageFormat, isComplete, sniffFormat } from "./container.ts";
 import { decodeJpeg } from "./decode_jpeg.ts";
@@ -27,6 +27,30 @@ export interface DecodeOptions {
 const NAMES: Record<ImageFormat, string> = { jpeg: "JPEG", png: "PNG", webp: "WebP" };
 
 export function decodeImage(bytes: Uint8Array, opts: DecodeOptions): Raster {
+  const param = opts.param ?? null;
+  const format = checkImage(bytes, opts);
+  let raster: Raster;
+  try {
+    raster = decodeFormat(format, bytes, opts);
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    throw new InvalidImageError(
+      `The ${NAMES[format]} data could not be decoded (${why}): it is corrupt or an unsupported ` +
+        "variant.",
+      param,
+    );
+  }
+  return applyOrientation(raster, readOrientation(exifBlock(format, bytes)));
+}
+
+/**
+ * Everything that can be known about the bytes without decoding pixels (size, format, header,
+ * pixel count, completeness): cheap, so a request can be refused before it waits for the NPU.
+ */
+export function checkImage(
+  bytes: Uint8Array,
+  opts: Pick<DecodeOptions, "maxImageBytes" | "maxImagePixels" | "param">,
+): ImageFormat {
   const param = opts.param ?? null;
   if (bytes.length === 0) throw new InvalidImageError("The image is empty (0 bytes).", param);
   if (bytes.length > opts.maxImageBytes) {
@@ -64,17 +88,7 @@ export function decodeImage(bytes: Uint8Array, opts: DecodeOptions): Raster {
   if (!isComplete(format, bytes)) {
     throw new InvalidImageError(`The ${name} data is truncated (the file ends early).`, param);
   }
-  let raster: Raster;
-  try {
-    raster = decodeFormat(format, bytes, opts);
-  } catch (cause) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    throw new InvalidImageError(
-      `The ${name} data could not be decoded (${why}): it is corrupt or an unsupported variant.`,
-      param,
-    );
-  }
-  return applyOrientation(raster, readOrientation(exifBlock(format, bytes)));
+  return format;
 }
 
 function decodeFormat(format: ImageFormat, bytes: Uint8Array, opts: DecodeOptions): Raster {

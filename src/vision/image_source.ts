@@ -9,17 +9,31 @@ import type { ImageInput } from "../chat/messages.ts";
 import { ImageTooLargeError, InvalidImageError, RemoteImageError } from "./errors.ts";
 import type { VisionSettings } from "./settings.ts";
 
-export interface SourceOptions {
-  settings: Pick<VisionSettings, "maxImageBytes" | "remoteImages" | "remoteImageTimeoutMs">;
+/** What reading an inline image needs. */
+export interface InlineOptions {
+  settings: Pick<VisionSettings, "maxImageBytes" | "remoteImages">;
   /** Names the image in error messages, e.g. `messages[0].images[1]`. */
   param?: string | null;
+}
+
+export interface SourceOptions extends InlineOptions {
+  settings: Pick<VisionSettings, "maxImageBytes" | "remoteImages" | "remoteImageTimeoutMs">;
   /** The client's disconnect: a pending fetch stops with it. */
   signal?: AbortSignal;
   fetch?: typeof fetch;
 }
 
 export async function loadImageBytes(input: ImageInput, opts: SourceOptions): Promise<Uint8Array> {
-  const param = opts.param ?? null;
+  const inline = inlineImageBytes(input, opts);
+  // Only an http(s) URL is not inline.
+  return inline ?? await fetchImage((input as { url: string }).url, opts);
+}
+
+/**
+ * The bytes of an inline image (base64 or a `data:` URL), size-checked; null for an http(s) URL
+ * (fetched by `loadImageBytes`); any other URL is a 400. No effects: callable while planning.
+ */
+export function inlineImageBytes(input: ImageInput, opts: InlineOptions): Uint8Array | null {
   if (input.kind === "base64") {
     // Some clients send a data URL where Ollama expects bare base64.
     return input.data.startsWith("data:")
@@ -28,15 +42,26 @@ export async function loadImageBytes(input: ImageInput, opts: SourceOptions): Pr
   }
   const url = input.url.trim();
   if (/^data:/i.test(url)) return fromDataUrl(url, opts);
-  if (/^https?:\/\//i.test(url)) return await fetchImage(url, opts);
+  if (/^https?:\/\//i.test(url)) return null;
   throw new InvalidImageError(
     "An image URL must be a data: URL (data:image/png;base64,…) or an http(s) URL.",
-    param,
+    opts.param ?? null,
   );
 }
 
+/** Refuses http(s) image URLs unless the `remote_images` setting allows them. */
+export function checkRemoteAllowed(opts: InlineOptions): void {
+  if (!opts.settings.remoteImages) {
+    throw new RemoteImageError(
+      "Image URLs are not fetched by this server (setting remote_images is off): send the " +
+        "image inline as a data: URL with base64 data.",
+      opts.param ?? null,
+    );
+  }
+}
+
 /** `data:[<media type>][;base64],<payload>`; the media type is not trusted (bytes are sniffed). */
-function fromDataUrl(url: string, opts: SourceOptions): Uint8Array {
+function fromDataUrl(url: string, opts: InlineOptions): Uint8Array {
   const comma = url.indexOf(",");
   if (comma < 0) {
     throw new InvalidImageError(
@@ -56,7 +81,7 @@ function fromDataUrl(url: string, opts: SourceOptions): Uint8Array {
   return checkSize(new TextEncoder().encode(text), opts);
 }
 
-function fromBase64(data: string, opts: SourceOptions): Uint8Array {
+function fromBase64(data: string, opts: InlineOptions): Uint8Array {
   // Every 4 characters carry 3 bytes: refuse an oversized payload before decoding it.
   if (Math.floor(data.length / 4) * 3 > opts.settings.maxImageBytes + 3) {
     checkSize({ length: Math.floor(data.length / 4) * 3 }, opts);
@@ -73,7 +98,7 @@ function fromBase64(data: string, opts: SourceOptions): Uint8Array {
   }
 }
 
-function checkSize<T extends { length: number }>(bytes: T, opts: SourceOptions): T {
+function checkSize<T extends { length: number }>(bytes: T, opts: InlineOptions): T {
   const max = opts.settings.maxImageBytes;
   if (bytes.length > max) {
     throw new ImageTooLargeError(
@@ -84,16 +109,11 @@ function checkSize<T extends { length: number }>(bytes: T, opts: SourceOptions):
   return bytes;
 }
 
-async function fetchImage(url: string, opts: SourceOptions): Promise<Uint8Array> {
+async function fetchImage(rawUrl: string, opts: SourceOptions): Promise<Uint8Array> {
+  const url = rawUrl.trim();
   const param = opts.param ?? null;
-  const { remoteImages, remoteImageTimeoutMs, maxImageBytes } = opts.settings;
-  if (!remoteImages) {
-    throw new RemoteImageError(
-      "Image URLs are not fetched by this server (setting remote_images is off): send the " +
-        "image inline as a data: URL with base64 data.",
-      param,
-    );
-  }
+  const { remoteImageTimeoutMs, maxImageBytes } = opts.settings;
+  checkRemoteAllowed(opts);
   const timeout = AbortSignal.timeout(remoteImageTimeoutMs);
   const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
   const shown = url.length > 100 ? `${url.slice(0, 100)}…` : url;

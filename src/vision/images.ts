@@ -1,28 +1,32 @@
 /**
- * A request's images, from the messages to the embeddings the language model takes, in three
- * steps so the engine can place them around its NPU lease:
+ * A request's images, from the messages to the embeddings the language model takes, in steps the
+ * engine places around its NPU lease:
  *
- * 1. `collectImages(messages, settings)`: which images, in prompt order, with the count limit;
- * 2. `loadImages(collected, opts)`: their file bytes (base64, data URL, allowed fetch) — before
- *    the lease, so a slow download never holds the NPU;
+ * 1. `collectImages(messages, settings)` while planning: which images, in prompt order, each with
+ *    a digest of its bytes (the KV cache compares pictures by it) and what is wrong with it, if
+ *    anything can be seen without decoding; `checkSendable` refuses the ones a turn would send;
+ * 2. `loadImages(collected, opts)`: their file bytes (base64, data URL, allowed fetch);
  * 3. `embedImages(loaded, encoder, opts)`: decode, orient, pad, resize, convert to the encoder's
  *    tensor and run the encoder, one image at a time (one picture's pixels in memory at once).
  *
- * Also the prompt side: the `<image>` tag the runtime replaces with an image's tokens.
- * Imports src/vision, the message vocabulary and the encoder's plain interface; no FFI.
+ * Imports src/vision, the message vocabulary and the runtime's plain interface; no FFI.
  */
+import { createHash } from "node:crypto";
 import type { ChatMessage, ImageInput } from "../chat/messages.ts";
-import type { VisionEncoder } from "../rkllm/rknn/vision_encoder.ts";
-import { decodeImage } from "./decode.ts";
+import { InvalidRequestError } from "../errors.ts";
+import type { VisionEncoder } from "../rkllm/npu.ts";
+import { checkImage, decodeImage } from "./decode.ts";
 import { ImageTooLargeError } from "./errors.ts";
-import { loadImageBytes, type SourceOptions } from "./image_source.ts";
+import {
+  checkRemoteAllowed,
+  inlineImageBytes,
+  loadImageBytes,
+  type SourceOptions,
+} from "./image_source.ts";
 import type { Rgb } from "./raster.ts";
 import { padAndResize } from "./resize.ts";
 import type { VisionSettings } from "./settings.ts";
 import { toTensor } from "./tensor.ts";
-
-/** The placeholder the runtime expands to img_start + n_image_tokens × img_content + img_end. */
-export const IMAGE_TAG = "<image>";
 
 export interface CollectedImage {
   input: ImageInput;
@@ -30,6 +34,16 @@ export interface CollectedImage {
   param: string;
   /** Index of its message in the request. */
   message: number;
+  /**
+   * SHA-256 of the file bytes (of the URL for a remote image, of the data as sent when it does
+   * not decode): the same picture sent again has the same digest.
+   */
+  digest: string;
+  /**
+   * What is wrong with it (not base64, over a limit, not an image, truncated, a refused URL),
+   * thrown only if a turn sends it: an image in trimmed-away history costs nothing.
+   */
+  problem: InvalidRequestError | null;
 }
 
 export interface LoadedImage {
@@ -37,29 +51,67 @@ export interface LoadedImage {
   param: string;
 }
 
-/** Every image of `messages`, in order; over `maxImagesPerRequest` is a 400. */
+export type CollectSettings = Pick<
+  VisionSettings,
+  "maxImageBytes" | "maxImagePixels" | "remoteImages"
+>;
+
+/** Every image of `messages`, in order, with its digest and any problem. */
 export function collectImages(
   messages: readonly ChatMessage[],
-  settings: Pick<VisionSettings, "maxImagesPerRequest">,
+  settings: CollectSettings,
 ): CollectedImage[] {
   const out: CollectedImage[] = [];
   messages.forEach((m, i) =>
-    m.images?.forEach((input, j) =>
-      out.push({ input, param: `messages[${i}].images[${j}]`, message: i })
-    )
+    m.images?.forEach((input, j) => {
+      const param = `messages[${i}].images[${j}]`;
+      out.push({ input, param, message: i, ...inspect(input, { settings, param }) });
+    })
   );
-  if (out.length > settings.maxImagesPerRequest) {
+  return out;
+}
+
+function inspect(
+  input: ImageInput,
+  opts: { settings: CollectSettings; param: string },
+): Pick<CollectedImage, "digest" | "problem"> {
+  try {
+    const bytes = inlineImageBytes(input, opts);
+    if (bytes === null) {
+      const url = (input as { url: string }).url.trim();
+      checkRemoteAllowed(opts);
+      return { digest: sha256(`url:${url}`), problem: null };
+    }
+    checkImage(bytes, { ...opts.settings, param: opts.param });
+    return { digest: sha256(bytes), problem: null };
+  } catch (err) {
+    if (!(err instanceof InvalidRequestError)) throw err;
+    return { digest: sha256(input.kind === "url" ? input.url : input.data), problem: err };
+  }
+}
+
+function sha256(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** Refuses a turn that would send more images than the limit, or an image found bad. */
+export function checkSendable(
+  images: readonly CollectedImage[],
+  settings: Pick<VisionSettings, "maxImagesPerRequest">,
+): void {
+  if (images.length > settings.maxImagesPerRequest) {
     throw new ImageTooLargeError(
-      `The request has ${out.length} images; the limit is ${settings.maxImagesPerRequest} ` +
+      `The turn has ${images.length} images; the limit is ${settings.maxImagesPerRequest} ` +
         "(setting max_images_per_request).",
       "messages",
     );
   }
-  return out;
+  const bad = images.find((i) => i.problem !== null);
+  if (bad) throw bad.problem;
 }
 
 export async function loadImages(
-  images: readonly CollectedImage[],
+  images: readonly Pick<CollectedImage, "input" | "param">[],
   opts: Omit<SourceOptions, "param">,
 ): Promise<LoadedImage[]> {
   return await Promise.all(
@@ -124,18 +176,4 @@ export function prepareTensor(
     param,
   });
   return toTensor(padAndResize(raster, input.width, input.height, opts.background), input);
-}
-
-/**
- * A user turn's text with its images' tags in front (the order Rockchip's demos and Ollama
- * use). Tags the client typed are defused first: the runtime counts tags against `n_image`.
- */
-export function withImageTags(text: string, images: number): string {
-  const tags = IMAGE_TAG.repeat(images);
-  return images > 0 ? `${tags}\n${escapeImageTags(text)}` : escapeImageTags(text);
-}
-
-/** Literal `<image>` in client text → `< image>`, so only the server's tags reach the runtime. */
-export function escapeImageTags(text: string): string {
-  return text.replaceAll(IMAGE_TAG, "< image>");
 }

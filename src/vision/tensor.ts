@@ -4,7 +4,7 @@
  * type: the runtime applies the model's own normalisation (mean/std set at conversion).
  * Pure; imports only types.
  */
-import type { EncoderInput } from "../rkllm/rknn/vision_encoder.ts";
+import type { EncoderInput } from "../rkllm/npu.ts";
 import type { Raster } from "./raster.ts";
 
 const BYTES: Record<EncoderInput["type"], number> = { uint8: 1, float16: 2, float32: 4 };

@@ -1,16 +1,19 @@
 /**
  * Vision input benchmark: decode + orient + pad + resize + tensor conversion of a generated
  * 12-megapixel photo-like picture (4000×3000) as JPEG, PNG and WebP, for a 448×448 encoder
- * (goal for the JPEG: ≤ 150 ms on the project machine), then the cost of one encoder call
- * through the librknnrt.so binding on the mock (no NPU time: RKNN_MOCK_RUN_MS=0).
+ * (goal for the JPEG: ≤ 150 ms on the project machine), what planning a request costs per image
+ * (base64, checks without decoding, SHA-256 digest: paid for every image of the history on
+ * every request), then the cost of one encoder call through the librknnrt.so binding on the mock
+ * (no NPU time: RKNN_MOCK_RUN_MS=0).
  *
  * Usage: deno task bench:vision [--runs=N]   (encoders for the test pictures come from npm)
  */
 import { join } from "node:path";
-import type { EncoderInput } from "../../src/rkllm/rknn/vision_encoder.ts";
+import type { EncoderInput } from "../../src/rkllm/npu.ts";
 import { RknnVisionBackend } from "../../src/rkllm/rknn/encoder.ts";
 import { encodeMultimodalInput } from "../../src/rkllm/multimodal_input.ts";
-import { prepareTensor } from "../../src/vision/images.ts";
+import { runtimeVersion } from "../../src/rkllm/versions.ts";
+import { collectImages, prepareTensor } from "../../src/vision/images.ts";
 import { DEFAULT_VISION_SETTINGS } from "../../src/vision/settings.ts";
 import { makeJpeg, makePng, makeWebp, type Paint } from "../support/images.ts";
 import { ROOT } from "../support/mock.ts";
@@ -69,6 +72,18 @@ for (const [name, bytes] of files) {
   console.log(`  ${name.padEnd(9)} ${mb.padStart(5)} MB  ${ms.toFixed(1).padStart(7)} ms${goal}`);
 }
 
+console.log(`\nplanning: base64 + checks + digest per image (median of ${runs}):`);
+for (const [name, bytes] of files) {
+  const messages = [{
+    role: "user" as const,
+    content: "What is it?",
+    images: [{ kind: "url" as const, url: `data:image/*;base64,${bytes.toBase64()}` }],
+  }];
+  const ms = time(() => collectImages(messages, big.settings), runs);
+  const mb = (bytes.length / 1e6).toFixed(1);
+  console.log(`  ${name.padEnd(9)} ${mb.padStart(5)} MB  ${ms.toFixed(1).padStart(7)} ms`);
+}
+
 console.log("\nencoder call on the mock librknnrt.so (448x448x3 uint8 → 196 x 1536 floats):");
 Deno.env.set("RKLLM_MOCK_EMBED_DIM", "1536");
 const backend = RknnVisionBackend.open(join(ROOT, "build", "mock", "rknn", "librknnrt.so"));
@@ -85,17 +100,18 @@ console.log(
 const embeddings = await encoder.encode(tensor);
 t = performance.now();
 for (let i = 0; i < n; i++) {
-  encodeMultimodalInput("1.3.0", {
+  encodeMultimodalInput(runtimeVersion("1.3.0"), {
     role: "user",
     enableThinking: false,
     prompt: "<image>\nWhat is in the picture?",
+  }, {
     embeddings,
-    nImages: 1,
-    nImageTokens: encoder.nTokens,
+    count: 1,
+    tokensPerImage: encoder.nTokens,
     width: 448,
     height: 448,
     tags: { start: "<|vision_start|>", end: "<|vision_end|>", content: "<|image_pad|>" },
-  });
+  }, []);
 }
 console.log(
   `  RKLLMInput (multimodal) encoding: ${((performance.now() - t) / n * 1000).toFixed(0)} µs`,

@@ -10,8 +10,10 @@ import {
   afterCleanRun,
   type CachedConversation,
   decideKv,
+  type ImageKeys,
   type KvDecision,
   normaliseConversation,
+  sameConversation,
 } from "../../src/engine/kv_cache.ts";
 import type { ChatMessage } from "../../src/chat/messages.ts";
 
@@ -395,4 +397,95 @@ Deno.test("decideKv() over a scripted 10-turn chat sent the way Open WebUI sends
     const conv = normaliseConversation([system, ...edited, user("Question number 11?")]);
     assert.deepEqual(decideKv(cache, conv), RESET);
   });
+});
+
+/** Images compared by a digest of their data (here: the data itself), 10 positions each. */
+const KEYS: ImageKeys = {
+  digest: (i) => `#${i.kind === "base64" ? i.data : i.url}`,
+  tokens: 10,
+};
+const look = (content: string, ...data: string[]): ChatMessage => ({
+  role: "user",
+  content,
+  images: data.map((d) => ({ kind: "base64", data: d })),
+});
+
+Deno.test("normaliseConversation() records each user turn's images by digest", async (t) => {
+  await t.step("digests in order, and what one image costs", () => {
+    assert.deepEqual(normaliseConversation([look(" What? ", "A", "B"), asst("Two.")], KEYS), {
+      system: "",
+      turns: [
+        { role: "user", content: "What?", images: ["#A", "#B"] },
+        { role: "assistant", content: "Two." },
+      ],
+      imageTokens: 10,
+    });
+  });
+  await t.step("no images: the form is unchanged", () => {
+    assert.deepEqual(normaliseConversation([user("q")], KEYS), {
+      system: "",
+      turns: [{ role: "user", content: "q" }],
+    });
+  });
+  await t.step("images without a way to compare them are refused", () => {
+    assert.throws(() => normaliseConversation([look("What?", "A")]), /without ImageKeys/);
+  });
+});
+
+Deno.test("decideKv() compares images: the same picture continues, another one resets", async (t) => {
+  const held = afterCleanRun(normaliseConversation([look("What is this?", "A")], KEYS), "A cat.");
+  const rows: [string, ChatMessage[], KvDecision][] = [
+    [
+      "a text follow-up about the same image is incremental, sent as text",
+      [look("What is this?", "A"), asst("A cat."), user("What colour is it?")],
+      incremental("What colour is it?"),
+    ],
+    [
+      "a follow-up with a new image is incremental, with its placeholder",
+      [look("What is this?", "A"), asst("A cat."), look("And this <image>?", "B")],
+      incremental("<image>\nAnd this < image>?"),
+    ],
+    [
+      "another image in the earlier turn resets",
+      [look("What is this?", "B"), asst("A cat."), user("What colour is it?")],
+      RESET,
+    ],
+    [
+      "the earlier image gone resets",
+      [user("What is this?"), asst("A cat."), user("What colour is it?")],
+      RESET,
+    ],
+    [
+      "an image added to the earlier turn resets",
+      [look("What is this?", "A", "B"), asst("A cat."), user("What colour is it?")],
+      RESET,
+    ],
+  ];
+  for (const [name, request, want] of rows) {
+    await t.step(name, () => {
+      assert.deepEqual(decideKv(held, normaliseConversation(request, KEYS)), want);
+    });
+  }
+  await t.step("images in another order reset", () => {
+    const two = afterCleanRun(normaliseConversation([look("Compare", "A", "B")], KEYS), "Same.");
+    const swapped = normaliseConversation(
+      [look("Compare", "B", "A"), asst("Same."), user("?")],
+      KEYS,
+    );
+    assert.deepEqual(decideKv(two, swapped), RESET);
+  });
+});
+
+Deno.test("afterCleanRun() keeps the turns' images and what one costs", () => {
+  const after = afterCleanRun(normaliseConversation([look("What?", "A")], KEYS), "A cat.", 3);
+  assert.deepEqual(after, {
+    system: "",
+    turns: [
+      { role: "user", content: "What?", images: ["#A"] },
+      { role: "assistant", content: "A cat." },
+    ],
+    extraTokens: 3,
+    imageTokens: 10,
+  });
+  assert.ok(sameConversation(after, structuredClone(after)));
 });

@@ -1,7 +1,7 @@
 /**
  * Tests for src/engine/prompt.ts: the verified prompt examples of reference A.9.3, system prompt
- * cleaning (fluff phrases, the date-only rule), the token estimate, and history trimming to the
- * context budget.
+ * cleaning (fluff phrases, the date-only rule), the token estimate, history trimming to the
+ * context budget, and images: placeholders, escaping, trimming to the image limit.
  */
 
 import assert from "node:assert/strict";
@@ -269,6 +269,15 @@ Deno.test("conversationTokens() adds 8 template tokens per turn to the estimates
       },
       want: 1 + (2 + 8) + (2 + 8),
     },
+    {
+      name: "images at what the conversation says one costs",
+      conv: {
+        system: "",
+        turns: [{ role: "user", content: "abc", images: ["#A", "#B"] }],
+        imageTokens: 100,
+      },
+      want: 1 + 8 + 2 * 100,
+    },
   ];
   for (const row of rows) {
     await t.step(row.name, () => {
@@ -418,4 +427,29 @@ Deno.test("buildPrompt() throws ContextLengthError when even the latest message 
       );
     });
   }
+});
+
+Deno.test("buildPrompt() gives each image a placeholder and trims to the image limit", async (t) => {
+  const look = (content: string, ...images: string[]): Turn => ({ role: "user", content, images });
+  const conv: CachedConversation = {
+    system: "Say <image> literally.",
+    turns: [look("One?", "#A"), a("a1"), look("Two <image>?", "#B", "#C")],
+    imageTokens: 10,
+  };
+  await t.step("placeholders in front of their turn; every other text escaped", () => {
+    assert.equal(
+      buildPrompt(conv, BUDGET_4096).prompt,
+      `Say < image> literally.\nUser: <image>\nOne?\nAssistant: ${text30("a1")}\n` +
+        "User: <image><image>\nTwo < image>?",
+    );
+  });
+  await t.step("over maxImages: the oldest exchange goes with its image", () => {
+    const built = buildPrompt(conv, BUDGET_4096, { maxImages: 2 });
+    assert.equal(built.droppedTurns, 2);
+    assert.equal(built.prompt, "Say < image> literally.\n<image><image>\nTwo < image>?");
+  });
+  await t.step("without images nothing is escaped", () => {
+    const text = { system: "", turns: [{ role: "user" as const, content: "<image>" }] };
+    assert.equal(buildPrompt(text, BUDGET_4096).prompt, "<image>");
+  });
 });

@@ -293,6 +293,69 @@ for (const abi of ABI_VERSIONS) {
   });
 }
 
+const TAGS = { start: "<|vision_start|>", end: "<|vision_end|>", content: "<|image_pad|>" };
+
+/** `count` images of `tokens` rows × 16 floats (the mock's RKLLM_MOCK_EMBED_DIM below). */
+const images = (count: number, tokens: number, tags = TAGS) => ({
+  embeddings: new Float32Array(count * tokens * 16).fill(0.5),
+  count,
+  tokensPerImage: tokens,
+  width: 8,
+  height: 8,
+  tags,
+});
+
+for (const abi of ABI_VERSIONS) {
+  Deno.test(`[ABI ${abi}] RkllmBackend run() with images prefills their tokens into the KV cache`, async () => {
+    await withModel(abi, { RKLLM_MOCK_EMBED_DIM: "16", RKLLM_MOCK_TOKENS: "2" }, async (model) => {
+      const prompt = "<image>\nWhat is it?";
+      const run = model.run({ ...input(prompt, true), images: images(1, 5) });
+      const events = await collect(run.events);
+      await run.settled;
+      assert.equal(events.at(-1)?.type, "finish");
+      // Prompt bytes / 4, plus the image's 5 rows, plus 2 generated tokens.
+      assert.equal(await model.kvCacheSize(), Math.floor(prompt.length / 4) + 5 + 2);
+    }, { imageTags: TAGS });
+  });
+}
+
+Deno.test("[ABI 1.2.3] a multimodal run needs the markers the model was loaded with", async (t) => {
+  const refused = async (loadTags: typeof TAGS | undefined, runTags: typeof TAGS) => {
+    await withModel("1.2.3", { RKLLM_MOCK_EMBED_DIM: "16" }, (model) => {
+      assert.throws(
+        () => model.run({ ...input("<image>\nhi"), images: images(1, 2, runTags) }),
+        (err: unknown) =>
+          err instanceof RkllmError && /reads image markers at load/.test(err.message),
+      );
+      return Promise.resolve();
+    }, loadTags ? { imageTags: loadTags } : {});
+  };
+  await t.step("loaded without markers", () => refused(undefined, TAGS));
+  await t.step("loaded with other markers", () => refused({ ...TAGS, content: "<unk>" }, TAGS));
+  await t.step("1.3.0 takes them per input", async () => {
+    await withModel("1.3.0", { RKLLM_MOCK_EMBED_DIM: "16" }, async (model) => {
+      const run = model.run({ ...input("<image>\nhi"), images: images(1, 2) });
+      assert.equal((await collect(run.events)).at(-1)?.type, "finish");
+      await run.settled;
+    });
+  });
+});
+
+Deno.test("RkllmBackend loadVisionEncoder() names the librknnrt.so it could not load", async () => {
+  const backend = await RkllmBackend.open(mockLibrary("1.3.0"), "auto", {
+    rknnLibPath: "/nonexistent/librknnrt.so",
+  });
+  try {
+    await assert.rejects(
+      backend.loadVisionEncoder("/models/vl/vision.rknn"),
+      (err: unknown) =>
+        err instanceof RkllmError && /nonexistent\/librknnrt\.so.*rknn_lib_path/.test(err.message),
+    );
+  } finally {
+    backend.close();
+  }
+});
+
 Deno.test("[ABI 1.3.0] per-run sampling and max_new_tokens reach the runtime", async () => {
   await withModel("1.3.0", { RKLLM_MOCK_TOKENS: "50" }, async (model, logPath) => {
     const run = model.run({

@@ -393,6 +393,20 @@ export function* badInputs(): Generator<RejectedCase> {
     json(chatBody({ stream: true, n: 3 })),
     at("n"),
   );
+  yield post(
+    "images",
+    "an image part for a model without a vision encoder",
+    json(chatBody({
+      messages: [{
+        role: "user",
+        content: [{ type: "image_url", image_url: { url: "data:," } }, {
+          type: "text",
+          text: "hi",
+        }],
+      }],
+    })),
+    { status: 400, param: "messages", code: "model_not_vision" },
+  );
 
   // Each message field.
   const messageCases: [string, Record<string, unknown>[]][] = [
@@ -894,12 +908,12 @@ export function acceptedInputs(): AcceptedCase[] {
       json(chatBody({ messages: [{ role: "user", content: null }] })),
     ),
     ok(
-      "image part next to text",
-      "non-text parts are dropped: the runtime takes text only",
+      "audio part next to text",
+      "parts the runtime cannot take (audio, files) are dropped and reported",
       json(chatBody({
         messages: [{
           role: "user",
-          content: [{ type: "image_url", image_url: { url: "data:," } }, {
+          content: [{ type: "input_audio", input_audio: { data: "", format: "wav" } }, {
             type: "text",
             text: "hi",
           }],

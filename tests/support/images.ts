@@ -115,3 +115,11 @@ export const GRID_COLOURS: ReadonlyArray<readonly [number, number, number]> = [
 ];
 
 export const gridPaint: Paint = (x, y) => GRID_COLOURS[Math.floor(y / 16) * 3 + Math.floor(x / 16)];
+
+/** A PNG whose header and end are intact but whose compressed pixels are not. */
+export function corruptPng(png: Uint8Array): Uint8Array {
+  const out = new Uint8Array(png);
+  const idat = out.findIndex((_, i) => String.fromCharCode(...out.subarray(i, i + 4)) === "IDAT");
+  out.fill(0xff, idat + 4, idat + 24);
+  return out;
+}

@@ -26,6 +26,11 @@ export function mockLibrary(abi: AbiVersion = "1.2.3"): string {
   return join(ROOT, "build", "mock", `v${abi}`, "librkllmrt.so");
 }
 
+/** The mock librknnrt.so (vision encoder); one build serves both rkllm ABIs. */
+export function mockRknnLibrary(): string {
+  return join(ROOT, "build", "mock", "rknn", "librknnrt.so");
+}
+
 export function mockProbe(abi: AbiVersion): string {
   return join(ROOT, "build", "mock", `v${abi}`, "probe");
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { decodeImage, type DecodeOptions } from "../../src/vision/decode.ts";
 import { jpegScale } from "../../src/vision/decode_jpeg.ts";
 import { ImageTooLargeError, InvalidImageError } from "../../src/vision/errors.ts";
-import { gridPaint, makeJpeg, makePng, makeWebp } from "../support/images.ts";
+import { corruptPng, gridPaint, makeJpeg, makePng, makeWebp } from "../support/images.ts";
 
 const OPTS: DecodeOptions = {
   maxImageBytes: 1 << 20,
@@ -154,9 +154,3 @@ Deno.test("decodeImage() keeps working after a codec failure (the wasm instance 
 });
 
 /** A PNG whose first IDAT payload is overwritten (the zlib stream no longer inflates). */
-function corruptPng(png: Uint8Array): Uint8Array {
-  const out = new Uint8Array(png);
-  const idat = out.findIndex((_, i) => String.fromCharCode(...out.subarray(i, i + 4)) === "IDAT");
-  out.fill(0xff, idat + 4, idat + 24);
-  return out;
-}

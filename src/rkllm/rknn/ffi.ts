@@ -56,20 +56,20 @@ export interface RknnLib {
 
 /** Opens `path` (a file path, or the bare name for the loader's search). */
 export function openRknnLibrary(path: string = RKNN_LIBRARY_NAME): RknnLib {
-  if (path.includes("/")) {
-    const problem = checkLibraryFile(path);
-    if (problem) throw new RknnError("dlopen", null, `cannot load ${path}: ${problem}`);
-  }
+  const refuse = (problem: string, cause?: unknown): RknnError =>
+    new RknnError(
+      "dlopen",
+      null,
+      `cannot load ${path}: ${problem}. Vision models need Rockchip's librknnrt.so ` +
+        "(rknn-toolkit2 runtime); set rknn_lib_path to its location.",
+      { cause },
+    );
+  const problem = path.includes("/") ? checkLibraryFile(path) : null;
+  if (problem) throw refuse(problem);
   try {
     const lib = Deno.dlopen(path, RKNN_SYMBOLS);
     return { path, symbols: lib.symbols, close: () => lib.close() };
   } catch (cause) {
-    throw new RknnError(
-      "dlopen",
-      null,
-      `cannot load ${path}: ${(cause as Error).message}. Vision models need Rockchip's ` +
-        "librknnrt.so (rknn-toolkit2 runtime); set rknn_lib_path to its location.",
-      { cause },
-    );
+    throw refuse((cause as Error).message, cause);
   }
 }
