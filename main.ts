@@ -99,7 +99,9 @@ function openRuntime(config: Config): Promise<RkllmBackend> {
     execPath: Deno.execPath(),
     home: Deno.env.get("HOME"),
   });
-  return RkllmBackend.open(findLibrary(candidates, fileExists), config.abi);
+  return RkllmBackend.open(findLibrary(candidates, fileExists), config.abi, {
+    rknnLibPath: config.rknn_lib_path || undefined,
+  });
 }
 
 async function serve(config: Config, log: Logger): Promise<void> {
@@ -133,6 +135,14 @@ async function serve(config: Config, log: Logger): Promise<void> {
     perRunSampling: backend.perRunSampling,
     taskModes: taskModes(config),
     taskMaxTokens: config.task_max_tokens,
+    visionCoreMask: config.vision_core_mask,
+    vision: {
+      maxImageBytes: config.max_image_bytes,
+      maxImagePixels: config.max_image_pixels,
+      maxImagesPerRequest: config.max_images_per_request,
+      remoteImages: config.remote_images,
+      remoteImageTimeoutMs: config.remote_image_timeout_ms,
+    },
     ragCache: new RagCache({ ttlMs: config.rag_cache_ttl * 1000, now: Date.now }),
     promptFiles: await promptFiles(config, log),
     calibrate: config.kv_calibration,

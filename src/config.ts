@@ -274,6 +274,70 @@ export const SETTINGS = [
     schema: count,
     description: "IOMMU domain the model is loaded in.",
   },
+  {
+    key: "rknn_lib_path",
+    flag: "rknn-lib",
+    env: "RKLLM_RKNN_LIB_PATH",
+    default: "",
+    schema: z.string(),
+    description:
+      "Path of librknnrt.so, which runs vision models' image encoders (.rknn); empty: the " +
+      "dynamic loader's search. Opened at the first vision model.",
+  },
+  {
+    key: "vision_core_mask",
+    flag: "vision-core-mask",
+    env: "RKLLM_VISION_CORE_MASK",
+    default: 0,
+    schema: numeric.pipe(
+      z.number().int().refine((m) => [0, 1, 2, 3, 4, 7].includes(m), "0, 1, 2, 3, 4 or 7"),
+    ),
+    description: "NPU cores for image encoders: 0 auto, 1/2/4 one core, 3 cores 0-1, 7 all three.",
+  },
+  {
+    key: "max_image_bytes",
+    flag: "max-image-bytes",
+    env: "RKLLM_MAX_IMAGE_BYTES",
+    default: 20 * 1024 * 1024,
+    schema: positiveInt,
+    description: "Largest image file accepted, in bytes (after base64 decoding or download).",
+  },
+  {
+    key: "max_image_pixels",
+    flag: "max-image-pixels",
+    env: "RKLLM_MAX_IMAGE_PIXELS",
+    default: 50_000_000,
+    schema: positiveInt,
+    description: "Largest image accepted, width × height from its header, checked before decoding.",
+  },
+  {
+    key: "max_images_per_request",
+    flag: "max-images-per-request",
+    env: "RKLLM_MAX_IMAGES_PER_REQUEST",
+    default: 8,
+    schema: positiveInt,
+    description:
+      "Most images a turn sends to a vision model; a cold prompt drops its oldest exchanges " +
+      "(images and all) to stay within it.",
+  },
+  {
+    key: "remote_images",
+    flag: "remote-images",
+    env: "RKLLM_REMOTE_IMAGES",
+    default: false,
+    schema: bool,
+    description:
+      "Fetch http(s) image URLs. Off: images must come inline (data: URLs, base64), so the " +
+      "server never makes requests for clients.",
+  },
+  {
+    key: "remote_image_timeout_ms",
+    flag: "remote-image-timeout-ms",
+    env: "RKLLM_REMOTE_IMAGE_TIMEOUT_MS",
+    default: 10_000,
+    schema: positiveInt,
+    description: "Time limit of one remote image download, in milliseconds.",
+  },
 ] as const;
 
 type Setting = typeof SETTINGS[number];
@@ -396,7 +460,7 @@ export function resolveConfig(
     }
     out[s.key] = parsed.data;
   }
-  for (const key of ["models_dir", "lib_path", "prompt_cache_dir"] as const) {
+  for (const key of ["models_dir", "lib_path", "rknn_lib_path", "prompt_cache_dir"] as const) {
     out[key] = expandHome(out[key] as string, home);
   }
   out.prompt_cache_dir ||= `${out.models_dir}/.kv-cache`;

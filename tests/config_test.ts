@@ -220,6 +220,13 @@ Deno.test("resolveConfig() applies defaults", async (t) => {
       cpu_mask: "0xF0",
       embed_flash: true,
       base_domain_id: 0,
+      rknn_lib_path: "",
+      vision_core_mask: 0,
+      max_image_bytes: 20971520,
+      max_image_pixels: 50000000,
+      max_images_per_request: 8,
+      remote_images: false,
+      remote_image_timeout_ms: 10000,
     });
   });
   await t.step("the result is frozen", () => {

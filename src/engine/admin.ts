@@ -7,14 +7,17 @@
  */
 import { ModelLoadError, RuntimeWedgedError } from "../errors.ts";
 import type { ModelEntry } from "../models/registry.ts";
+import type { VisionModel } from "../models/vision_model.ts";
 import type { ModelLoadParams } from "../rkllm/npu.ts";
-import type { Lease, LoadedModel, Scheduler } from "./scheduler.ts";
+import type { EncoderLoad, Lease, LoadedModel, Scheduler } from "./scheduler.ts";
 
 /** Load settings that are the server's, not the model's. */
 export interface LoadSettings {
   cpuMask: number;
   baseDomainId: number;
   embedFlash: boolean;
+  /** NPU cores for vision encoders (rknn core mask; 0 = the runtime's choice). */
+  visionCoreMask?: number;
 }
 
 export class NpuAdmin {
@@ -38,19 +41,38 @@ export class NpuAdmin {
   }
 
   #loadParams(entry: ModelEntry): ModelLoadParams {
-    return {
+    const { cpuMask, baseDomainId, embedFlash } = this.#settings;
+    const params: ModelLoadParams = {
       modelPath: entry.path,
       contextLength: entry.contextLength,
       maxNewTokens: entry.maxNewTokens,
       sampling: entry.sampling,
-      ...this.#settings,
+      cpuMask,
+      baseDomainId,
+      embedFlash,
     };
+    const v = entry.vision;
+    // Runtimes that read the image markers at init (1.2.3) must get them here.
+    if (v) params.imageTags = { start: v.imageStart, end: v.imageEnd, content: v.imageContent };
+    return params;
   }
 
-  /** Loads `entry` under `lease` unless it is the loaded model. */
+  #encoderLoad(v: VisionModel): EncoderLoad {
+    const opts: EncoderLoad["opts"] = { coreMask: this.#settings.visionCoreMask ?? 0 };
+    if (v.imageTokens !== undefined) opts.imageTokens = v.imageTokens;
+    if (v.imageSize !== undefined) opts.imageSize = v.imageSize;
+    return { path: v.encoderPath, opts };
+  }
+
+  /** Loads `entry` (with its image encoder) under `lease` unless it is the loaded model. */
   async load(lease: Lease, entry: ModelEntry): Promise<LoadedModel> {
+    const vision = entry.vision;
     try {
-      return await lease.ensureLoaded(entry.id, () => this.#loadParams(entry));
+      return await lease.ensureLoaded(
+        entry.id,
+        () => this.#loadParams(entry),
+        vision && (() => this.#encoderLoad(vision)),
+      );
     } catch (err) {
       throw new ModelLoadError(entry.id, (err as Error).message, err);
     }

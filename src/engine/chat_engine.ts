@@ -13,6 +13,7 @@ import type { ModelEntry, ModelRegistry } from "../models/registry.ts";
 import type { RagCache } from "../rag/cache.ts";
 import type { TaskKind } from "../tasks/detect.ts";
 import type { TaskMode } from "../tasks/settings.ts";
+import type { VisionSettings } from "../vision/settings.ts";
 import { type LoadSettings, NpuAdmin } from "./admin.ts";
 import { Embedder } from "./embedder.ts";
 import { type PlanNote, planTurn } from "./plan.ts";
@@ -42,6 +43,8 @@ export interface ChatEngineOptions extends LoadSettings {
   perRunSampling: boolean;
   taskModes: Readonly<Record<TaskKind, TaskMode>>;
   taskMaxTokens: number;
+  /** Image limits and switches (default: DEFAULT_VISION_SETTINGS). */
+  vision?: VisionSettings;
   /** Answers to RAG questions, replayed while the sources stay the same. */
   ragCache: RagCache<CachedAnswer>;
   /** Saved KV caches per conversation state; null = none. */
@@ -87,6 +90,7 @@ export class ChatEngine implements ChatService {
       cpuMask: opts.cpuMask,
       baseDomainId: opts.baseDomainId,
       embedFlash: opts.embedFlash,
+      visionCoreMask: opts.visionCoreMask,
     });
     this.#runner = new TurnRunner(this.#admin, sessions, {
       ...opts,

@@ -1,19 +1,28 @@
 /**
  * One NPU turn under a lease: wait for the NPU, load or switch the model, let the model's
- * session prepare the cache, run, and turn the run into chat events. The lease is released
- * only after the native run has settled and the session has recorded the outcome, so the next
- * turn sees the cache as it really is.
+ * session prepare the cache, decode and encode the images its prompt carries, run, and turn the
+ * run into chat events. The lease is released only after the native run has settled and the
+ * session has recorded the outcome, so the next turn sees the cache as it really is.
  *
  * Knows nothing of HTTP wire formats or FFI.
  */
-import { RkllmError } from "../errors.ts";
+import { ModelLoadError, RkllmError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ModelEntry } from "../models/registry.ts";
+import type { NpuImages } from "../rkllm/npu.ts";
+import { type CollectedImage, embedImages, loadImages } from "../vision/images.ts";
+import { DEFAULT_VISION_SETTINGS, type VisionSettings } from "../vision/settings.ts";
 import type { NpuAdmin } from "./admin.ts";
 import { type GenerationOutcome, startGeneration } from "./generation.ts";
 import type { NpuTurnPlan } from "./plan.ts";
 import { replayGeneration } from "./replay.ts";
-import { type ModelSessions, type PreparedTurn, ReloadNeeded } from "./session.ts";
+import {
+  type ModelSession,
+  type ModelSessions,
+  type PreparedTurn,
+  ReloadNeeded,
+} from "./session.ts";
+import type { LoadedModel } from "./scheduler.ts";
 import { ToolCallParser } from "./tool_calls.ts";
 import type { ChatEvent, ChatGeneration, EngineObserver } from "./types.ts";
 
@@ -26,6 +35,8 @@ export interface TurnRunnerOptions {
   onWedged?: (err: Error) => void;
   /** The runtime takes sampling and max_new_tokens per run (1.3.0). */
   perRunSampling: boolean;
+  /** Image limits (default: DEFAULT_VISION_SETTINGS). */
+  vision?: VisionSettings;
   observer?: EngineObserver;
 }
 
@@ -85,17 +96,22 @@ export class TurnRunner {
           promptText: plan.continuation?.instruction ?? prepared.content,
         });
       }
+      const encodeStarted = performance.now();
+      const images = await this.#images(session, loaded, entry, prepared.images ?? [], signal);
       this.#log.info("engine", "run", {
         id: requestId,
         model: entry.id,
         kind: plan.kind,
         kv: prepared.kv,
         sent_chars: prepared.input.prompt.length,
+        images: images?.count,
+        encode_ms: images ? Math.round(performance.now() - encodeStarted) : undefined,
         thinking: plan.enableThinking,
       });
       this.#log.debug("engine", "prompt", { id: requestId, prompt: prepared.input.prompt });
       const run = loaded.npu.run({
         ...prepared.input,
+        images,
         enableThinking: plan.enableThinking,
         ...(this.#opts.perRunSampling
           ? { sampling: plan.sampling, maxNewTokens: plan.maxTokens }
@@ -147,6 +163,45 @@ export class TurnRunner {
       };
     } catch (err) {
       lease.release();
+      throw err;
+    }
+  }
+
+  /**
+   * The prompt's images, decoded and encoded under the lease (one picture's pixels in memory at
+   * a time). A failure here (a picture that does not decode, an encoder error) leaves the cache
+   * record unknown: the session forgets it.
+   */
+  async #images(
+    session: ModelSession,
+    loaded: LoadedModel,
+    entry: ModelEntry,
+    images: readonly CollectedImage[],
+    signal?: AbortSignal,
+  ): Promise<NpuImages | undefined> {
+    if (!images.length) return undefined;
+    try {
+      const vision = entry.vision;
+      if (!loaded.vision || !vision) {
+        throw new ModelLoadError(entry.id, "its vision encoder is not loaded");
+      }
+      const settings = this.#opts.vision ?? DEFAULT_VISION_SETTINGS;
+      const bytes = await loadImages(images, { settings, signal });
+      const e = await embedImages(bytes, loaded.vision, {
+        settings,
+        background: vision.background,
+      });
+      signal?.throwIfAborted();
+      return {
+        embeddings: e.embeddings,
+        count: e.nImages,
+        tokensPerImage: e.nImageTokens,
+        width: e.width,
+        height: e.height,
+        tags: { start: vision.imageStart, end: vision.imageEnd, content: vision.imageContent },
+      };
+    } catch (err) {
+      session.forget();
       throw err;
     }
   }

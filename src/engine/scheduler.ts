@@ -7,7 +7,13 @@
  */
 import { RuntimeWedgedError, ServerBusyError, ShuttingDownError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { ModelLoadParams, NpuBackend, NpuModel } from "../rkllm/npu.ts";
+import type {
+  ModelLoadParams,
+  NpuBackend,
+  NpuModel,
+  VisionEncoder,
+  VisionEncoderOptions,
+} from "../rkllm/npu.ts";
 import type { EngineObserver } from "./types.ts";
 
 export interface SchedulerOptions {
@@ -22,6 +28,14 @@ export interface SchedulerOptions {
 export interface LoadedModel {
   readonly id: string;
   readonly npu: NpuModel;
+  /** A vision model's image encoder: loaded, unloaded and freed with `npu`. */
+  readonly vision?: VisionEncoder;
+}
+
+/** A vision model's image encoder, to load next to its language model. */
+export interface EncoderLoad {
+  path: string;
+  opts: VisionEncoderOptions;
 }
 
 export interface SchedulerStatus {
@@ -58,10 +72,17 @@ export class Lease {
     return this.#onReleased.promise;
   }
 
-  /** Loads `id` unless it is already loaded, unloading any other model first. */
-  ensureLoaded(id: string, params: () => ModelLoadParams): Promise<LoadedModel> {
+  /**
+   * Loads `id` (and its image encoder, for a vision model) unless it is already loaded,
+   * unloading any other model first.
+   */
+  ensureLoaded(
+    id: string,
+    params: () => ModelLoadParams,
+    encoder?: () => EncoderLoad,
+  ): Promise<LoadedModel> {
     this.#check();
-    return this.#scheduler.loadFor(this, id, params);
+    return this.#scheduler.loadFor(this, id, params, encoder);
   }
 
   /** Unloads the current model; returns its id, or null when none was loaded. */
@@ -219,7 +240,12 @@ export class Scheduler {
     this.#armIdleTimer();
   }
 
-  async loadFor(lease: Lease, id: string, params: () => ModelLoadParams): Promise<LoadedModel> {
+  async loadFor(
+    lease: Lease,
+    id: string,
+    params: () => ModelLoadParams,
+    encoder?: () => EncoderLoad,
+  ): Promise<LoadedModel> {
     this.#assertHolder(lease);
     if (this.#loaded?.id === id) return this.#loaded;
     if (this.#loaded) await this.unloadFor(lease, `switching to ${id}`);
@@ -228,12 +254,22 @@ export class Scheduler {
     this.#log.info("scheduler", "loading model", { model: id });
     try {
       const npu = await this.#backend.load(params());
+      let loaded: LoadedModel = { id, npu };
+      if (encoder) {
+        try {
+          loaded = { id, npu, vision: await this.#loadEncoder(encoder()) };
+        } catch (err) {
+          // Half a vision model is not loaded: free the language model too.
+          await npu.destroy();
+          throw err;
+        }
+      }
       if (this.#closing) {
         // close() gave up waiting for this load; nobody else will free the model.
-        await npu.destroy();
+        await free(loaded);
         throw new ShuttingDownError();
       }
-      this.#loaded = { id, npu };
+      this.#loaded = loaded;
       const seconds = (performance.now() - started) / 1000;
       this.#observer.modelLoaded?.(id, seconds);
       this.#log.info("scheduler", "model loaded", { model: id, seconds: seconds.toFixed(2) });
@@ -243,13 +279,21 @@ export class Scheduler {
     }
   }
 
+  #loadEncoder(encoder: EncoderLoad): Promise<VisionEncoder> {
+    if (!this.#backend.loadVisionEncoder) {
+      return Promise.reject(new Error("this NPU runtime cannot run vision encoders"));
+    }
+    this.#log.info("scheduler", "loading vision encoder", { path: encoder.path });
+    return this.#backend.loadVisionEncoder(encoder.path, encoder.opts);
+  }
+
   async unloadFor(lease: Lease, reason: string): Promise<string | null> {
     this.#assertHolder(lease);
     const loaded = this.#loaded;
     if (!loaded) return null;
     this.#loaded = null;
     this.#log.info("scheduler", "unloading model", { model: loaded.id, reason });
-    await loaded.npu.destroy();
+    await free(loaded);
     return loaded.id;
   }
 
@@ -305,6 +349,15 @@ export class Scheduler {
     }
     const loaded = this.#loaded;
     this.#loaded = null;
-    if (loaded) await loaded.npu.destroy();
+    if (loaded) await free(loaded);
+  }
+}
+
+/** Frees a model's NPU memory: the encoder, then the language model even if that failed. */
+async function free(loaded: LoadedModel): Promise<void> {
+  try {
+    await loaded.vision?.destroy();
+  } finally {
+    await loaded.npu.destroy();
   }
 }

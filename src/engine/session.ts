@@ -12,6 +12,7 @@
  */
 import type { Logger } from "../log.ts";
 import type { NpuModel, NpuRunInput } from "../rkllm/npu.ts";
+import type { CollectedImage } from "../vision/images.ts";
 import { jsonObjectEnd } from "../tasks/json_end.ts";
 import { type CacheTraits, calibrate, taskStrategy, UNKNOWN_TRAITS } from "./calibrate.ts";
 import type { GenerationOutcome } from "./generation.ts";
@@ -31,6 +32,8 @@ export type PreparedTurn =
   | {
     kind: "run";
     input: Pick<NpuRunInput, "prompt" | "role" | "keepHistory" | "pauseWhen" | "saveCacheTo">;
+    /** The images the prompt's placeholders stand for, in order (to encode under the lease). */
+    images?: readonly CollectedImage[];
     /** For the log line: incremental, reset, file, task:… */
     kv: string;
   }
@@ -133,6 +136,7 @@ export class ModelSession {
           keepHistory: true,
           saveCacheTo: save,
         },
+        images: plan.images.added,
         kv: label,
       };
     }
@@ -140,6 +144,7 @@ export class ModelSession {
     return {
       kind: "run",
       input: { prompt: plan.coldPrompt, role: "user", keepHistory: true, saveCacheTo: save },
+      images: plan.images.cold,
       kv: "reset",
     };
   }

@@ -7,7 +7,13 @@
 import assert from "node:assert/strict";
 import { ServerBusyError, ShuttingDownError } from "../../src/errors.ts";
 import { silentLogger } from "../../src/log.ts";
-import type { ModelLoadParams, NpuBackend, NpuModel, NpuRun } from "../../src/rkllm/npu.ts";
+import type {
+  ModelLoadParams,
+  NpuBackend,
+  NpuModel,
+  NpuRun,
+  VisionEncoder,
+} from "../../src/rkllm/npu.ts";
 import { DEFAULT_SAMPLING } from "../../src/models/sampling.ts";
 import { type Lease, Scheduler, type SchedulerOptions } from "../../src/engine/scheduler.ts";
 import { ModelSessions } from "../../src/engine/session.ts";
@@ -67,6 +73,27 @@ class FakeBackend implements NpuBackend {
     this.failNextLoad = null;
     if (err) throw err;
     return new FakeModel(params.modelPath, this.calls);
+  }
+
+  failNextEncoder: Error | null = null;
+
+  loadVisionEncoder(path: string): Promise<VisionEncoder> {
+    this.calls.push(`load encoder ${path}`);
+    const err = this.failNextEncoder;
+    this.failNextEncoder = null;
+    if (err) return Promise.reject(err);
+    const calls = this.calls;
+    return Promise.resolve({
+      input: { width: 8, height: 8, channels: 3, layout: "NHWC", type: "uint8" },
+      nTokens: 1,
+      embedDim: 1,
+      floatsPerImage: 1,
+      encode: () => Promise.resolve(new Float32Array(1)),
+      destroy() {
+        calls.push(`destroy encoder ${path}`);
+        return Promise.resolve();
+      },
+    });
   }
 
   finishLoad(): void {
@@ -324,6 +351,50 @@ Deno.test("Lease.ensureLoaded() loads, reuses and switches models", async (t) =>
   });
   lease.release();
   await scheduler.close(0);
+});
+
+Deno.test("Lease.ensureLoaded() loads a vision model's encoder with it and frees both", async (t) => {
+  const encoder = (path: string) => () => ({ path, opts: { coreMask: 0 } });
+  await t.step("switch, unload and idle unload free the encoder, then the model", async () => {
+    const { backend, scheduler } = setup({ idleUnloadMs: 20 });
+    const lease = await scheduler.acquire();
+    const vl = await lease.ensureLoaded("vl", params("vl"), encoder("vl.rknn"));
+    assert.ok(vl.vision);
+    await lease.ensureLoaded("a", params("a"));
+    await lease.ensureLoaded("vl", params("vl"), encoder("vl.rknn"));
+    await lease.unload("test");
+    await lease.ensureLoaded("vl", params("vl"), encoder("vl.rknn"));
+    lease.release();
+    await waitFor(() => scheduler.status().loadedModel === null, "the idle unload");
+    const cycle = ["load vl", "load encoder vl.rknn", "destroy encoder vl.rknn", "destroy vl"];
+    // Loaded, switched away (freed), loaded, unloaded, loaded, idle-unloaded.
+    assert.deepEqual(backend.calls, [...cycle, "load a", "destroy a", ...cycle, ...cycle]);
+    await scheduler.close(0);
+  });
+  await t.step(
+    "an encoder that fails to load frees the language model: nothing is loaded",
+    async () => {
+      const { backend, scheduler } = setup();
+      backend.failNextEncoder = new Error("no librknnrt.so");
+      const lease = await scheduler.acquire();
+      await assert.rejects(
+        lease.ensureLoaded("vl", params("vl"), encoder("vl.rknn")),
+        /no librknnrt\.so/,
+      );
+      assert.deepEqual(backend.calls, ["load vl", "load encoder vl.rknn", "destroy vl"]);
+      assert.equal(scheduler.status().loadedModel, null);
+      lease.release();
+      await scheduler.close(0);
+    },
+  );
+  await t.step("close() frees a loaded vision model", async () => {
+    const { backend, scheduler } = setup();
+    const lease = await scheduler.acquire();
+    await lease.ensureLoaded("vl", params("vl"), encoder("vl.rknn"));
+    lease.release();
+    await scheduler.close(0);
+    assert.deepEqual(backend.calls.slice(-2), ["destroy encoder vl.rknn", "destroy vl"]);
+  });
 });
 
 Deno.test("Scheduler.status() shows a pending load", async (t) => {
