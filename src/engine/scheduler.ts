@@ -22,6 +22,8 @@ export interface SchedulerOptions {
   queueTimeoutMs: number;
   /** 0 disables idle unloading. */
   idleUnloadMs: number;
+  /** Milliseconds clock for the wait estimate (tests inject one). */
+  now?: () => number;
 }
 
 /** A model on the NPU; what its cache holds is its session's business (session.ts). */
@@ -116,6 +118,10 @@ export class Scheduler {
   #idleDeadline: number | null = null;
   #closing = false;
   #wedged: RuntimeWedgedError | null = null;
+  /** When the current lease was granted, and the moving average of lease durations (ms). */
+  #heldSince: number | null = null;
+  #meanHoldMs: number | null = null;
+  readonly #now: () => number;
 
   #observer: EngineObserver;
 
@@ -127,6 +133,7 @@ export class Scheduler {
   ) {
     this.#backend = backend;
     this.#opts = opts;
+    this.#now = opts.now ?? (() => performance.now());
     this.#log = log;
     this.#observer = observer;
   }
@@ -218,20 +225,36 @@ export class Scheduler {
     });
   }
 
-  /** A hint for clients: a tenth of the queue wait, between 1 and 30 seconds. */
+  /**
+   * A hint for clients: the expected wait for a place, from how long leases have been held
+   * (moving average) times the requests ahead, minus what the current holder has used; at least
+   * 1 s and at most the queue wait.
+   */
   #retryAfterSeconds(): number {
-    return Math.min(30, Math.max(1, this.#opts.queueTimeoutMs / 10_000));
+    const now = this.#now();
+    const held = this.#heldSince === null ? 0 : now - this.#heldSince;
+    const mean = this.#meanHoldMs ?? held;
+    const ahead = (this.#queue.length + 1) * mean - Math.min(held, mean);
+    const cap = this.#opts.queueTimeoutMs > 0 ? this.#opts.queueTimeoutMs : 300_000;
+    return Math.max(1, Math.ceil(Math.min(ahead, cap) / 1000));
   }
 
   #grant(): Lease {
     const lease = new Lease(this);
     this.#holder = lease;
+    this.#heldSince = this.#now();
     return lease;
   }
 
   releaseFor(lease: Lease): void {
     if (this.#holder !== lease) return;
     this.#holder = null;
+    if (this.#heldSince !== null) {
+      const ms = this.#now() - this.#heldSince;
+      // A moving average: recent turns weigh most, one outlier does not dominate.
+      this.#meanHoldMs = this.#meanHoldMs === null ? ms : 0.8 * this.#meanHoldMs + 0.2 * ms;
+      this.#heldSince = null;
+    }
     const next = this.#queue.shift();
     if (next) {
       next.grant(this.#grant());

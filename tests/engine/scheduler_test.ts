@@ -224,7 +224,8 @@ Deno.test("Scheduler.acquire() answers 503 when the queue is full", async (t) =>
     const holder = await scheduler.acquire();
     const first = scheduler.acquire();
     const second = scheduler.acquire();
-    await assert.rejects(scheduler.acquire(), isBusy("6", /2 request\(s\) are already waiting/));
+    // No lease has ended yet and the holder just started: the estimate is its floor.
+    await assert.rejects(scheduler.acquire(), isBusy("1", /2 request\(s\) are already waiting/));
     assert.equal(scheduler.status().queued, 2);
     holder.release();
     (await first).release();
@@ -585,4 +586,24 @@ Deno.test("Scheduler.idleUnloadAt() says when the idle unload would happen", asy
   assert.equal(off.idleUnloadAt(), null, "idle unloading off");
   l2.release();
   await off.close(0);
+});
+
+Deno.test("Scheduler: Retry-After is the expected wait from the lease durations seen", async () => {
+  let now = 0;
+  const { scheduler } = setup({ queueDepth: 2, queueTimeoutMs: 600_000, now: () => now });
+  for (const ms of [20_000, 20_000]) {
+    const lease = await scheduler.acquire();
+    now += ms;
+    lease.release();
+  }
+  const holder = await scheduler.acquire();
+  now += 5_000;
+  const first = scheduler.acquire();
+  const second = scheduler.acquire();
+  // Two ahead plus the holder's remaining 15 s: 3 × 20 s − 5 s.
+  await assert.rejects(scheduler.acquire(), isBusy("55", /already waiting/));
+  holder.release();
+  (await first).release();
+  (await second).release();
+  await scheduler.close(0);
 });

@@ -184,3 +184,24 @@ Deno.test("engine: a runtime that refuses empty tool strings is reloaded, never 
     });
   }
 });
+
+Deno.test("engine: a queued client that leaves costs no load and no run, whatever model it wanted", async () => {
+  const f = fakeEngine([fakeEntry("a"), fakeEntry("b")]);
+  try {
+    f.npu.script({ tokens: ["x", "y", "z"], tokenMs: 30 }, { tokens: ["ok"] });
+    const first = await f.engine.start(request([q1], { model: "a" }));
+    const gone = new AbortController();
+    const leaving = f.engine.start(request([q1], { model: "b" }), gone.signal);
+    const staying = f.engine.start(request([q2], { model: "a" }));
+    gone.abort();
+    await assert.rejects(leaving);
+    for await (const _ of first.events) { /* read */ }
+    const events: ChatEvent[] = [];
+    for await (const e of (await staying).events) events.push(e);
+    assert.equal(last(events).type, "done");
+    assert.deepEqual(f.npu.callsOf("load").map((c) => c.model), ["/models/a/a.rkllm"]);
+    assert.equal(f.npu.callsOf("run").length, 2);
+  } finally {
+    await f.close();
+  }
+});
