@@ -58,13 +58,35 @@ export class ToolCallParser {
         this.#inside = true;
       }
       const end = this.#buffer.indexOf(CLOSE);
-      if (end === -1) return out;
+      if (end === -1) {
+        // Text that can no longer become a call goes out now rather than at the end.
+        if (this.#cannotBeCall()) {
+          out.push({ kind: "content", text: OPEN + this.#buffer });
+          this.#buffer = "";
+          this.#inside = false;
+        }
+        return out;
+      }
       const body = this.#buffer.slice(0, end);
       this.#buffer = this.#buffer.slice(end + CLOSE.length);
       this.#inside = false;
       const call = parseToolCall(body, this.#newId());
       out.push(call ? { kind: "call", call } : { kind: "content", text: OPEN + body + CLOSE });
     }
+  }
+
+  /**
+   * Inside a block: a call is one JSON object, then the closing tag. Anything else in first
+   * place, or after the object, means this block is text.
+   */
+  #cannotBeCall(): boolean {
+    const body = this.#buffer.trimStart();
+    if (body === "") return false;
+    if (body[0] !== "{") return true;
+    const end = objectEnd(body);
+    if (end === -1) return false;
+    const after = body.slice(end).trimStart();
+    return after !== "" && !CLOSE.startsWith(after.slice(0, CLOSE.length));
   }
 
   /** End of output: an unclosed block is tried as a call (models stop at EOS), else text. */
@@ -76,6 +98,24 @@ export class ToolCallParser {
     const call = parseToolCall(rest, this.#newId());
     return call ? [{ kind: "call", call }] : [{ kind: "content", text: OPEN + rest }];
   }
+}
+
+/** The index just after the JSON object `text` opens with, or -1 while it is incomplete. */
+function objectEnd(text: string): number {
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (ch === "\\") escaped = true;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === "{") depth++;
+    else if (ch === "}" && --depth === 0) return i + 1;
+  }
+  return -1;
 }
 
 /** Arguments re-serialised without whitespace when they are JSON, so equal calls compare equal. */

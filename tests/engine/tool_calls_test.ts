@@ -84,3 +84,35 @@ Deno.test("serializeToolCalls() is canonical regardless of argument whitespace",
   assert.equal(a, b);
   assert.equal(a, '<tool_call>{"name":"f","arguments":{"city":"Paris"}}</tool_call>');
 });
+
+Deno.test("ToolCallParser streams an unclosed block as soon as it cannot be a call", async (t) => {
+  const cases: [string, string[], string][] = [
+    ["prose after the tag", ["Sure <tool_call>", " I will", " check"], "Sure <tool_call> I will"],
+    [
+      "text after the object",
+      ["<tool_call>", '{"name":"f"}', " and more"],
+      '<tool_call>{"name":"f"} and more',
+    ],
+  ];
+  for (const [name, pieces, streamed] of cases) {
+    await t.step(name, () => {
+      const parser = new ToolCallParser(() => "id");
+      let text = "";
+      for (const p of pieces.slice(0, -1)) {
+        for (const out of parser.push(p)) if (out.kind === "content") text += out.text;
+      }
+      for (const out of parser.push(pieces.at(-1)!)) if (out.kind === "content") text += out.text;
+      assert.ok(text.startsWith(streamed.slice(0, Math.max(0, streamed.length - 8))), text);
+      assert.equal(
+        text + parser.flush().map((p) => p.kind === "content" ? p.text : "").join(""),
+        pieces.join(""),
+      );
+    });
+  }
+  await t.step("a call still being written is held", () => {
+    const parser = new ToolCallParser(() => "id");
+    assert.deepEqual(parser.push('<tool_call>{"name": "f", "argu'), []);
+    const done = parser.push('ments": {}}</tool_call>');
+    assert.equal(done[0].kind, "call");
+  });
+});
