@@ -96,7 +96,7 @@ export class ChatEngine implements ChatService {
       ...opts,
       abortGraceMs: opts.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS,
     }, log);
-    this.#embedder = new Embedder(registry, this.#admin, sessions, log);
+    this.#embedder = new Embedder(registry, this.#admin, sessions, log, opts.totalTimeoutMs);
   }
 
   #info(entry: ModelEntry): ModelInfo {

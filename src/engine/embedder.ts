@@ -5,7 +5,12 @@
  *
  * Knows nothing of HTTP or FFI.
  */
-import { ContextLengthError, GenerationError, ModelNotFoundError } from "../errors.ts";
+import {
+  ContextLengthError,
+  GenerationError,
+  GenerationTimeoutError,
+  ModelNotFoundError,
+} from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ModelRegistry } from "../models/registry.ts";
 import type { NpuAdmin } from "./admin.ts";
@@ -20,12 +25,21 @@ export class Embedder {
   readonly #admin: NpuAdmin;
   readonly #sessions: ModelSessions;
   readonly #log: Logger;
+  /** The whole request's limit (the generation timeout): inputs run one after the other. */
+  readonly #timeoutMs: number;
 
-  constructor(registry: ModelRegistry, admin: NpuAdmin, sessions: ModelSessions, log: Logger) {
+  constructor(
+    registry: ModelRegistry,
+    admin: NpuAdmin,
+    sessions: ModelSessions,
+    log: Logger,
+    timeoutMs: number,
+  ) {
     this.#registry = registry;
     this.#admin = admin;
     this.#sessions = sessions;
     this.#log = log;
+    this.#timeoutMs = timeoutMs;
   }
 
   async embed(
@@ -56,6 +70,8 @@ export class Embedder {
       }
       const vectors: Float32Array[] = [];
       let promptTokens = 0;
+      const deadline = Date.now() + this.#timeoutMs;
+      let timedOut = false;
       for (const text of texts) {
         opts.signal?.throwIfAborted();
         const run = loaded.npu.run({
@@ -66,6 +82,10 @@ export class Embedder {
           mode: "hidden",
         });
         lease.onInterrupt = () => run.abort();
+        const timer = setTimeout(() => {
+          timedOut = true;
+          run.abort();
+        }, Math.max(0, deadline - Date.now()));
         let hidden: { vector: Float32Array; tokens: number } | null = null;
         let failure = "";
         for await (const event of run.events) {
@@ -74,6 +94,12 @@ export class Embedder {
           else if (event.type === "aborted") failure = "the run was interrupted";
         }
         await run.settled;
+        clearTimeout(timer);
+        if (timedOut) {
+          throw new GenerationTimeoutError(
+            `Embedding ${texts.length} input(s) exceeded ${this.#timeoutMs / 1000}s; stopped.`,
+          );
+        }
         if (!hidden) {
           throw new GenerationError(
             `No embedding from ${entry.id}: ${failure || "the runtime returned no hidden state"}.`,

@@ -227,3 +227,28 @@ Deno.test("e2e: SIGTERM ends open streams cleanly, unloads the model and exits 0
   assert.ok(text.endsWith("data: [DONE]\n\n"), text.slice(-200));
   assert.match(text, /"error"/);
 });
+
+Deno.test("e2e: embeddings obey the generation timeout and free the NPU", async () => {
+  await withServer({
+    env: { RKLLM_MOCK_PREFILL_MS: "100" },
+    args: ["--generation-timeout", "0.35"],
+  }, async (server) => {
+    const started = performance.now();
+    const res = await fetch(`${server.url}/v1/embeddings`, {
+      method: "POST",
+      body: JSON.stringify({
+        model: "phi",
+        input: Array.from({ length: 20 }, (_, i) => `text ${i}`),
+      }),
+    });
+    assert.equal(res.status, 504);
+    assert.equal((await res.json()).error.code, "timeout");
+    assert.ok(performance.now() - started < 1500, "stopped at the limit, not after 20 inputs");
+    const one = await fetch(`${server.url}/v1/embeddings`, {
+      method: "POST",
+      body: JSON.stringify({ model: "phi", input: "short" }),
+    });
+    assert.equal(one.status, 200);
+    await one.body?.cancel();
+  });
+});
