@@ -23,10 +23,20 @@ export interface LoadSettings {
 export class NpuAdmin {
   readonly #scheduler: Scheduler;
   readonly #settings: LoadSettings;
+  readonly #onLoadFailed: (() => Promise<unknown>) | undefined;
 
-  constructor(scheduler: Scheduler, settings: LoadSettings) {
+  /**
+   * `onLoadFailed` runs after a failed load (the serve wiring rescans the models folder there, so
+   * a model whose file moved or vanished is listed as it now is).
+   */
+  constructor(
+    scheduler: Scheduler,
+    settings: LoadSettings,
+    onLoadFailed?: () => Promise<unknown>,
+  ) {
     this.#scheduler = scheduler;
     this.#settings = settings;
+    this.#onLoadFailed = onLoadFailed;
   }
 
   acquire(signal?: AbortSignal): Promise<Lease> {
@@ -74,6 +84,7 @@ export class NpuAdmin {
         vision && (() => this.#encoderLoad(vision)),
       );
     } catch (err) {
+      await this.#onLoadFailed?.().catch(() => {});
       throw new ModelLoadError(entry.id, (err as Error).message, err);
     }
   }

@@ -39,6 +39,8 @@ export interface ChatEngineOptions extends LoadSettings {
   abortGraceMs?: number;
   /** Called once when the runtime is wedged. */
   onWedged?: (err: Error) => void;
+  /** Called after a model failed to load (a rescan of the models folder). */
+  onLoadFailed?: () => Promise<unknown>;
   /** The runtime takes sampling and max_new_tokens per run (1.3.0); else only at load. */
   perRunSampling: boolean;
   taskModes: Readonly<Record<TaskKind, TaskMode>>;
@@ -91,7 +93,7 @@ export class ChatEngine implements ChatService {
       baseDomainId: opts.baseDomainId,
       embedFlash: opts.embedFlash,
       visionCoreMask: opts.visionCoreMask,
-    });
+    }, opts.onLoadFailed);
     this.#runner = new TurnRunner(this.#admin, sessions, {
       ...opts,
       abortGraceMs: opts.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS,
