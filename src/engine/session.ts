@@ -210,13 +210,27 @@ export class ModelSession {
     const backTo = async (): Promise<CachedConversation | null> =>
       (await this.#npu.kvCacheSize()) === before ? held : null;
     const kv = `task:${plan.task}:${strategy}`;
+    const run = (input: Partial<NpuRunInput>): PreparedTurn => ({
+      kind: "run",
+      input: { prompt: cont.instruction, role: "user", keepHistory: false, ...input },
+      kv,
+    });
+    /** Undoes the task's positions; a refusal is remembered and leaves no record. */
+    const undo = async (
+      trait: "rangeClear" | "promptFiles",
+      operation: () => Promise<void>,
+    ): Promise<CachedConversation | null> => {
+      try {
+        await operation();
+      } catch (err) {
+        this.#refused(traits, trait, err);
+        return null;
+      }
+      return await backTo();
+    };
     if (strategy === "rollback") {
       this.#pending = (o) => (o.error ? Promise.resolve(null) : backTo());
-      return {
-        kind: "run",
-        input: { prompt: cont.instruction, role: "user", keepHistory: false },
-        kv,
-      };
+      return run({});
     }
     if (strategy === "pause-clear") {
       const ended = jsonObjectEnd();
@@ -224,41 +238,17 @@ export class ModelSession {
       this.#pending = async (o) => {
         if (!o.paused) return o.error ? null : await backTo();
         const now = await this.#npu.kvCacheSize();
-        try {
-          await this.#npu.clearKvCacheRange(before!, now!);
-        } catch (err) {
-          this.#refused(traits, "rangeClear", err);
-          return null;
-        }
-        return await backTo();
+        return await undo("rangeClear", () => this.#npu.clearKvCacheRange(before!, now!));
       };
-      return {
-        kind: "run",
-        input: {
-          prompt: cont.instruction,
-          role: "user",
-          keepHistory: false,
-          pauseWhen: (text) => ended(text) || ++tokens >= plan.maxTokens,
-        },
-        kv,
-      };
+      return run({ pauseWhen: (text) => ended(text) || ++tokens >= plan.maxTokens });
     }
     // "file": the task runs as an ordinary next turn; the saved chat state comes back after it.
-    this.#pending = async () => {
-      try {
+    this.#pending = () =>
+      undo("promptFiles", async () => {
         await this.#npu.loadPromptCache(file!.path);
         await this.#npu.releasePromptCache().catch(() => {});
-      } catch (err) {
-        this.#refused(traits, "promptFiles", err);
-        return null;
-      }
-      return await backTo();
-    };
-    return {
-      kind: "run",
-      input: { prompt: cont.instruction, role: "user", keepHistory: true },
-      kv,
-    };
+      });
+    return run({ keepHistory: true });
   }
 
   /**

@@ -54,24 +54,39 @@ export const SYMBOLS = {
 
 export type RkllmSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
-export interface RkllmLib {
+/** An opened native library: its path, its symbols, and how to close it. */
+export interface NativeLib<S> {
   readonly path: string;
-  readonly symbols: RkllmSymbols;
+  readonly symbols: S;
   close(): void;
 }
 
-export function openLibrary(path: string): RkllmLib {
-  const problem = checkLibraryFile(path);
-  if (problem) throw new RkllmError("dlopen", null, `cannot load ${path}: ${problem}`);
+export type RkllmLib = NativeLib<RkllmSymbols>;
+
+/**
+ * `Deno.dlopen` after the file checks (a bare name is left to the loader's search); every
+ * problem becomes the error `refuse` makes of it.
+ */
+export function openNative<I extends Deno.ForeignLibraryInterface>(
+  path: string,
+  symbols: I,
+  refuse: (problem: string, cause?: unknown) => Error,
+): NativeLib<Deno.DynamicLibrary<I>["symbols"]> {
+  const problem = path.includes("/") ? checkLibraryFile(path) : null;
+  if (problem) throw refuse(problem);
   try {
-    const lib = Deno.dlopen(path, SYMBOLS);
+    const lib = Deno.dlopen(path, symbols);
     return { path, symbols: lib.symbols, close: () => lib.close() };
   } catch (cause) {
-    throw new RkllmError(
-      "dlopen",
-      null,
-      `cannot load ${path}: ${(cause as Error).message}`,
-      { cause },
-    );
+    throw refuse((cause as Error).message, cause);
   }
+}
+
+export function openLibrary(path: string): RkllmLib {
+  return openNative(
+    path,
+    SYMBOLS,
+    (problem, cause) =>
+      new RkllmError("dlopen", null, `cannot load ${path}: ${problem}`, { cause }),
+  );
 }

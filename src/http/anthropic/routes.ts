@@ -4,6 +4,7 @@
  * shape here, since Anthropic clients do not read OpenAI's. `x-api-key` is forwarded as the
  * Bearer key.
  */
+import { SSE_HEADERS } from "../sse.ts";
 import { Hono } from "hono";
 import { toApiError } from "../../errors.ts";
 import { readJson } from "../json_body.ts";
@@ -58,12 +59,7 @@ export function anthropicRoutes(deps: AnthropicDeps): Hono<{ Variables: { reques
     }
     return streamResponse(anthropicEvents(outcome.items), {
       frame,
-      headers: {
-        "Content-Type": "text/event-stream; charset=utf-8",
-        "Cache-Control": "no-cache",
-        "X-Accel-Buffering": "no",
-        ...passedHeaders(outcome.headers),
-      },
+      headers: { ...SSE_HEADERS, ...passedHeaders(outcome.headers) },
     });
   });
   return app;

@@ -4,6 +4,7 @@
  * and translates the JSON answer or the SSE stream back. Chat errors keep their OpenAI body and
  * status, which is also the Responses API's error shape.
  */
+import { SSE_HEADERS } from "../sse.ts";
 import { Hono } from "hono";
 import { readJson } from "../json_body.ts";
 import { streamResponse } from "../stream_body.ts";
@@ -56,12 +57,7 @@ export function responsesRoutes(deps: ResponsesDeps): Hono<{ Variables: { reques
     }
     return streamResponse(responsesEvents(outcome.items, translated.request, now), {
       frame,
-      headers: {
-        "Content-Type": "text/event-stream; charset=utf-8",
-        "Cache-Control": "no-cache",
-        "X-Accel-Buffering": "no",
-        ...passedHeaders(outcome.headers),
-      },
+      headers: { ...SSE_HEADERS, ...passedHeaders(outcome.headers) },
     });
   });
   return app;

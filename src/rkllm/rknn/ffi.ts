@@ -8,7 +8,7 @@
  * at import time.
  */
 import { RknnError } from "./errors.ts";
-import { checkLibraryFile } from "../elf.ts";
+import { type NativeLib, openNative } from "../ffi.ts";
 
 /** The bare name: the dynamic loader's search (ld.so.conf, LD_LIBRARY_PATH) finds it. */
 export const RKNN_LIBRARY_NAME = "librknnrt.so";
@@ -48,11 +48,7 @@ export const RKNN_SYMBOLS = {
 
 export type RknnSymbols = Deno.DynamicLibrary<typeof RKNN_SYMBOLS>["symbols"];
 
-export interface RknnLib {
-  readonly path: string;
-  readonly symbols: RknnSymbols;
-  close(): void;
-}
+export type RknnLib = NativeLib<RknnSymbols>;
 
 /** Opens `path` (a file path, or the bare name for the loader's search). */
 export function openRknnLibrary(path: string = RKNN_LIBRARY_NAME): RknnLib {
@@ -64,12 +60,5 @@ export function openRknnLibrary(path: string = RKNN_LIBRARY_NAME): RknnLib {
         "(rknn-toolkit2 runtime); set rknn_lib_path to its location.",
       { cause },
     );
-  const problem = path.includes("/") ? checkLibraryFile(path) : null;
-  if (problem) throw refuse(problem);
-  try {
-    const lib = Deno.dlopen(path, RKNN_SYMBOLS);
-    return { path, symbols: lib.symbols, close: () => lib.close() };
-  } catch (cause) {
-    throw refuse((cause as Error).message, cause);
-  }
+  return openNative(path, RKNN_SYMBOLS, refuse);
 }
