@@ -29,7 +29,8 @@ import { dedupe, dropRepeatedSentences } from "./dedupe.ts";
 import type { RagSource } from "./detect.ts";
 import { bm25, type QueryTerm, termMatch } from "./relevance.ts";
 import { detectLanguage, isAnyStopword, isCjk, isStopword, type Language, words } from "./text.ts";
-import { allUnits, MAX_READ_CHARS, type Unit } from "./units.ts";
+import { type EntityGroup, namesGroup, pageIndex, questionEntities } from "./entities.ts";
+import { allUnits, MAX_READ_CHARS, readSources, sourceUnits, type Unit } from "./units.ts";
 
 export interface KeptParagraph {
   sourceId: string;
@@ -261,6 +262,56 @@ function admit(
 }
 
 /**
+ * The ids of the pages (chunks sharing an id count together) worth reading, judged before
+ * duplicates go (a page whose answer another page repeats is still about the question): a page
+ * counts when its best unit covers enough of the question, when it names two question terms or
+ * more if another page names three, and when its text or address (chrome included: the title,
+ * the breadcrumb, the URL name the product) names more than half of the question's names.
+ */
+export function relevantPages(
+  read: readonly RagSource[],
+  units: readonly Unit[],
+  terms: readonly QueryTerm[],
+  entities: readonly EntityGroup[],
+): Set<string> {
+  const own = terms.filter((t) => t.weight === 1);
+  const pages = new Map<string, { cover: number; named: Set<number> }>();
+  for (const u of units) {
+    const page = pages.get(u.sourceId) ?? { cover: 0, named: new Set<number>() };
+    pages.set(u.sourceId, page);
+    const m = termMatches(own, u.text, matchWords(u.text));
+    m.forEach((v, t) => v > 0 && page.named.add(t));
+    if (own.length > 0) {
+      page.cover = Math.max(
+        page.cover,
+        m.reduce((a, b) => a + b, 0) / own.length,
+      );
+    }
+  }
+  let most = 0;
+  for (const page of pages.values()) most = Math.max(most, page.named.size);
+  const texts = new Map<string, { text: string[]; address: string[] }>();
+  for (const s of read) {
+    const page = texts.get(s.id) ?? { text: [], address: [] };
+    texts.set(s.id, page);
+    page.text.push(s.text);
+    if (s.name) page.address.push(s.name);
+  }
+  const out = new Set<string>();
+  for (const [id, page] of pages) {
+    if (page.cover < SOURCE_COVERAGE) continue;
+    if (most >= SINGLE_TERM_AGAINST && page.named.size < 2) continue;
+    if (entities.length > 0) {
+      const { text, address } = texts.get(id)!;
+      const index = pageIndex(text.join("\n"), address.join(" "));
+      if (entities.filter((g) => namesGroup(index, g)).length * 2 <= entities.length) continue;
+    }
+    out.add(id);
+  }
+  return out;
+}
+
+/**
  * The kept context for a question. `conversation`: the earlier turns' texts, oldest first;
  * `charsBefore`: the raw size of the sources (for the log).
  */
@@ -274,7 +325,8 @@ export function selectContext(
   aboutSources = false,
 ): PackResult {
   // Read at least twice what the budget holds, so a large context still has a choice.
-  const all = allUnits(sources, Math.max(MAX_READ_CHARS, 2 * budgetChars));
+  const read = readSources(sources, Math.max(MAX_READ_CHARS, 2 * budgetChars));
+  const all = read.flatMap((s, i) => sourceUnits(s, i));
   const terms = queryTerms(question, conversation);
   const asked = new Set(words(question.slice(0, MAX_QUERY_CHARS)));
   const distinct = dropRepeatedSentences(dedupe(all));
@@ -288,35 +340,19 @@ export function selectContext(
 
   const bySource: number[][] = sources.map(() => []);
   unique.forEach((u, i) => bySource[u.source].push(i));
-  // Per page (chunks of one page share an id and are judged together): its best unit's coverage
-  // of the question, and how many question terms it names anywhere.
-  const own = terms.filter((t) => t.weight === 1);
-  const pages = new Map<string, { cover: number; named: Set<number> }>();
-  unique.forEach((u, i) => {
-    const page = pages.get(u.sourceId) ?? { cover: 0, named: new Set<number>() };
-    pages.set(u.sourceId, page);
-    const m = termMatches(own, u.text, unitWords[i]);
-    m.forEach((v, t) => v > 0 && page.named.add(t));
-    if (own.length > 0) {
-      page.cover = Math.max(
-        page.cover,
-        m.reduce((a, b) => a + b, 0) / own.length,
-      );
-    }
-  });
-  let most = 0;
-  for (const page of pages.values()) most = Math.max(most, page.named.size);
-  const relevant = (id: string) => {
-    const page = pages.get(id)!;
-    return page.cover >= SOURCE_COVERAGE && !(most >= SINGLE_TERM_AGAINST && page.named.size < 2);
-  };
+  const relevant = relevantPages(
+    read,
+    all,
+    terms,
+    questionEntities(question.slice(0, MAX_QUERY_CHARS)),
+  );
 
   const candidates: Candidate[] = [];
   for (const idx of bySource) {
     if (idx.length === 0) continue;
     if (aboutSources) {
       for (const i of idx) candidates.push({ unit: unique[i], order: i, own: 1, score: 1 });
-    } else if (relevant(unique[idx[0]].sourceId)) {
+    } else if (relevant.has(unique[idx[0]].sourceId)) {
       candidates.push(...admit(unique, scores, echo, idx));
     }
   }

@@ -1,17 +1,24 @@
 /**
  * Language-aware text primitives for the cleaner: words (Intl.Segmenter, so CJK text without
- * spaces splits into words), the language of a text by stopword hits (stopwords-iso lists for
- * en, de, fr, es, it, pt, nl, ru, zh, ja), stopword density, and sentences that do not end at
- * abbreviations or decimals and do end at CJK punctuation.
+ * spaces splits into words), the language of a text by stopword hits (all stopwords-iso lists:
+ * a page in Swedish, Polish, Turkish or Korean needs its own as much as one in German), stopword
+ * density, and sentences that do not end at abbreviations or decimals and do end at CJK
+ * punctuation.
  *
  * Pure: no Deno APIs, no clock, no I/O.
  */
 import stopwordsIso from "stopwords-iso" with { type: "json" };
 
-const LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "nl", "ru", "zh", "ja"] as const;
-export type Language = typeof LANGUAGES[number];
+/** An ISO 639-1 code of a stopwords-iso list. */
+export type Language = string;
 
 const LISTS = stopwordsIso as Record<string, string[]>;
+/** The most used languages first: a tie in stopword hits goes to the earlier one. */
+const FIRST = ["en", "de", "fr", "es", "it", "pt", "nl", "ru", "zh", "ja"];
+const LANGUAGES: readonly Language[] = [
+  ...FIRST,
+  ...Object.keys(LISTS).filter((l) => !FIRST.includes(l)).sort(),
+];
 const STOPWORDS: ReadonlyMap<Language, ReadonlySet<string>> = new Map(
   LANGUAGES.map((l) => [l, new Set(LISTS[l].filter((w) => !/\d/.test(w)))]),
 );
@@ -77,7 +84,7 @@ export function detectLanguage(tokens: readonly string[], sample: string): Langu
 }
 
 export function isStopword(word: string, lang: Language): boolean {
-  return STOPWORDS.get(lang)!.has(word);
+  return STOPWORDS.get(lang)?.has(word) ?? false;
 }
 
 const ANY_STOPWORD: ReadonlySet<string> = new Set([...STOPWORDS.values()].flatMap((s) => [...s]));

@@ -142,14 +142,21 @@ export function readShares(lengths: readonly number[], cap: number = MAX_READ_CH
 }
 
 /**
- * The units of all sources, each read up to its share of `cap` characters (cut at a line end
- * when there is one).
+ * The sources, each cut to its share of `cap` characters (at a line end when there is one).
  */
-export function allUnits(sources: readonly RagSource[], cap: number = MAX_READ_CHARS): Unit[] {
+export function readSources(
+  sources: readonly RagSource[],
+  cap: number = MAX_READ_CHARS,
+): RagSource[] {
   const shares = readShares(sources.map((s) => s.text.length), cap);
-  return sources.flatMap((s, i) => {
-    if (shares[i] >= s.text.length) return sourceUnits(s, i);
+  return sources.map((s, i) => {
+    if (shares[i] >= s.text.length) return s;
     const cut = s.text.lastIndexOf("\n", shares[i]);
-    return sourceUnits({ ...s, text: s.text.slice(0, cut > 0 ? cut : shares[i]) }, i);
+    return { ...s, text: s.text.slice(0, cut > 0 ? cut : shares[i]) };
   });
+}
+
+/** The units of all sources, each read up to its share of `cap` characters. */
+export function allUnits(sources: readonly RagSource[], cap: number = MAX_READ_CHARS): Unit[] {
+  return readSources(sources, cap).flatMap((s, i) => sourceUnits(s, i));
 }
