@@ -14,7 +14,7 @@
  *
  * Pure: no Deno APIs, no clock, no I/O. Imports only src/rag/text.ts.
  */
-import { detectLanguage, isStopword, words } from "./text.ts";
+import { detectLanguage, isStopword, type Language, words } from "./text.ts";
 
 export interface Entity {
   /** Lower-case, accent-free letter and digit pieces, in order. */
@@ -43,9 +43,9 @@ const SENTENCE_START = /(?:^|[!?¡¿。！？…]|\p{L}{4}\.)[\s"'“„«(\[]*$
 /** Scripts without letter case: their words carry no name shape. */
 const CASELESS = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 const PIECE = /\p{Nd}+|[\p{L}\p{M}]+/gu;
-/** Letters of a word shared from its start that make an inflection (of the shorter word). */
-const INFLECTION_SHARE = 0.7;
-const MIN_STEM = 3;
+/** An inflection: a shared start of MIN_STEM letters or more, endings of MAX_ENDING at most. */
+const MIN_STEM = 4;
+const MAX_ENDING = 3;
 /** Letters of a name that must appear glued into an address. */
 const MIN_GLUED = 4;
 const GLUED_SHARE = 0.6;
@@ -107,21 +107,39 @@ export function questionEntities(question: string): EntityGroup[] {
   return groups;
 }
 
-/** A page's text and address, indexed for `names()`. */
+/** A page's text and address, indexed for `namesGroup()`. */
 export interface PageIndex {
-  /** The text's pieces joined by "\u0001", with one at each end. */
+  /** The text's and the address's pieces joined by "\u0001", with one at each end. */
   joined: string;
   words: ReadonlySet<string>;
   address: readonly string[];
+  /** The text's tokens in order, with what separates each from the next. */
+  tokens: readonly { raw: string; pieces: string[]; gapAfter: string }[];
+  /** The text's language (its stopwords are not names). */
+  lang: Language;
 }
+
+const LANGUAGE_SAMPLE = 4000;
+/** Tokens of a page read for the names next to a name (bounded: a page is read up to a cap). */
+const MAX_TOKENS = 20_000;
 
 export function pageIndex(text: string, address: string): PageIndex {
   const p = pieces(text);
   const a = pieces(address);
+  const tokens: { raw: string; pieces: string[]; gapAfter: string }[] = [];
+  let end = 0;
+  for (const m of text.matchAll(TOKEN)) {
+    if (tokens.length >= MAX_TOKENS) break;
+    if (tokens.length > 0) tokens[tokens.length - 1].gapAfter = text.slice(end, m.index);
+    tokens.push({ raw: m[0], pieces: pieces(m[0]), gapAfter: "" });
+    end = m.index + m[0].length;
+  }
   return {
     joined: `\u0001${p.join("\u0001")}\u0001${a.join("\u0001")}\u0001`,
     words: new Set([...p, ...a].filter((w) => !/\d/.test(w))),
     address: a,
+    tokens,
+    lang: detectLanguage(words(text.slice(0, LANGUAGE_SAMPLE)), text.slice(0, LANGUAGE_SAMPLE)),
   };
 }
 
@@ -131,17 +149,22 @@ function commonPrefix(a: string, b: string): number {
   return i;
 }
 
-/** Two words are forms of one (a shared start of most of the shorter one). */
+/**
+ * Two words are forms of one: they share a start of three letters or more and differ only in
+ * endings of up to three letters, each shorter than that start (Nowych / Nowe, Brzegach / Brzegi;
+ * not Roborock / robot).
+ */
 export function inflects(a: string, b: string): boolean {
-  const shorter = Math.min(a.length, b.length);
+  if (a === b) return true;
   const shared = commonPrefix(a, b);
-  return shared >= MIN_STEM && shared >= INFLECTION_SHARE * shorter;
+  const tail = Math.max(a.length, b.length) - shared;
+  return shared >= MIN_STEM && tail <= MAX_ENDING && tail < shared;
 }
 
-/** The page names the entity. */
+/** The page names the entity, anywhere in its text or address. */
 export function names(page: PageIndex, entity: Entity): boolean {
   const { pieces: p } = entity;
-  // A version's trailing zeros are optional: 3.0 and 3 are 3.0.0.
+  // A version's trailing zeros are optional: 3.0 is 3.0.0.
   let end = p.length;
   if (/^\d/.test(p[0])) { while (end > 2 && p[end - 1] === "0") end--; }
   for (let n = end; n <= p.length; n++) {
@@ -155,13 +178,40 @@ export function names(page: PageIndex, entity: Entity): boolean {
     page.address.some((a) => a.length > w.length && a.includes(stem));
 }
 
-/** The page names the group: its identifiers and at least one of its words. */
+/** One token is the entity (the same pieces, or a form of its word). */
+function tokenIs(token: { pieces: string[] }, entity: Entity): boolean {
+  if (entity.word) return token.pieces.length === 1 && inflects(entity.pieces[0], token.pieces[0]);
+  return token.pieces.join(" ") === entity.pieces.join(" ");
+}
+
+/** A token shaped like a name in page text: an identifier, or a capitalised word. */
+function nameShaped(raw: string, lang: Language): boolean {
+  return isIdentifier(raw) || (/^\p{Lu}/u.test(raw) && !isStopword(raw.toLowerCase(), lang));
+}
+
+/**
+ * The page names the group: all of it, anywhere; when only words of it are missing, any part of
+ * it ("Panda" names "Fiat Panda"); when an identifier is missing, one of the group's identifiers
+ * where the text does not put another name in the missing one's place: "the NPU" names "RK3588
+ * NPU", while "WH-1000XM5" does not name "WF-1000XM5", nor "Roborock Q5" "Roborock Q7", nor
+ * "MacBook Pro" "MacBook Air 13".
+ */
 export function namesGroup(page: PageIndex, group: EntityGroup): boolean {
-  let any = false;
-  for (const e of group) {
-    const named = names(page, e);
-    if (!named && e.id) return false;
-    any ||= named;
-  }
-  return any;
+  const named = group.map((e) => names(page, e));
+  if (!named.some((n) => n)) return false;
+  if (group.every((e, g) => named[g] || !e.id)) return true;
+  const { tokens, lang } = page;
+  const taken = (t: (typeof tokens)[number] | undefined, gap: string | undefined) =>
+    t !== undefined && /^[\s-]+$/.test(gap ?? "") && nameShaped(t.raw, lang) &&
+    !group.some((m) => tokenIs(t, m));
+  return group.some((e, g) => {
+    if (!named[g] || !e.id) return false;
+    const missingBefore = named.slice(0, g).some((n) => !n);
+    const missingAfter = named.slice(g + 1).some((n) => !n);
+    return tokens.some((t, i) =>
+      tokenIs(t, e) &&
+      !(missingBefore && taken(tokens[i - 1], tokens[i - 1]?.gapAfter)) &&
+      !(missingAfter && taken(tokens[i + 1], t.gapAfter))
+    );
+  });
 }

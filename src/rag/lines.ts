@@ -12,6 +12,12 @@
 import { isCjk, type Language, stopwordDensity, words } from "./text.ts";
 
 export type LineKind = "field" | "item" | "code" | "prose" | "junk";
+/**
+ * A line's class before its neighbours are known: "soft" is junk by shape alone (short, no
+ * sentence end, title case, mostly digits): a menu entry, but also a heading or a list line
+ * that lost its bullet, which the lines around it can claim (units.ts, select.ts).
+ */
+export type LineClass = LineKind | "soft";
 
 const SENTENCE_END = /[.!?。！？:：;)」』"”»]$/u;
 const ELLIPSIS_END = /(?:\.\.\.|…)$/;
@@ -24,6 +30,8 @@ const CODE_SYMBOL = /[=\\/()~_]|(?:^|\s)--?[\w-]+|\.\w/;
 const PRICE = /(?:[$€£¥₽]|R\$)\s?\d|\d\s?(?:[$€£¥₽]|eur|euro)(?:\s|$|\b)/iu;
 const SHORT_WORDS = 8;
 const COUNTER_END = /[(（]\d[\d.,]*[)）]$/;
+/** A label, a tab and a value; a third cell makes a table row. */
+const TAB_ROW = /^[^\t]{1,60}\t\s*[^\t\s][^\t]*(\t\s*\S)?/;
 const SHORT_CJK = 20;
 
 const SENTENCE_PUNCT = /[.!?]/;
@@ -68,6 +76,15 @@ function isCode(line: string): boolean {
 }
 
 /**
+ * A byline or meta row: parts split by ` · `, ` | ` or ` • `, none of them a sentence (eight words
+ * or fewer): "By Ana Ruiz · 3 May 2024 · 5 min read", whatever its stopwords.
+ */
+function metaRow(line: string): boolean {
+  const parts = line.split(/\s[·|•]\s/);
+  return parts.length >= 2 && parts.every((p) => p.trim().split(/\s+/).length <= SHORT_WORDS);
+}
+
+/**
  * A feedback or poll widget: a question followed by one to three button labels and nothing
  * else ("Was this page helpful? Yes No"), in any language.
  */
@@ -78,12 +95,21 @@ function isPoll(line: string): boolean {
   return tail.length >= 1 && tail.length <= 3 && tail.every((w) => /^\p{L}{1,8}$/u.test(w));
 }
 
-/** The kind of one trimmed, non-empty line of a page in language `lang`. */
+/** The kind of one trimmed, non-empty line of a page in language `lang` (soft lines are junk). */
 export function classifyLine(line: string, lang: Language): LineKind {
+  const c = lineClass(line, lang);
+  return c === "soft" ? "junk" : c;
+}
+
+/** The class of one trimmed, non-empty line of a page in language `lang`. */
+export function lineClass(line: string, lang: Language): LineClass {
   if (TABLE_ROW.test(line)) return "item";
   if (isCode(line)) return "code";
   // A copyright or trademark notice: its mark is the feature, in any language.
   if (/[©®℗]|\(c\)\s*\d{4}/i.test(line) && line.length < 160) return "junk";
+  // A table extracted with tabs between its cells: a label and its value, or a row.
+  const tab = TAB_ROW.exec(line);
+  if (tab) return tab[1] ? "item" : "field";
   const nav = navigationPattern(line);
   if (nav === "a" || nav === "c" || nav === "d") return "junk";
   const tokens = words(line);
@@ -91,23 +117,23 @@ export function classifyLine(line: string, lang: Language): LineKind {
   const size = cjk ? [...line].length : tokens.length;
   const density = stopwordDensity(tokens, lang);
   const ended = SENTENCE_END.test(line) && !ELLIPSIS_END.test(line);
-  if (SEPARATOR.test(line) && density < 0.25) return "junk";
+  if (SEPARATOR.test(line) && (density < 0.25 || metaRow(line))) return "junk";
   if (isPoll(line)) return "junk";
   if (ITEM.test(line)) return "item";
   const digits = tokens.filter((t) => /\d/.test(t)).length;
   if (!cjk && tokens.length > 0 && digits / tokens.length >= 0.4 && density < 0.15) {
-    return FIELD.test(line) ? "field" : "junk";
+    return FIELD.test(line) ? "field" : PRICE.test(line) ? "junk" : "soft";
   }
   const field = FIELD.exec(line);
   if (field && words(field[1]).length <= 4 && !/[.!?]$/.test(line)) return "field";
   if (PRICE.test(line) && (!ended || density < 0.3)) return "junk";
-  if (!ended && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "junk";
   // A label with a count in brackets: "Comments (14)", "Like (12)", "Cart (0)".
   if (COUNTER_END.test(line) && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "junk";
+  if (!ended && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "soft";
   if (!ended) {
     const raw = line.split(/\s+/);
     const capital = raw.filter((w) => /^\p{Lu}/u.test(w)).length;
-    if (raw.length >= 3 && capital / raw.length > 0.5) return "junk";
+    if (raw.length >= 3 && capital / raw.length > 0.5) return "soft";
   }
   return "prose";
 }

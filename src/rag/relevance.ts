@@ -61,18 +61,24 @@ function frequencies(
   });
 }
 
-/** BM25 score of every unit; `units` are the lower-cased words and text of each unit. */
+/**
+ * BM25 score of every unit; `units` are the lower-cased words and text of each unit. Only the
+ * units marked `counted` (all when not given) make the collection statistics (document
+ * frequencies, mean length): headings and menu lines are scored without diluting them.
+ */
 export function bm25(
   terms: readonly QueryTerm[],
   units: readonly { words: readonly string[]; text: string }[],
+  counted: readonly boolean[] = units.map(() => true),
 ): number[] {
   if (units.length === 0 || terms.length === 0) return units.map(() => 0);
   const cjk = terms.map((t) => isCjk(t.term));
   const freqs = units.map((u) => frequencies(terms, cjk, u.words, u.text.toLowerCase()));
-  const avg = units.reduce((n, u) => n + u.words.length, 0) / units.length || 1;
+  const ref = units.flatMap((u, i) => counted[i] ? [i] : []);
+  const avg = ref.reduce((n, i) => n + units[i].words.length, 0) / ref.length || 1;
   const idf = terms.map((_, t) => {
-    const df = freqs.filter((f) => f[t] > 0).length;
-    return Math.log(1 + (units.length + PRIOR_UNITS - df + 0.5) / (df + 0.5));
+    const df = ref.filter((i) => freqs[i][t] > 0).length;
+    return Math.log(1 + (ref.length + PRIOR_UNITS - df + 0.5) / (df + 0.5));
   });
   return units.map((u, i) =>
     terms.reduce((score, { weight }, t) => {

@@ -55,7 +55,7 @@ export interface PackResult {
 }
 
 /** At most this many units are kept. */
-export const MAX_PARAGRAPHS = 10;
+export const MAX_PARAGRAPHS = 32;
 /** A source whose best unit covers less of the question's weight than this is dropped. */
 const SOURCE_COVERAGE = 0.14;
 /** A page naming one question term is dropped when another names at least this many. */
@@ -67,6 +67,10 @@ const CHROME_FLOOR = 0.5;
 const CONVERSATION_WEIGHT = 0.3;
 const CONVERSATION_TURNS = 4;
 const SEPARATOR_COST = 2;
+/** A heading is a name, not a list: no commas, dashes or separators (a signature, an ad). */
+const HEADING_PUNCT = /[,;，、—–|·•»›]/;
+/** Lines a heading's section takes in at most. */
+const MAX_SECTION = 20;
 /** Lines after a seed it can take in (an answer often runs over a few sentences). */
 const FOLLOWERS = 2;
 /** Characters of the question and of each turn read for query terms, and terms at most. */
@@ -202,14 +206,17 @@ function admit(
   units: readonly Unit[],
   scores: readonly number[],
   echo: readonly boolean[],
-  idx: readonly number[],
+  lines: readonly number[],
 ): Candidate[] {
-  let best = 0;
-  for (const i of idx) best = Math.max(best, scores[i]);
+  const idx = lines.filter((i) => !units[i].soft);
   // A question, or a line that only echoes the user's, is never a seed; it may head an answer.
   const heading = idx.map((i) =>
     !structured(units[i]) && (QUESTION_END.test(units[i].text) || echo[i])
   );
+  // The floor is a share of the best unit that can be a seed: a title that echoes the question
+  // would otherwise set it out of reach.
+  let best = 0;
+  idx.forEach((i, k) => heading[k] || (best = Math.max(best, scores[i])));
   const admitted: (number | null)[] = idx.map((i, k) => {
     const u = units[i];
     // Chrome around it at the head or the tail of the chunk: the page's header or footer.
@@ -244,6 +251,13 @@ function admit(
     }
     return texts.join("\n");
   };
+  // A question heading that matches as well as a seed (an FAQ entry) admits the answer below it.
+  idx.forEach((i, k) => {
+    const next = units[idx[k + 1]];
+    if (heading[k] && next && !next.junkBefore && !heading[k + 1] && scores[i] > 0) {
+      if (scores[i] >= CHROME_FLOOR * best) admitted[k + 1] ??= scores[i];
+    }
+  });
   const seeds = admitted.flatMap((s, k) => s === null ? [] : [k]);
   for (const k of seeds) {
     const half = scores[idx[k]] / 2;
@@ -255,10 +269,75 @@ function admit(
       admitted[k] = admitted[k + 1];
     }
   }
-  return idx.flatMap((i, k) => {
+  const out = new Map<number, Candidate>();
+  idx.forEach((i, k) => {
     const score = admitted[k];
-    return score === null ? [] : [{ unit: units[i], order: i, own: scores[i], score }];
+    if (score !== null) out.set(i, { unit: units[i], order: i, own: scores[i], score });
   });
+  for (const [i, score] of sections(units, scores, lines, CHROME_FLOOR * best)) {
+    if (!out.has(i)) out.set(i, { unit: units[i], order: i, own: scores[i], score });
+  }
+  return [...out.values()];
+}
+
+/** A line of one word (CJK: of up to four characters). */
+function oneWord(text: string): boolean {
+  return isCjk(text) || /\p{Script=Hangul}/u.test(text)
+    ? [...text].length <= 4
+    : words(text).length <= 1;
+}
+
+/** The first word, when the text has more than one. */
+function lead(text: string): string | null {
+  const w = words(text);
+  return w.length > 1 ? w[0] : null;
+}
+
+/** A soft line that starts with a number: a quantity, a list line that lost its bullet. */
+function counted(unit: Unit): boolean {
+  return unit.soft && /^\p{N}/u.test(unit.text) && !isCjk(unit.text);
+}
+
+/**
+ * The units a relevant heading claims, with the heading's score. A heading is a soft line (short,
+ * no sentence end, no commas or dashes) that reaches `floor`, followed right away by content or
+ * by a counted line (an ingredient, a timetable row). It takes in the lines under it up to junk,
+ * a line of one word (the next heading: "Preparation", "Advertisement"), a line that starts like
+ * the heading (its sibling: "Version 4.6.2" after "Version 4.7.0"), or MAX_SECTION lines. Soft
+ * lines come in only as list lines: counted ones, and others with content or a counted line
+ * right after them (CJK pages, whose chrome is all short lines, none). A section needs two lines
+ * and some content (a list of related titles under a matching one is none).
+ */
+export function sections(
+  units: readonly Unit[],
+  scores: readonly number[],
+  lines: readonly number[],
+  floor: number,
+): Map<number, number> {
+  const out = new Map<number, number>();
+  const listLine = (k: number) => {
+    const u = units[lines[k]];
+    return u !== undefined && !u.hardBefore && (!u.soft || counted(u));
+  };
+  lines.forEach((h, k) => {
+    const head = units[h];
+    if (!head.soft || HEADING_PUNCT.test(head.text) || scores[h] <= 0 || scores[h] < floor) return;
+    if (!listLine(k + 1)) return;
+    const first = lead(head.text);
+    const taken: number[] = [];
+    for (let j = k + 1; j < lines.length && taken.length < MAX_SECTION; j++) {
+      const u = units[lines[j]];
+      if (u.hardBefore) break;
+      if (u.soft && !counted(u)) {
+        const sibling = first !== null && lead(u.text) === first;
+        if (oneWord(u.text) || sibling || isCjk(u.text) || !listLine(j + 1)) break;
+      }
+      taken.push(lines[j]);
+    }
+    if (taken.length < 2 || !taken.some((i) => !units[i].soft)) return;
+    for (const i of [h, ...taken]) if (!out.has(i)) out.set(i, scores[h]);
+  });
+  return out;
 }
 
 /**
@@ -297,15 +376,28 @@ export function relevantPages(
     page.text.push(s.text);
     if (s.name) page.address.push(s.name);
   }
+  // Names: a page must name more than half of the question's identifier groups (a model, a
+  // version, a year: absolute), and more than half as many of its word names (Linux, Belém) as
+  // the page that names most (relative: a name can be context the answer never repeats).
+  const idGroups = entities.filter((g) => g.some((e) => e.id));
+  const wordGroups = entities.filter((g) => !g.some((e) => e.id));
+  const named = new Map<string, { ids: number; words: number }>();
+  for (const [id, { text, address }] of texts) {
+    const index = pageIndex(text.join("\n"), address.join(" "));
+    named.set(id, {
+      ids: idGroups.filter((g) => namesGroup(index, g)).length,
+      words: wordGroups.filter((g) => namesGroup(index, g)).length,
+    });
+  }
+  let mostWords = 0;
+  for (const n of named.values()) mostWords = Math.max(mostWords, n.words);
   const out = new Set<string>();
   for (const [id, page] of pages) {
     if (page.cover < SOURCE_COVERAGE) continue;
     if (most >= SINGLE_TERM_AGAINST && page.named.size < 2) continue;
-    if (entities.length > 0) {
-      const { text, address } = texts.get(id)!;
-      const index = pageIndex(text.join("\n"), address.join(" "));
-      if (entities.filter((g) => namesGroup(index, g)).length * 2 <= entities.length) continue;
-    }
+    const n = named.get(id)!;
+    if (n.ids * 2 <= idGroups.length && idGroups.length > 0) continue;
+    if (mostWords > 0 && n.words * 2 <= mostWords) continue;
     out.add(id);
   }
   return out;
@@ -334,7 +426,11 @@ export function selectContext(
     .flatMap((u) => withoutEchoes(trimChromeField(u, terms), asked, terms) ?? []);
   const echo = unique.map((u) => !u.fields && echoes(u.text, asked, terms));
   const unitWords = unique.map((u) => matchWords(u.text));
-  const scores = bm25(terms, unique.map((u, i) => ({ words: unitWords[i], text: u.text })));
+  const scores = bm25(
+    terms,
+    unique.map((u, i) => ({ words: unitWords[i], text: u.text })),
+    unique.map((u) => !u.soft),
+  );
   let bestScore = 0;
   for (const s of scores) bestScore = Math.max(bestScore, s);
 
@@ -351,7 +447,9 @@ export function selectContext(
   for (const idx of bySource) {
     if (idx.length === 0) continue;
     if (aboutSources) {
-      for (const i of idx) candidates.push({ unit: unique[i], order: i, own: 1, score: 1 });
+      for (const i of idx) {
+        if (!unique[i].soft) candidates.push({ unit: unique[i], order: i, own: 1, score: 1 });
+      }
     } else if (relevant.has(unique[idx[0]].sourceId)) {
       candidates.push(...admit(unique, scores, echo, idx));
     }

@@ -14,7 +14,7 @@
  * Pure: no Deno APIs, no clock, no I/O. Imports only src/rag/*.
  */
 import type { RagSource } from "./detect.ts";
-import { classifyLine, type LineKind } from "./lines.ts";
+import { type LineClass, lineClass, type LineKind } from "./lines.ts";
 import { removeStaleDates } from "./stale_dates.ts";
 import { detectLanguage, type Language, sentences, words } from "./text.ts";
 
@@ -25,10 +25,17 @@ export interface Unit {
   text: string;
   /** Every line is a `label: value` field: a spec or a profile, kept on its own relevance. */
   fields: boolean;
-  /** A junk line comes right before the unit (blank lines do not count). */
+  /** A junk or soft line comes right before the unit (blank lines do not count). */
   junkBefore: boolean;
-  /** A junk line comes right after the unit. */
+  /** A junk or soft line comes right after the unit. */
   junkAfter: boolean;
+  /**
+   * One soft line (lines.ts: short, no sentence end): a heading, a list line without its bullet
+   * or a menu entry. Never kept for itself; a section it heads or sits in can keep it.
+   */
+  soft: boolean;
+  /** A junk line (not a soft one) comes right before the unit: a border no section crosses. */
+  hardBefore: boolean;
 }
 
 /** A line longer than this is read sentence by sentence. */
@@ -58,7 +65,26 @@ function pageLines(text: string): string[] {
   return out;
 }
 
-/** The readable units of one source, in page order. */
+/** Cells of a line written as `a | b | c` (0 when it has no inner bar). */
+function barCells(line: string): number {
+  return line.includes(" | ") ? line.split(" | ").length : 0;
+}
+
+/**
+ * The class of each line; a run of two or more lines with the same number (three or more) of
+ * `a | b | c` cells is a table, not a menu of separators.
+ */
+function lineClasses(lines: readonly string[], lang: Language): LineClass[] {
+  const cells = lines.map(barCells);
+  return lines.map((line, i) => {
+    if (line === "") return "soft";
+    const n = cells[i];
+    if (n >= 3 && (cells[i - 1] === n || cells[i + 1] === n)) return "item";
+    return lineClass(line, lang);
+  });
+}
+
+/** The readable units of one source, in page order (soft lines as units of their own). */
 export function sourceUnits(source: RagSource, index: number): Unit[] {
   const text = removeStaleDates(source.text);
   const sample = text.slice(0, LANGUAGE_SAMPLE);
@@ -68,39 +94,51 @@ export function sourceUnits(source: RagSource, index: number): Unit[] {
   let open: Family | "intro" | null = null; // what the block takes next
   let fields = true;
   let junkBefore = false;
-  let previous = null as "junk" | "unit" | null; // the previous non-blank line
+  let hardBefore = false;
+  let previous = null as "junk" | "soft" | "unit" | null; // the previous non-blank line
+  const push = (text: string, soft: boolean) =>
+    units.push({
+      sourceId: source.id,
+      source: index,
+      text,
+      fields: fields && !soft,
+      junkBefore,
+      junkAfter: false,
+      soft,
+      hardBefore,
+    });
   const flush = () => {
-    if (block.length > 0) {
-      const text = block.join("\n");
-      units.push({
-        sourceId: source.id,
-        source: index,
-        text,
-        fields,
-        junkBefore,
-        junkAfter: false,
-      });
-    }
+    if (block.length > 0) push(block.join("\n"), false);
     block = [];
     open = null;
     fields = true;
   };
+  const start = () => {
+    junkBefore = previous === "junk" || previous === "soft";
+    hardBefore = previous === "junk";
+  };
   const add = (line: string) => {
-    if (block.length === 0) junkBefore = previous === "junk";
+    if (block.length === 0) start();
     block.push(line);
     previous = "unit";
   };
-  for (const line of pageLines(text)) {
+  const lines = pageLines(text);
+  const classes = lineClasses(lines, lang);
+  lines.forEach((line, i) => {
     if (line === "") {
       flush();
-      continue;
+      return;
     }
-    const kind = classifyLine(line, lang);
-    if (kind === "junk") {
+    const kind = classes[i];
+    if (kind === "junk" || kind === "soft") {
       flush();
-      if (previous === "unit") units[units.length - 1].junkAfter = true;
-      previous = "junk";
-      continue;
+      if (previous !== null && previous !== "junk") units[units.length - 1].junkAfter = true;
+      if (kind === "soft") {
+        start();
+        push(line, true);
+      }
+      previous = kind;
+      return;
     }
     const fam = family(kind);
     if (fam !== null) {
@@ -115,7 +153,7 @@ export function sourceUnits(source: RagSource, index: number): Unit[] {
       if (/[:：]$/.test(line)) open = "intro";
       else flush();
     }
-  }
+  });
   flush();
   return units;
 }

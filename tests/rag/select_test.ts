@@ -182,8 +182,9 @@ Deno.test("selectContext() packs the relevant units", async (t) => {
 
   await t.step(`selectContext() keeps at most ${MAX_PARAGRAPHS} units`, () => {
     // Distinct words in each, so that none is a near-duplicate of another.
-    const many = Array.from({ length: 14 }, (_, i) => {
-      const l = "abcdefghijklmn"[i]; // letters: the exact key ignores digits
+    const many = Array.from({ length: MAX_PARAGRAPHS + 4 }, (_, i) => {
+      // Letters (the exact key ignores digits), distinct in each: no near-duplicates.
+      const l = String.fromCharCode(97 + (i % 26)) + String.fromCharCode(97 + Math.floor(i / 26));
       return `Run ${i} of the RK3588 NPU test used ${l}a ${l}b ${l}c ${l}d ${l}e ${l}f ${l}g.`;
     });
     assert.equal(pick([src("1", many.join("\n\n"))]).kept.length, MAX_PARAGRAPHS);
@@ -229,6 +230,8 @@ Deno.test("trimChromeField() drops a chrome field from the top of a spec block",
     fields,
     junkBefore,
     junkAfter: false,
+    soft: false,
+    hardBefore: junkBefore,
   });
   const rows: [string, ReturnType<typeof unit>, string][] = [
     [
@@ -365,9 +368,15 @@ Deno.test("selectContext() drops pages that name too little of the question", as
     assert.deepEqual(kept([src("1", FACT), src("2", SPORT)]), ["1"]);
   });
   await t.step("it stays when no page names three", () => {
+    // Lower case: no names in the question, so only the count of question words decides.
+    const q = "how tall is the eiffel tower in paris?";
+    const sources = [src("1", "The tower in Paris opened in 1889."), src("2", SPORT)];
+    const r = selectContext(sources, q, [], 10_000, 1000);
+    assert.deepEqual([...new Set(r.kept.map((k) => k.sourceId))], ["1", "2"]);
+  });
+  await t.step("a page that names only the town of the question's names is a near miss", () => {
     assert.deepEqual(kept([src("1", "The tower in Paris opened in 1889."), src("2", SPORT)]), [
       "1",
-      "2",
     ]);
   });
   await t.step("chunks of one page (one id) are judged together", () => {
