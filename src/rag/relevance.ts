@@ -74,7 +74,7 @@ export function bm25(
   if (units.length === 0 || terms.length === 0) return units.map(() => 0);
   const cjk = terms.map((t) => isCjk(t.term));
   const freqs = units.map((u) => frequencies(terms, cjk, u.words, u.text.toLowerCase()));
-  const ref = units.flatMap((u, i) => counted[i] ? [i] : []);
+  const ref = units.flatMap((_, i) => counted[i] ? [i] : []);
   const avg = ref.reduce((n, i) => n + units[i].words.length, 0) / ref.length || 1;
   const idf = terms.map((_, t) => {
     const df = ref.filter((i) => freqs[i][t] > 0).length;
