@@ -21,13 +21,15 @@ export type LineClass = LineKind | "soft";
 
 const SENTENCE_END = /[.!?。！？:：;)」』"”»]$/u;
 const ELLIPSIS_END = /(?:\.\.\.|…)$/;
-const SEPARATOR = /\s[|»›>·•/]\s|^[|»›>·•]\s/u;
+/** A separator run: a bar, a chevron or a dot between words; slashes only two or more (breadcrumb). */
+const SEPARATOR = /\s[|»›>·•]\s|^[|»›>·•]\s|\s\/\s.*\s\/\s/u;
 // The colon of a clock time (11:19) does not make a label.
 const FIELD = /^([^:：]{1,32})(?<!\d)[:：]\s*(\S.{0,70})$/u;
 const ITEM = /^(?:[-*•·–]|\d{1,2}[.)])\s+\S/u;
 const TABLE_ROW = /^\|.*\|$/;
 const CODE_SYMBOL = /[=\\/()~_]|(?:^|\s)--?[\w-]+|\.\w/;
-const PRICE = /(?:[$€£¥₽]|R\$)\s?\d|\d\s?(?:[$€£¥₽]|eur|euro)(?:\s|$|\b)/iu;
+/** A price: a currency mark next to a number. */
+export const PRICE = /(?:[$€£¥₽]|R\$)\s?\d|\d\s?(?:[$€£¥₽]|eur|euro)(?:\s|$|\b)/iu;
 const SHORT_WORDS = 8;
 const COUNTER_END = /[(（]\d[\d.,]*[)）]$/;
 /** A label, a tab and a value; a third cell makes a table row. */

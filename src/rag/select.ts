@@ -27,9 +27,10 @@
  */
 import { dedupe, dropRepeatedSentences } from "./dedupe.ts";
 import type { RagSource } from "./detect.ts";
-import { bm25, type QueryTerm, termMatch } from "./relevance.ts";
+import { bm25, inText, type QueryTerm, termMatch, textFrequency } from "./relevance.ts";
 import { detectLanguage, isAnyStopword, isCjk, isStopword, type Language, words } from "./text.ts";
 import { type EntityGroup, namesGroup, pageIndex, questionEntities } from "./entities.ts";
+import { PRICE } from "./lines.ts";
 import { allUnits, MAX_READ_CHARS, readSources, sourceUnits, type Unit } from "./units.ts";
 
 export interface KeptParagraph {
@@ -65,6 +66,8 @@ const RELATIVE_FLOOR = 0.2;
 /** … and this share when page chrome surrounds it. */
 const CHROME_FLOOR = 0.5;
 const CONVERSATION_WEIGHT = 0.3;
+/** Weight of a lone CJK character against a word. */
+const SINGLE_CHARACTER = 0.5;
 const CONVERSATION_TURNS = 4;
 const SEPARATOR_COST = 2;
 /** A heading is a name, not a list: no commas, dashes or separators (a signature, an ad). */
@@ -91,11 +94,30 @@ export function queryTerms(question: string, conversation: readonly string[]): Q
   const add = (text: string, weight: number) => {
     const tokens = words(text.slice(0, MAX_QUERY_CHARS));
     const lang: Language = detectLanguage(tokens, text.slice(0, MAX_QUERY_CHARS));
+    const set = (w: string, weight: number) => {
+      if (terms.size < MAX_QUERY_TERMS) terms.set(w, Math.max(terms.get(w) ?? 0, weight));
+    };
+    // Single CJK characters in a row are a name the segmenter did not know (珠穆朗玛峰): one
+    // term. A character alone is a word, but often a suffix (年, 者): it weighs less.
+    let run = "";
+    const flush = () => {
+      if ([...run].length > 1) set(run, weight);
+      else if (run !== "") set(run, weight * SINGLE_CHARACTER);
+      run = "";
+    };
     for (const w of tokens) {
-      if (terms.size >= MAX_QUERY_TERMS) return;
-      if ((w.length < 2 && !isCjk(w)) || isStopword(w, lang)) continue;
-      terms.set(w, Math.max(terms.get(w) ?? 0, weight));
+      if ((w.length < 2 && !isCjk(w)) || isStopword(w, lang)) {
+        flush();
+        continue;
+      }
+      if (isCjk(w) && [...w].length === 1) {
+        run += w;
+        continue;
+      }
+      flush();
+      set(w, weight);
     }
+    flush();
   };
   add(question, 1);
   for (const turn of conversation.slice(-CONVERSATION_TURNS)) add(turn, CONVERSATION_WEIGHT);
@@ -111,7 +133,7 @@ export function matchWords(text: string): string[] {
 function termMatches(terms: readonly QueryTerm[], text: string, textWords: readonly string[]) {
   const lower = text.toLowerCase();
   return terms.map(({ term }) => {
-    if (isCjk(term)) return lower.includes(term) ? 1 : 0;
+    if (inText(term)) return Math.min(1, textFrequency(term, lower));
     let best = 0;
     for (const w of textWords) if ((best = Math.max(best, termMatch(term, w))) === 1) break;
     return best;
@@ -149,18 +171,27 @@ function structured(unit: Unit): boolean {
 }
 
 /**
- * A field block without its first field when page chrome comes right before it and that field
- * matches no question term (a price, an availability, a byline or a rating between the buy
- * button or breadcrumb and the specs). A single field is left alone: it stands or falls on its
- * own relevance. Only the top edge: specs often end with rows nobody asked about.
+ * A field block without its first field when page chrome (a junk line, or a short line that names
+ * nothing asked: a button, not a heading) comes right before it and that field matches no question term and names no price (an availability,
+ * a byline or a rating between the buy button or breadcrumb and the specs). A single field is
+ * left alone: it stands or falls on its own relevance. Only the top edge: specs often end with
+ * rows nobody asked about.
  */
 export function trimChromeField(unit: Unit, terms: readonly QueryTerm[]): Unit {
   if (!unit.fields || !unit.junkBefore) return unit;
   const newline = unit.text.indexOf("\n");
   if (newline < 0) return unit;
   const own = terms.filter((t) => t.weight === 1);
+  // A heading that names the question is no chrome ("Opening hours" over the hours).
+  const heading = unit.softBefore;
+  if (heading !== null && termMatches(own, heading, matchWords(heading)).some((m) => m > 0)) {
+    return unit;
+  }
   const first = unit.text.slice(0, newline);
-  if (termMatches(own, first, matchWords(first)).some((m) => m > 0)) return unit;
+  // A price is the product's own data (what "how much" asks), not the shop's chrome.
+  if (PRICE.test(first) || termMatches(own, first, matchWords(first)).some((m) => m > 0)) {
+    return unit;
+  }
   return { ...unit, text: unit.text.slice(newline + 1) };
 }
 
@@ -274,7 +305,7 @@ function admit(
     const score = admitted[k];
     if (score !== null) out.set(i, { unit: units[i], order: i, own: scores[i], score });
   });
-  for (const [i, score] of sections(units, scores, lines, CHROME_FLOOR * best)) {
+  for (const [i, score] of sections(units, scores, echo, lines, best)) {
     if (!out.has(i)) out.set(i, { unit: units[i], order: i, own: scores[i], score });
   }
   return [...out.values()];
@@ -300,7 +331,7 @@ function counted(unit: Unit): boolean {
 
 /**
  * The units a relevant heading claims, with the heading's score. A heading is a soft line (short,
- * no sentence end, no commas or dashes) that reaches `floor`, followed right away by content or
+ * no sentence end, no commas or dashes) that reaches a share of the `best` seed's score, followed right away by content or
  * by a counted line (an ingredient, a timetable row). It takes in the lines under it up to junk,
  * a line of one word (the next heading: "Preparation", "Advertisement"), a line that starts like
  * the heading (its sibling: "Version 4.6.2" after "Version 4.7.0"), or MAX_SECTION lines. Soft
@@ -311,8 +342,9 @@ function counted(unit: Unit): boolean {
 export function sections(
   units: readonly Unit[],
   scores: readonly number[],
+  echo: readonly boolean[],
   lines: readonly number[],
-  floor: number,
+  best: number,
 ): Map<number, number> {
   const out = new Map<number, number>();
   const listLine = (k: number) => {
@@ -321,7 +353,10 @@ export function sections(
   };
   lines.forEach((h, k) => {
     const head = units[h];
-    if (!head.soft || HEADING_PUNCT.test(head.text) || scores[h] <= 0 || scores[h] < floor) return;
+    if (!head.soft || HEADING_PUNCT.test(head.text) || scores[h] <= 0) return;
+    // A heading of question words only ("Battery", "Ingredients") needs a seed's share of the
+    // best; one that also names other things (a sibling version, a related title) more.
+    if (scores[h] < (echo[h] ? RELATIVE_FLOOR : CHROME_FLOOR) * best) return;
     if (!listLine(k + 1)) return;
     const first = lead(head.text);
     const taken: number[] = [];

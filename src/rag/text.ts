@@ -70,9 +70,21 @@ export function isCjk(text: string): boolean {
   return letters > 0 && text.replace(NOT_CJK, "").length / letters > 0.3;
 }
 
-/** The language whose stopwords the words hit most (kana → ja, other CJK → zh); en if none. */
+const NOT_HANGUL = /\P{Script=Hangul}+/gu;
+
+/** True when the text is mostly Korean letters. */
+export function isHangul(text: string): boolean {
+  const letters = text.replace(NOT_LETTER, "").length;
+  return letters > 0 && text.replace(NOT_HANGUL, "").length / letters > 0.3;
+}
+
+/**
+ * The language whose stopwords the words hit most (kana → ja, other CJK → zh, Hangul → ko); en
+ * if none.
+ */
 export function detectLanguage(tokens: readonly string[], sample: string): Language {
   if (isCjk(sample)) return KANA.test(sample) ? "ja" : "zh";
+  if (isHangul(sample)) return "ko";
   let best: Language = "en";
   let bestHits = 0;
   for (const lang of LANGUAGES) {

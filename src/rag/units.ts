@@ -36,6 +36,8 @@ export interface Unit {
   soft: boolean;
   /** A junk line (not a soft one) comes right before the unit: a border no section crosses. */
   hardBefore: boolean;
+  /** The soft line right before the unit, if any (a heading, or a button). */
+  softBefore: string | null;
 }
 
 /** A line longer than this is read sentence by sentence. */
@@ -95,6 +97,8 @@ export function sourceUnits(source: RagSource, index: number): Unit[] {
   let fields = true;
   let junkBefore = false;
   let hardBefore = false;
+  let softBefore: string | null = null;
+  let lastSoft: string | null = null;
   let previous = null as "junk" | "soft" | "unit" | null; // the previous non-blank line
   const push = (text: string, soft: boolean) =>
     units.push({
@@ -106,6 +110,7 @@ export function sourceUnits(source: RagSource, index: number): Unit[] {
       junkAfter: false,
       soft,
       hardBefore,
+      softBefore,
     });
   const flush = () => {
     if (block.length > 0) push(block.join("\n"), false);
@@ -116,6 +121,7 @@ export function sourceUnits(source: RagSource, index: number): Unit[] {
   const start = () => {
     junkBefore = previous === "junk" || previous === "soft";
     hardBefore = previous === "junk";
+    softBefore = previous === "soft" ? lastSoft : null;
   };
   const add = (line: string) => {
     if (block.length === 0) start();
@@ -136,6 +142,7 @@ export function sourceUnits(source: RagSource, index: number): Unit[] {
       if (kind === "soft") {
         start();
         push(line, true);
+        lastSoft = line;
       }
       previous = kind;
       return;

@@ -232,6 +232,7 @@ Deno.test("trimChromeField() drops a chrome field from the top of a spec block",
     junkAfter: false,
     soft: false,
     hardBefore: junkBefore,
+    softBefore: null,
   });
   const rows: [string, ReturnType<typeof unit>, string][] = [
     [
