@@ -324,20 +324,15 @@ function lead(text: string): string | null {
   return w.length > 1 ? w[0] : null;
 }
 
-/** A soft line that starts with a number: a quantity, a list line that lost its bullet. */
-function counted(unit: Unit): boolean {
-  return unit.soft && /^\p{N}/u.test(unit.text) && !isCjk(unit.text);
-}
-
 /**
  * The units a relevant heading claims, with the heading's score. A heading is a soft line (short,
- * no sentence end, no commas or dashes) that reaches a share of the `best` seed's score, followed right away by content or
- * by a counted line (an ingredient, a timetable row). It takes in the lines under it up to junk,
- * a line of one word (the next heading: "Preparation", "Advertisement"), a line that starts like
- * the heading (its sibling: "Version 4.6.2" after "Version 4.7.0"), or MAX_SECTION lines. Soft
- * lines come in only as list lines: counted ones, and others with content or a counted line
- * right after them (CJK pages, whose chrome is all short lines, none). A section needs two lines
- * and some content (a list of related titles under a matching one is none).
+ * no sentence end, no commas or dashes) that reaches a share of the `best` seed's score and has
+ * content or a line starting with a number (an ingredient, a timetable row) right under it. It
+ * takes in the lines under it up to junk, a line of one word (the next heading: "Preparation",
+ * "Advertisement"), a line that starts like the heading (its sibling: "Version 4.6.2" after
+ * "Version 4.7.0"), or MAX_SECTION lines. Soft lines come in as list lines (Unit.listLike), or
+ * with content right after them; in CJK pages, whose chrome is all short lines, none. A section
+ * needs two lines and some content (a list of related titles under a matching one is none).
  */
 export function sections(
   units: readonly Unit[],
@@ -349,7 +344,7 @@ export function sections(
   const out = new Map<number, number>();
   const listLine = (k: number) => {
     const u = units[lines[k]];
-    return u !== undefined && !u.hardBefore && (!u.soft || counted(u));
+    return u !== undefined && !u.hardBefore && (!u.soft || u.listLike);
   };
   lines.forEach((h, k) => {
     const head = units[h];
@@ -357,15 +352,18 @@ export function sections(
     // A heading of question words only ("Battery", "Ingredients") needs a seed's share of the
     // best; one that also names other things (a sibling version, a related title) more.
     if (scores[h] < (echo[h] ? RELATIVE_FLOOR : CHROME_FLOOR) * best) return;
-    if (!listLine(k + 1)) return;
+    // The first line under it is content or counted (a related title reads like a sentence too).
+    const next = units[lines[k + 1]];
+    if (!next || next.hardBefore || (next.soft && !/^\p{N}/u.test(next.text))) return;
     const first = lead(head.text);
     const taken: number[] = [];
     for (let j = k + 1; j < lines.length && taken.length < MAX_SECTION; j++) {
       const u = units[lines[j]];
       if (u.hardBefore) break;
-      if (u.soft && !counted(u)) {
+      if (u.soft) {
         const sibling = first !== null && lead(u.text) === first;
-        if (oneWord(u.text) || sibling || isCjk(u.text) || !listLine(j + 1)) break;
+        if (oneWord(u.text) || sibling || isCjk(u.text)) break;
+        if (!u.listLike && !listLine(j + 1)) break;
       }
       taken.push(lines[j]);
     }
@@ -388,18 +386,18 @@ export function relevantPages(
   terms: readonly QueryTerm[],
   entities: readonly EntityGroup[],
 ): Set<string> {
-  const own = terms.filter((t) => t.weight === 1);
-  const pages = new Map<string, { cover: number; named: Set<number> }>();
+  // Coverage weighs the conversation's words too: a follow-up ("and how tall is the second
+  // one?") names little of its own.
+  const total = terms.reduce((n, t) => n + t.weight, 0);
+  const pages = new Map<string, { cover: number; named: Set<number>; content: boolean }>();
   for (const u of units) {
-    const page = pages.get(u.sourceId) ?? { cover: 0, named: new Set<number>() };
+    const page = pages.get(u.sourceId) ?? { cover: 0, named: new Set<number>(), content: false };
     pages.set(u.sourceId, page);
-    const m = termMatches(own, u.text, matchWords(u.text));
-    m.forEach((v, t) => v > 0 && page.named.add(t));
-    if (own.length > 0) {
-      page.cover = Math.max(
-        page.cover,
-        m.reduce((a, b) => a + b, 0) / own.length,
-      );
+    const m = termMatches(terms, u.text, matchWords(u.text));
+    m.forEach((v, t) => v > 0 && terms[t].weight === 1 && page.named.add(t));
+    page.content ||= !u.soft && m.some((v) => v > 0);
+    if (total > 0) {
+      page.cover = Math.max(page.cover, m.reduce((a, v, t) => a + v * terms[t].weight, 0) / total);
     }
   }
   let most = 0;
@@ -428,7 +426,8 @@ export function relevantPages(
   for (const n of named.values()) mostWords = Math.max(mostWords, n.words);
   const out = new Set<string>();
   for (const [id, page] of pages) {
-    if (page.cover < SOURCE_COVERAGE) continue;
+    // Headings alone do not make a page: some of its text must name the question too.
+    if (page.cover < SOURCE_COVERAGE || !page.content) continue;
     if (most >= SINGLE_TERM_AGAINST && page.named.size < 2) continue;
     const n = named.get(id)!;
     if (n.ids * 2 <= idGroups.length && idGroups.length > 0) continue;

@@ -16,7 +16,7 @@
 import type { RagSource } from "./detect.ts";
 import { type LineClass, lineClass, type LineKind } from "./lines.ts";
 import { removeStaleDates } from "./stale_dates.ts";
-import { detectLanguage, type Language, sentences, words } from "./text.ts";
+import { detectLanguage, isCjk, type Language, sentences, stopwordDensity, words } from "./text.ts";
 
 export interface Unit {
   sourceId: string;
@@ -38,6 +38,25 @@ export interface Unit {
   hardBefore: boolean;
   /** The soft line right before the unit, if any (a heading, or a button). */
   softBefore: string | null;
+  /**
+   * A soft line shaped like a list line that lost its bullet: it starts with a number (an
+   * ingredient, a timetable row), enumerates (a comma), or reads like a sentence without its
+   * full stop (five words or more, a fifth of them stopwords: a changelog entry). Not in CJK,
+   * whose chrome is all short lines.
+   */
+  listLike: boolean;
+}
+
+/** Words and stopword share from which a soft line reads like a sentence. */
+const SENTENCE_WORDS = 5;
+const SENTENCE_DENSITY = 0.2;
+
+/** A soft line shaped like a list line (see Unit.listLike). */
+export function listLike(line: string, lang: Language): boolean {
+  if (isCjk(line) || /\p{Script=Hangul}/u.test(line)) return false;
+  if (/^\p{N}/u.test(line) || /\p{L},\s/u.test(line)) return true;
+  const tokens = words(line);
+  return tokens.length >= SENTENCE_WORDS && stopwordDensity(tokens, lang) >= SENTENCE_DENSITY;
 }
 
 /** A line longer than this is read sentence by sentence. */
@@ -111,6 +130,7 @@ export function sourceUnits(source: RagSource, index: number): Unit[] {
       soft,
       hardBefore,
       softBefore,
+      listLike: soft && listLike(text, lang),
     });
   const flush = () => {
     if (block.length > 0) push(block.join("\n"), false);

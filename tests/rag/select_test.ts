@@ -233,6 +233,7 @@ Deno.test("trimChromeField() drops a chrome field from the top of a spec block",
     soft: false,
     hardBefore: junkBefore,
     softBefore: null,
+    listLike: false,
   });
   const rows: [string, ReturnType<typeof unit>, string][] = [
     [
