@@ -17,6 +17,8 @@ const K1 = 1.2;
 const B = 0.75;
 const PARTIAL = 0.6;
 const MIN_PARTIAL = 4;
+/** Letters a word of three may gain as an inflection. */
+const SHORT_ENDING = 2;
 /**
  * A shared prefix of this share of the two words' mean length is a stem (an inflection): of the
  * shorter word alone, "temps" would match "température".
@@ -38,7 +40,11 @@ function commonPrefix(a: string, b: string): number {
 export function termMatch(term: string, word: string): number {
   if (term === word) return 1;
   const short = Math.min(term.length, word.length);
-  if (short < MIN_PARTIAL) return 0;
+  // A short word takes a short ending (gol → goles, bus → buses), nothing longer.
+  if (short < MIN_PARTIAL) {
+    const [a, b] = term.length < word.length ? [term, word] : [word, term];
+    return a.length >= 3 && b.startsWith(a) && b.length - a.length <= SHORT_ENDING ? PARTIAL : 0;
+  }
   if (term.includes(word) || word.includes(term)) return PARTIAL;
   return commonPrefix(term, word) >=
       Math.max(MIN_PARTIAL, STEM_SHARE * (term.length + word.length) / 2)
