@@ -77,13 +77,20 @@ function isCode(line: string): boolean {
   return CODE_SYMBOL.test(line) || (tokens.length >= 2 && tokens.length <= 4);
 }
 
+/** A year or a numeric date: what a byline or an "updated" row carries. */
+const DATE = /(?<!\d)(?:1[89]|20)\d\d(?!\d)|\d{1,2}[./]\d{1,2}[./]\d{2,4}/;
+/** Words of one part of a meta row at most. */
+const META_WORDS = 10;
+
 /**
- * A byline or meta row: parts split by ` · `, ` | ` or ` • `, none of them a sentence (eight words
- * or fewer): "By Ana Ruiz · 3 May 2024 · 5 min read", whatever its stopwords.
+ * A byline or meta row: parts split by ` · `, ` | ` or ` • ` (with a date, by dashes too), none
+ * of them a sentence (ten words or fewer): "By Ana Ruiz · 3 May 2024 · 5 min read", "Published
+ * 14/02/2025 – updated 03/03/2025", whatever its stopwords.
  */
 function metaRow(line: string): boolean {
-  const parts = line.split(/\s[·|•]\s/);
-  return parts.length >= 2 && parts.every((p) => p.trim().split(/\s+/).length <= SHORT_WORDS);
+  const dated = DATE.test(line);
+  const parts = line.split(dated ? /\s[·|•–—-]\s/ : /\s[·|•]\s/);
+  return parts.length >= 2 && parts.every((p) => p.trim().split(/\s+/).length <= META_WORDS);
 }
 
 /**
@@ -119,7 +126,7 @@ export function lineClass(line: string, lang: Language): LineClass {
   const size = cjk ? [...line].length : tokens.length;
   const density = stopwordDensity(tokens, lang);
   const ended = SENTENCE_END.test(line) && !ELLIPSIS_END.test(line);
-  if (SEPARATOR.test(line) && (density < 0.25 || metaRow(line))) return "junk";
+  if ((SEPARATOR.test(line) && density < 0.25) || metaRow(line)) return "junk";
   if (isPoll(line)) return "junk";
   if (ITEM.test(line)) return "item";
   const digits = tokens.filter((t) => /\d/.test(t)).length;

@@ -40,10 +40,12 @@ function commonPrefix(a: string, b: string): number {
 export function termMatch(term: string, word: string): number {
   if (term === word) return 1;
   const short = Math.min(term.length, word.length);
-  // A short word takes a short ending (gol → goles, bus → buses), nothing longer.
+  // A short question word takes a short ending in the text (gol → goles, bus → buses).
   if (short < MIN_PARTIAL) {
-    const [a, b] = term.length < word.length ? [term, word] : [word, term];
-    return a.length >= 3 && b.startsWith(a) && b.length - a.length <= SHORT_ENDING ? PARTIAL : 0;
+    const ending = word.length - term.length;
+    return term.length >= 3 && ending > 0 && ending <= SHORT_ENDING && word.startsWith(term)
+      ? PARTIAL
+      : 0;
   }
   if (term.includes(word) || word.includes(term)) return PARTIAL;
   return commonPrefix(term, word) >=

@@ -282,10 +282,11 @@ function admit(
     }
     return texts.join("\n");
   };
-  // A question heading that matches as well as a seed (an FAQ entry) admits the answer below it.
+  // A question heading that matches as well as a seed (an FAQ entry, not a related question
+  // after chrome) admits the answer below it.
   idx.forEach((i, k) => {
     const next = units[idx[k + 1]];
-    if (heading[k] && next && !next.junkBefore && !heading[k + 1] && scores[i] > 0) {
+    if (heading[k] && !units[i].junkBefore && next && !next.junkBefore && !heading[k + 1]) {
       if (scores[i] >= CHROME_FLOOR * best) admitted[k + 1] ??= scores[i];
     }
   });
@@ -348,7 +349,7 @@ export function sections(
   };
   lines.forEach((h, k) => {
     const head = units[h];
-    if (!head.soft || HEADING_PUNCT.test(head.text) || scores[h] <= 0) return;
+    if (!head.soft || head.listLike || HEADING_PUNCT.test(head.text) || scores[h] <= 0) return;
     // A heading of question words only ("Battery", "Ingredients") needs a seed's share of the
     // best; one that also names other things (a sibling version, a related title) more.
     if (scores[h] < (echo[h] ? RELATIVE_FLOOR : CHROME_FLOOR) * best) return;
