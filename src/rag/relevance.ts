@@ -17,8 +17,6 @@ const K1 = 1.2;
 const B = 0.75;
 const PARTIAL = 0.6;
 const MIN_PARTIAL = 4;
-/** Letters a word of three may gain as an inflection. */
-const SHORT_ENDING = 2;
 /**
  * A shared prefix of this share of the two words' mean length is a stem (an inflection): of the
  * shorter word alone, "temps" would match "température".
@@ -40,13 +38,7 @@ function commonPrefix(a: string, b: string): number {
 export function termMatch(term: string, word: string): number {
   if (term === word) return 1;
   const short = Math.min(term.length, word.length);
-  // A short question word takes a short ending in the text (gol → goles, bus → buses).
-  if (short < MIN_PARTIAL) {
-    const ending = word.length - term.length;
-    return term.length >= 3 && ending > 0 && ending <= SHORT_ENDING && word.startsWith(term)
-      ? PARTIAL
-      : 0;
-  }
+  if (short < MIN_PARTIAL) return 0;
   if (term.includes(word) || word.includes(term)) return PARTIAL;
   return commonPrefix(term, word) >=
       Math.max(MIN_PARTIAL, STEM_SHARE * (term.length + word.length) / 2)
