@@ -59,7 +59,9 @@ export function fold(text: string): string {
 /** Letter and digit pieces of a text, folded, without caseless-script pieces. */
 export function pieces(text: string): string[] {
   const out: string[] = [];
-  for (const m of fold(text).matchAll(PIECE)) if (!CASELESS.test(m[0])) out.push(m[0]);
+  // ASCII needs no decomposition (most tokens of most pages).
+  const folded = /^[\x00-\x7f]*$/.test(text) ? text.toLowerCase() : fold(text);
+  for (const m of folded.matchAll(PIECE)) if (!CASELESS.test(m[0])) out.push(m[0]);
   return out;
 }
 
@@ -115,31 +117,33 @@ export interface PageIndex {
   address: readonly string[];
   /** The text's tokens in order, with what separates each from the next. */
   tokens: readonly { raw: string; pieces: string[]; gapAfter: string }[];
-  /** The text's language (its stopwords are not names). */
-  lang: Language;
+  /** The start of the text, whose language tells its stopwords (read only when needed). */
+  sample: string;
 }
 
-const LANGUAGE_SAMPLE = 4000;
-/** Tokens of a page read for the names next to a name (bounded: a page is read up to a cap). */
+/** Tokens of a page read (bounded: a page is read up to a cap anyway). */
 const MAX_TOKENS = 20_000;
+const LANGUAGE_SAMPLE = 4000;
 
 export function pageIndex(text: string, address: string): PageIndex {
-  const p = pieces(text);
   const a = pieces(address);
   const tokens: { raw: string; pieces: string[]; gapAfter: string }[] = [];
+  const all: string[] = [];
   let end = 0;
   for (const m of text.matchAll(TOKEN)) {
     if (tokens.length >= MAX_TOKENS) break;
     if (tokens.length > 0) tokens[tokens.length - 1].gapAfter = text.slice(end, m.index);
-    tokens.push({ raw: m[0], pieces: pieces(m[0]), gapAfter: "" });
+    const p = pieces(m[0]);
+    tokens.push({ raw: m[0], pieces: p, gapAfter: "" });
+    for (const x of p) all.push(x);
     end = m.index + m[0].length;
   }
   return {
-    joined: `\u0001${p.join("\u0001")}\u0001${a.join("\u0001")}\u0001`,
-    words: new Set([...p, ...a].filter((w) => !/\d/.test(w))),
+    joined: `\u0001${all.join("\u0001")}\u0001${a.join("\u0001")}\u0001`,
+    words: new Set([...all, ...a].filter((w) => !/\d/.test(w))),
     address: a,
     tokens,
-    lang: detectLanguage(words(text.slice(0, LANGUAGE_SAMPLE)), text.slice(0, LANGUAGE_SAMPLE)),
+    sample: text.slice(0, LANGUAGE_SAMPLE),
   };
 }
 
@@ -200,7 +204,8 @@ export function namesGroup(page: PageIndex, group: EntityGroup): boolean {
   const named = group.map((e) => names(page, e));
   if (!named.some((n) => n)) return false;
   if (group.every((e, g) => named[g] || !e.id)) return true;
-  const { tokens, lang } = page;
+  const { tokens, sample } = page;
+  const lang = detectLanguage(words(sample), sample);
   const taken = (t: (typeof tokens)[number] | undefined, gap: string | undefined) =>
     t !== undefined && /^[\s-]+$/.test(gap ?? "") && nameShaped(t.raw, lang) &&
     !group.some((m) => tokenIs(t, m));

@@ -386,6 +386,7 @@ export function relevantPages(
   units: readonly Unit[],
   terms: readonly QueryTerm[],
   entities: readonly EntityGroup[],
+  wordsOf: (text: string) => string[] = matchWords,
 ): Set<string> {
   // Coverage weighs the conversation's words too: a follow-up ("and how tall is the second
   // one?") names little of its own.
@@ -394,7 +395,7 @@ export function relevantPages(
   for (const u of units) {
     const page = pages.get(u.sourceId) ?? { cover: 0, named: new Set<number>(), content: false };
     pages.set(u.sourceId, page);
-    const m = termMatches(terms, u.text, matchWords(u.text));
+    const m = termMatches(terms, u.text, wordsOf(u.text));
     m.forEach((v, t) => v > 0 && terms[t].weight === 1 && page.named.add(t));
     page.content ||= !u.soft && m.some((v) => v > 0);
     if (total > 0) {
@@ -416,7 +417,7 @@ export function relevantPages(
   const idGroups = entities.filter((g) => g.some((e) => e.id));
   const wordGroups = entities.filter((g) => !g.some((e) => e.id));
   const named = new Map<string, { ids: number; words: number }>();
-  for (const [id, { text, address }] of texts) {
+  for (const [id, { text, address }] of entities.length > 0 ? texts : []) {
     const index = pageIndex(text.join("\n"), address.join(" "));
     named.set(id, {
       ids: idGroups.filter((g) => namesGroup(index, g)).length,
@@ -430,7 +431,7 @@ export function relevantPages(
     // Headings alone do not make a page: some of its text must name the question too.
     if (page.cover < SOURCE_COVERAGE || !page.content) continue;
     if (most >= SINGLE_TERM_AGAINST && page.named.size < 2) continue;
-    const n = named.get(id)!;
+    const n = named.get(id) ?? { ids: 0, words: 0 };
     if (n.ids * 2 <= idGroups.length && idGroups.length > 0) continue;
     if (mostWords > 0 && n.words * 2 <= mostWords) continue;
     out.add(id);
@@ -460,7 +461,14 @@ export function selectContext(
   const unique = distinct
     .flatMap((u) => withoutEchoes(trimChromeField(u, terms), asked, terms) ?? []);
   const echo = unique.map((u) => !u.fields && echoes(u.text, asked, terms));
-  const unitWords = unique.map((u) => matchWords(u.text));
+  // Units before and after dedupe share most texts: their words are read once.
+  const cache = new Map<string, string[]>();
+  const wordsOf = (text: string) => {
+    let w = cache.get(text);
+    if (!w) cache.set(text, w = matchWords(text));
+    return w;
+  };
+  const unitWords = unique.map((u) => wordsOf(u.text));
   const scores = bm25(
     terms,
     unique.map((u, i) => ({ words: unitWords[i], text: u.text })),
@@ -476,6 +484,7 @@ export function selectContext(
     all,
     terms,
     questionEntities(question.slice(0, MAX_QUERY_CHARS)),
+    wordsOf,
   );
 
   const candidates: Candidate[] = [];

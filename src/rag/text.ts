@@ -85,15 +85,25 @@ export function isHangul(text: string): boolean {
 export function detectLanguage(tokens: readonly string[], sample: string): Language {
   if (isCjk(sample)) return KANA.test(sample) ? "ja" : "zh";
   if (isHangul(sample)) return "ko";
-  let best: Language = "en";
-  let bestHits = 0;
-  for (const lang of LANGUAGES) {
-    const list = STOPWORDS.get(lang)!;
-    const hits = tokens.reduce((n, w) => n + (list.has(w) ? 1 : 0), 0);
-    if (hits > bestHits) [best, bestHits] = [lang, hits];
-  }
-  return best;
+  const hits = new Array<number>(LANGUAGES.length).fill(0);
+  for (const w of tokens) for (const l of LANGUAGES_OF.get(w) ?? []) hits[l]++;
+  let best = 0;
+  hits.forEach((n, l) => n > hits[best] && (best = l));
+  return hits[best] > 0 ? LANGUAGES[best] : "en";
 }
+
+/** Each stopword → the indexes (in LANGUAGES) of the languages it is a stopword of. */
+const LANGUAGES_OF: ReadonlyMap<string, readonly number[]> = (() => {
+  const out = new Map<string, number[]>();
+  LANGUAGES.forEach((lang, l) => {
+    for (const w of STOPWORDS.get(lang)!) {
+      const list = out.get(w);
+      if (list) list.push(l);
+      else out.set(w, [l]);
+    }
+  });
+  return out;
+})();
 
 export function isStopword(word: string, lang: Language): boolean {
   return STOPWORDS.get(lang)?.has(word) ?? false;
