@@ -333,7 +333,8 @@ function lead(text: string): string | null {
  * "Advertisement"), a line that starts like the heading (its sibling: "Version 4.6.2" after
  * "Version 4.7.0"), or MAX_SECTION lines. Soft lines come in as list lines (Unit.listLike), or
  * with content right after them; in CJK pages, whose chrome is all short lines, none. A section
- * needs two lines and some content (a list of related titles under a matching one is none).
+ * needs two lines, one of them content or counted (a list of related titles under a matching one
+ * is none).
  */
 export function sections(
   units: readonly Unit[],
@@ -343,6 +344,8 @@ export function sections(
   best: number,
 ): Map<number, number> {
   const out = new Map<number, number>();
+  /** Content, or a soft line that starts with a number (a quantity, a row). */
+  const counted = (u: Unit) => !u.soft || (/^\p{N}/u.test(u.text) && !isCjk(u.text));
   const listLine = (k: number) => {
     const u = units[lines[k]];
     return u !== undefined && !u.hardBefore && (!u.soft || u.listLike);
@@ -355,7 +358,7 @@ export function sections(
     if (scores[h] < (echo[h] ? RELATIVE_FLOOR : CHROME_FLOOR) * best) return;
     // The first line under it is content or counted (a related title reads like a sentence too).
     const next = units[lines[k + 1]];
-    if (!next || next.hardBefore || (next.soft && !/^\p{N}/u.test(next.text))) return;
+    if (!next || next.hardBefore || !counted(next)) return;
     const first = lead(head.text);
     const taken: number[] = [];
     for (let j = k + 1; j < lines.length && taken.length < MAX_SECTION; j++) {
@@ -368,7 +371,7 @@ export function sections(
       }
       taken.push(lines[j]);
     }
-    if (taken.length < 2 || !taken.some((i) => !units[i].soft)) return;
+    if (taken.length < 2 || !taken.some((i) => counted(units[i]))) return;
     for (const i of [h, ...taken]) if (!out.has(i)) out.set(i, scores[h]);
   });
   return out;
@@ -428,10 +431,12 @@ export function relevantPages(
   for (const n of named.values()) mostWords = Math.max(mostWords, n.words);
   const out = new Set<string>();
   for (const [id, page] of pages) {
-    // Headings alone do not make a page: some of its text must name the question too.
-    if (page.cover < SOURCE_COVERAGE || !page.content) continue;
+    if (page.cover < SOURCE_COVERAGE) continue;
     if (most >= SINGLE_TERM_AGAINST && page.named.size < 2) continue;
     const n = named.get(id) ?? { ids: 0, words: 0 };
+    // Headings alone do not make a page ("Pool season" over another town's hours): some of its
+    // text names the question, or it names the question's names.
+    if (!page.content && n.ids + n.words === 0) continue;
     if (n.ids * 2 <= idGroups.length && idGroups.length > 0) continue;
     if (mostWords > 0 && n.words * 2 <= mostWords) continue;
     out.add(id);
