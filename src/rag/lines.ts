@@ -129,6 +129,8 @@ export function lineClass(line: string, lang: Language): LineClass {
   if ((SEPARATOR.test(line) && density < 0.25) || metaRow(line)) return "junk";
   if (isPoll(line)) return "junk";
   if (ITEM.test(line)) return "item";
+  // A label with a count in brackets: "Comments (14)", "Like (12)", "Cart (0)".
+  if (COUNTER_END.test(line) && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "junk";
   const digits = tokens.filter((t) => /\d/.test(t)).length;
   if (!cjk && tokens.length > 0 && digits / tokens.length >= 0.4 && density < 0.15) {
     return FIELD.test(line) ? "field" : PRICE.test(line) ? "junk" : "soft";
@@ -136,8 +138,6 @@ export function lineClass(line: string, lang: Language): LineClass {
   const field = FIELD.exec(line);
   if (field && words(field[1]).length <= 4 && !/[.!?]$/.test(line)) return "field";
   if (PRICE.test(line) && (!ended || density < 0.3)) return "junk";
-  // A label with a count in brackets: "Comments (14)", "Like (12)", "Cart (0)".
-  if (COUNTER_END.test(line) && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "junk";
   if (!ended && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "soft";
   if (!ended) {
     const raw = line.split(/\s+/);
