@@ -22,10 +22,15 @@ export interface Entity {
   /** A word (letters only): matched by its inflections too. */
   word: boolean;
   /**
-   * Shaped like an identifier (digits, underscore, inner or all capitals), not only capitalised:
-   * a page must name it to name its group.
+   * An identifier (digits or an underscore: a model, a version, a year, a setting): a page that
+   * lacks it is about something else, however well it names the rest.
    */
   id: boolean;
+  /**
+   * Shaped like a designation (an identifier, inner or all capitals: PgBouncer, XMP), not only
+   * capitalised: a page must name it, or leave its place free, to name its group.
+   */
+  strict: boolean;
 }
 
 /**
@@ -34,6 +39,11 @@ export interface Entity {
  * "Fiat Panda"; "Roborock" alone does not name "Roborock Q7").
  */
 export type EntityGroup = Entity[];
+
+/** A group with an identifier: every page must name it (absolute), not only the best one. */
+export function hasIdentifier(group: EntityGroup): boolean {
+  return group.some((e) => e.id);
+}
 
 /** Languages that capitalise every noun: a capital there says nothing about a name. */
 const NOUN_CAPITALS = new Set(["de", "lb"]);
@@ -65,15 +75,24 @@ export function pieces(text: string): string[] {
   return out;
 }
 
-/** Shaped like an identifier: digits, an underscore, inner capitals, or all capitals. */
+/** An identifier: digits (with letters, or three or more) or an underscore. */
 function isIdentifier(token: string): boolean {
   const letters = token.replace(/[^\p{L}]/gu, "");
   const digits = token.replace(/\D/g, "").length;
   if (digits > 0) return letters.length > 0 || digits >= 3;
-  if (token.includes("_") || /\p{Ll}.*\p{Lu}/u.test(token)) return true;
+  return token.includes("_");
+}
+
+/** Shaped like a designation: an identifier, inner capitals, or all capitals. */
+function isDesignation(token: string): boolean {
+  if (isIdentifier(token) || /\p{Ll}.*\p{Lu}/u.test(token)) return true;
+  const letters = token.replace(/[^\p{L}]/gu, "");
   return letters.length >= 2 && letters === letters.toUpperCase() &&
     letters !== letters.toLowerCase();
 }
+
+/** A suffix after an apostrophe (Turkish A55'in, English Linux's) is no part of a name. */
+const SUFFIX = /(?<=[\p{L}\p{N}]{2})['’]\p{Ll}{1,4}$/u;
 
 /**
  * The names of a question, in groups of adjacent ones (at most MAX_ENTITIES names). A capital
@@ -89,22 +108,25 @@ export function questionEntities(question: string): EntityGroup[] {
   let lastEnd = -1;
   for (const m of question.matchAll(TOKEN)) {
     if (count >= MAX_ENTITIES) break;
-    const token = m[0];
-    const id = isIdentifier(token);
+    const token = m[0].replace(SUFFIX, "");
+    const strict = isDesignation(token);
     const initial = SENTENCE_START.test(question.slice(Math.max(0, m.index - 8), m.index));
     const capital = !initial && !nounCapitals && /^\p{Lu}/u.test(token) &&
       !isStopword(token.toLowerCase(), lang) && !CASELESS.test(token);
-    if (!id && !capital) continue;
+    if (!strict && !capital) continue;
     const p = pieces(token);
     const key = p.join(" ");
     if (p.length === 0 || seen.has(key)) continue;
     seen.add(key);
     count++;
-    const entity = { pieces: p, word: p.length === 1 && !/\d/.test(p[0]), id };
-    const adjacent = lastEnd >= 0 && /^[\s-]+$/.test(question.slice(lastEnd, m.index));
+    const word = p.length === 1 && !/\d/.test(p[0]);
+    const entity = { pieces: p, word, id: isIdentifier(token), strict };
+    // A number alone (a year, a port) is a name of its own: "Copa del Rey 2025" is no "Rey 2025".
+    const number = p.every((x) => /^\d/.test(x));
+    const adjacent = lastEnd >= 0 && !number && /^[\s-]+$/.test(question.slice(lastEnd, m.index));
     if (adjacent) groups[groups.length - 1].push(entity);
     else groups.push([entity]);
-    lastEnd = m.index + token.length;
+    lastEnd = number ? -1 : m.index + m[0].length;
   }
   return groups;
 }
@@ -195,7 +217,7 @@ function nameShaped(raw: string, lang: Language): boolean {
 
 /**
  * The page names the group: all of it, anywhere; when only words of it are missing, any part of
- * it ("Panda" names "Fiat Panda"); when an identifier is missing, one of the group's identifiers
+ * it ("Panda" names "Fiat Panda"); when a designation is missing, one of the group's designations
  * where the text does not put another name in the missing one's place: "the NPU" names "RK3588
  * NPU", while "WH-1000XM5" does not name "WF-1000XM5", nor "Roborock Q5" "Roborock Q7", nor
  * "MacBook Pro" "MacBook Air 13".
@@ -203,14 +225,14 @@ function nameShaped(raw: string, lang: Language): boolean {
 export function namesGroup(page: PageIndex, group: EntityGroup): boolean {
   const named = group.map((e) => names(page, e));
   if (!named.some((n) => n)) return false;
-  if (group.every((e, g) => named[g] || !e.id)) return true;
+  if (group.every((e, g) => named[g] || !e.strict)) return true;
   const { tokens, sample } = page;
   const lang = detectLanguage(words(sample), sample);
   const taken = (t: (typeof tokens)[number] | undefined, gap: string | undefined) =>
     t !== undefined && /^[\s-]+$/.test(gap ?? "") && nameShaped(t.raw, lang) &&
     !group.some((m) => tokenIs(t, m));
   return group.some((e, g) => {
-    if (!named[g] || !e.id) return false;
+    if (!named[g] || !e.strict) return false;
     const missingBefore = named.slice(0, g).some((n) => !n);
     const missingAfter = named.slice(g + 1).some((n) => !n);
     return tokens.some((t, i) =>

@@ -28,6 +28,8 @@ const FIELD = /^([^:：]{1,32})(?<!\d)[:：]\s*(\S.{0,70})$/u;
 const ITEM = /^(?:[-*•·–]|\d{1,2}[.)])\s+\S/u;
 const TABLE_ROW = /^\|.*\|$/;
 const CODE_SYMBOL = /[=\\/()~_]|(?:^|\s)--?[\w-]+|\.\w/;
+/** Stopword share below which a sentence with a price is an ad. */
+const AD_DENSITY = 0.15;
 /** A price: a currency mark next to a number. */
 export const PRICE = /(?:[$€£¥₽]|R\$)\s?\d|\d\s?(?:[$€£¥₽]|eur|euro)(?:\s|$|\b)/iu;
 const SHORT_WORDS = 8;
@@ -132,12 +134,17 @@ export function lineClass(line: string, lang: Language): LineClass {
   // A label with a count in brackets: "Comments (14)", "Like (12)", "Cart (0)".
   if (COUNTER_END.test(line) && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "junk";
   const digits = tokens.filter((t) => /\d/.test(t)).length;
-  if (!cjk && tokens.length > 0 && digits / tokens.length >= 0.4 && density < 0.15) {
+  // Mostly digits and no sentence words: a counter or a rating, unless it ends a sentence (a
+  // fact dense with numbers).
+  const stopped = /[.!?。！？]$/u.test(line);
+  if (!stopped && !cjk && tokens.length > 0 && digits / tokens.length >= 0.4 && density < 0.15) {
     return FIELD.test(line) ? "field" : PRICE.test(line) ? "junk" : "soft";
   }
   const field = FIELD.exec(line);
   if (field && words(field[1]).length <= 4 && !/[.!?]$/.test(line)) return "field";
-  if (PRICE.test(line) && (!ended || density < 0.3)) return "junk";
+  // A price in a line that is no sentence, has no sentence words or exclaims: an ad. A price in
+  // a sentence is a fact ("A day ticket costs € 9.")
+  if (PRICE.test(line) && (!ended || density < AD_DENSITY || /[!！]$/.test(line))) return "junk";
   if (!ended && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "soft";
   if (!ended) {
     const raw = line.split(/\s+/);

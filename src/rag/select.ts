@@ -29,7 +29,13 @@ import { dedupe, dropRepeatedSentences } from "./dedupe.ts";
 import type { RagSource } from "./detect.ts";
 import { bm25, inText, type QueryTerm, termMatch, textFrequency } from "./relevance.ts";
 import { detectLanguage, isAnyStopword, isCjk, isStopword, type Language, words } from "./text.ts";
-import { type EntityGroup, namesGroup, pageIndex, questionEntities } from "./entities.ts";
+import {
+  type EntityGroup,
+  hasIdentifier,
+  namesGroup,
+  pageIndex,
+  questionEntities,
+} from "./entities.ts";
 import { PRICE } from "./lines.ts";
 import { allUnits, MAX_READ_CHARS, readSources, sourceUnits, type Unit } from "./units.ts";
 
@@ -415,10 +421,11 @@ export function relevantPages(
     if (s.name) page.address.push(s.name);
   }
   // Names: a page must name more than half of the question's identifier groups (a model, a
-  // version, a year: absolute), and more than half as many of its word names (Linux, Belém) as
-  // the page that names most (relative: a name can be context the answer never repeats).
-  const idGroups = entities.filter((g) => g.some((e) => e.id));
-  const wordGroups = entities.filter((g) => !g.some((e) => e.id));
+  // version, a year), and more than half of its other names (Museo, Prado) when there are two or
+  // more; one such name (Linux, Thames) only as the page that names most does (it can be context
+  // the answer never repeats).
+  const idGroups = entities.filter(hasIdentifier);
+  const wordGroups = entities.filter((g) => !hasIdentifier(g));
   const named = new Map<string, { ids: number; words: number }>();
   for (const [id, { text, address }] of entities.length > 0 ? texts : []) {
     const index = pageIndex(text.join("\n"), address.join(" "));
@@ -438,7 +445,8 @@ export function relevantPages(
     // text names the question, or it names the question's names.
     if (!page.content && n.ids + n.words === 0) continue;
     if (n.ids * 2 <= idGroups.length && idGroups.length > 0) continue;
-    if (mostWords > 0 && n.words * 2 <= mostWords) continue;
+    const words = wordGroups.length >= 2 ? wordGroups.length : mostWords;
+    if (words > 0 && n.words * 2 <= words) continue;
     out.add(id);
   }
   return out;

@@ -15,10 +15,13 @@ import {
   questionEntities,
 } from "../../src/rag/entities.ts";
 
-/** A question's groups as `piece·piece*` (`*` marks an identifier), groups joined by " | ". */
+/**
+ * A question's groups as `piece·piece` (`*` marks an identifier, `^` another designation), groups
+ * joined by " | ".
+ */
 const shown = (question: string) =>
   questionEntities(question).map((g) =>
-    g.map((e) => `${e.pieces.join("·")}${e.id ? "*" : ""}`).join(" ")
+    g.map((e) => `${e.pieces.join("·")}${e.id ? "*" : e.strict ? "^" : ""}`).join(" ")
   ).join(" | ");
 
 Deno.test("questionEntities() finds names by shape, in groups of adjacent ones", async (t) => {
@@ -33,10 +36,10 @@ Deno.test("questionEntities() finds names by shape, in groups of adjacent ones",
     [
       "a config key and a camel-case name",
       "Default of `default_pool_size` in PgBouncer?",
-      "default·pool·size* | pgbouncer*",
+      "default·pool·size* | pgbouncer^",
     ],
-    ["acronyms", "Activer XMP dans le BIOS d'une carte MSI ?", "xmp* | bios* | msi*"],
-    ["a hyphenated model", "소니 WF-1000XM5 배터리 사용 시간은?", "wf* 1000·xm·5*"],
+    ["acronyms", "Activer XMP dans le BIOS d'une carte MSI ?", "xmp^ | bios^ | msi^"],
+    ["a hyphenated model", "소니 WF-1000XM5 배터리 사용 시간은?", "wf^ 1000·xm·5*"],
     ["a year inside CJK text", "2025年春运从哪天开始？", "2025*"],
     ["accents folded", "Qual é o horário da Torre de Belém?", "torre | belem"],
     ["the first word starts the sentence", "Galatasaray won the cup?", ""],

@@ -114,6 +114,10 @@ Deno.test("lineClass() tells soft lines (junk by shape alone) from hard junk", a
     ["Home / Salute / Vitamine", "it", "junk"], // slashes: a breadcrumb
     ["Bosch Akku GBA 12V 3.0Ah – 49,99 €", "de", "junk"], // a price ad, mostly digits
     ["Comments (14)", "en", "junk"], // a count in brackets
+    ["Een 48-uurskaart kost € 15,00.", "nl", "prose"], // a price in a sentence is a fact
+    ["129,99 € inkl. MwSt.", "de", "junk"], // a price without sentence words
+    ["Jetzt zugreifen: Akku-Set für nur 49,99 € statt 79,99 €!", "de", "junk"], // exclaimed
+    ["서울 지하철 기본요금이 6월 28일부터 1,400원에서 1,550원으로 오른다.", "ko", "prose"], // numbers, a sentence
   ];
   for (const [line, lang, expected] of rows) {
     await t.step(`lineClass() → ${expected} for "${line}"`, () => {
