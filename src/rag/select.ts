@@ -421,9 +421,9 @@ export function relevantPages(
     if (s.name) page.address.push(s.name);
   }
   // Names: a page must name more than half of the question's identifier groups (a model, a
-  // version, a year), and more than half of its other names (Museo, Prado) when there are two or
-  // more; one such name (Linux, Thames) only as the page that names most does (it can be context
-  // the answer never repeats).
+  // version, a year: absolute), and more than half as many of its other names (Linux, Belém,
+  // XMP) as the page that names most (relative: a name can be context the answer never repeats,
+  // like "Python" on a page that only says "py -m venv").
   const idGroups = entities.filter(hasIdentifier);
   const wordGroups = entities.filter((g) => !hasIdentifier(g));
   const named = new Map<string, { ids: number; words: number }>();
@@ -445,8 +445,7 @@ export function relevantPages(
     // text names the question, or it names the question's names.
     if (!page.content && n.ids + n.words === 0) continue;
     if (n.ids * 2 <= idGroups.length && idGroups.length > 0) continue;
-    const words = wordGroups.length >= 2 ? wordGroups.length : mostWords;
-    if (words > 0 && n.words * 2 <= words) continue;
+    if (mostWords > 0 && n.words * 2 <= mostWords) continue;
     out.add(id);
   }
   return out;
