@@ -70,7 +70,7 @@ export function fold(text: string): string {
 export function pieces(text: string): string[] {
   const out: string[] = [];
   // ASCII needs no decomposition (most tokens of most pages).
-  const folded = /^[\x00-\x7f]*$/.test(text) ? text.toLowerCase() : fold(text);
+  const folded = /^[ -~]*$/.test(text) ? text.toLowerCase() : fold(text);
   for (const m of folded.matchAll(PIECE)) if (!CASELESS.test(m[0])) out.push(m[0]);
   return out;
 }
