@@ -1,11 +1,12 @@
 /**
  * Line classification by features, not by phrases: a page line is structure (a `label: value`
- * field, a list item or table row, a code or shell line), prose, or junk (menus, breadcrumbs,
- * bylines, counters, share rows, poll widgets, short fragments, title-case link lists). Features:
- * length in words (CJK: characters), sentence shape, separator runs, share of digit tokens, share
- * of capitalised tokens, stopword density, price and copyright marks, links, a bracketed count at
- * the end, a question followed by button labels. Every pattern is anchored or bounded, so a long
- * line costs linear time.
+ * field or tab row, a list item or table row, a code or shell line), prose, junk (menus,
+ * breadcrumbs, bylines, counters, share rows, poll widgets, ads), or soft: junk by shape alone
+ * (short, no sentence end, title case, mostly digits), which its neighbours may still claim as a
+ * heading or a list line. Features: length in words (CJK: characters), sentence shape, separator
+ * runs, share of digit tokens, share of capitalised tokens, stopword density, price and copyright
+ * marks, dates, links, a bracketed count at the end, a question followed by button labels. Every
+ * pattern is anchored or bounded, so a long line costs linear time.
  *
  * Pure: no Deno APIs, no clock, no I/O. Imports only src/rag/text.ts.
  */

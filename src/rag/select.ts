@@ -1,24 +1,29 @@
 /**
  * Selection: retrieved sources → the units a small model should read, under their Open WebUI
- * ids. The units of every source (units.ts: junk lines out, structure kept together) are
- * deduplicated across sources and overlapping chunks (earlier wins) and scored with BM25 against
- * the question (and, weaker, the recent conversation).
+ * ids. The units of every source (units.ts: junk lines out, structure kept together, short lines
+ * kept back as soft units) are deduplicated across sources and overlapping chunks (earlier wins)
+ * and scored with BM25 against the question (and, weaker, the recent conversation).
  *
- * Which sources count (chunks of one page, sharing an id, count together): a page whose best
- * unit covers too little of the question is dropped, and so is a page that names a single
- * question word when another names three or more (a page that shares only a place name with the
- * question is about something else).
+ * Which sources count (chunks of one page, sharing an id, count together; judged before dedupe):
+ * a page whose best unit covers too little of the question is dropped, and so is a page that
+ * names a single question word when another names three or more (a page that shares only a place
+ * name with the question is about something else), a page that lacks the question's identifiers
+ * (a model, a version, a year) or names fewer of its other names than half of what the best page
+ * names (entities.ts: a near miss), and a page whose only matching lines are headings.
  *
- * Which units count, within a kept source: a seed reaches a share of the source's best score (a
- * larger share when chrome surrounds it at the head or tail of the chunk: a header or footer
- * sentence that happens to name the topic). A question, or a line that only echoes the user's,
- * is never a seed (it asks, it tells nothing new) but heads the answer after it. A seed takes in
- * its neighbours with no chrome between: a list or code block it introduces or that goes on
- * about it (the steps under a matching sentence, not a reference list), and up to two prose lines
- * after it; a line at the border to the chrome (where cookie, affiliate and newsletter notices
- * sit) only when it carries a number or goes on about the text above it. A field block only
- * counts on its own relevance; a first field that touches chrome and names nothing asked for (a
- * price, an availability, a byline) leaves it, and so does a field that only echoes the question.
+ * Which units count, within a kept source: a seed reaches a share of the best score a seed could
+ * have (a larger share when chrome surrounds it at the head or tail of the chunk: a header or
+ * footer sentence that happens to name the topic). A question, or a line that only echoes the
+ * user's, is never a seed (it asks, it tells nothing new) but heads the answer after it, and an
+ * FAQ question that matches well admits the answer below it. A seed takes in its neighbours with
+ * no chrome between: a list or code block it introduces or that goes on about it (the steps under
+ * a matching sentence, not a reference list), and up to two prose lines after it; a line at the
+ * border to the chrome (where cookie, affiliate and newsletter notices sit) only when it carries
+ * a number or goes on about the text above it. A soft line that names the question heads a
+ * section: the list lines under it, bullets lost or not, up to the next heading or the chrome
+ * (sections()). A field block only counts on its own relevance; a first field that touches chrome
+ * and names nothing asked for (an availability, a byline) leaves it, and so does a field that only
+ * echoes the question.
  *
  * The best units fill the budget and go back in page order (at most MAX_PARAGRAPHS). Nothing left
  * means the search found nothing useful.

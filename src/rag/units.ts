@@ -1,10 +1,12 @@
 /**
  * A retrieved page → its readable units, in page order. Each line is classified by features
  * (lines.ts) and junk lines are dropped; what is left is grouped into units: a prose line, or a
- * run of structure lines of one family (`label: value` fields; list items, table rows and code
- * lines) together with the line ending in ":" that introduces it, so structure stays intact. A
- * unit remembers whether page chrome (a junk line) touches it on either side: chrome comes in
- * regions, so what sits inside one needs more relevance to be kept (select.ts).
+ * run of structure lines of one family (`label: value` fields, tab rows; list items, table rows
+ * with bars and code lines) together with the line ending in ":" that introduces it, so structure
+ * stays intact. A soft line (short, no sentence end: a heading, a list line that lost its bullet,
+ * or a menu entry) is a unit of its own that only a section may keep (select.ts). A unit remembers
+ * whether page chrome (a junk or soft line) touches it on either side: chrome comes in regions,
+ * so what sits inside one needs more relevance to be kept.
  *
  * Bounded work: the language is read from the start of the page, a line longer than LONG_LINE
  * (a page extracted without line breaks) is read sentence by sentence, and the sources are read
