@@ -14,7 +14,9 @@
  * - layer 2 of v2.0 (≤ 3 words after an assistant turn) is gone: "Qwen3 RK3588 speed?" is short
  *   and a real question;
  * - layer 3 (only after an assistant turn): 1–8 content words, none of which occurs in the
- *   reference text (v2.0 skipped below 30 % overlap, which dropped good results).
+ *   reference text (v2.0 skipped below 30 % overlap, which dropped good results), and no name
+ *   from the last answer occurs there either ("and the second one?" after an answer that named
+ *   two mountains is about the pages on them).
  */
 
 /** Layer 1: questions that are nothing but one of these (after trimming `?!.,`). */
@@ -105,6 +107,8 @@ export function followUpReason(
   question: string,
   hasAssistantTurn: boolean,
   referenceText: string,
+  /** The last assistant answer: sources about what it named were searched for this turn. */
+  lastAnswer = "",
 ): string | null {
   if (isDocumentReferential(question)) return null;
   const norm = trimEdges(question.trim().toLowerCase(), "?!.,", false).replace(/\s+/g, " ");
@@ -114,5 +118,29 @@ export function followUpReason(
   if (words.length === 0 || words.length > MAX_CONTENT_WORDS) return null;
   const reference = referenceText.toLowerCase();
   if (words.some((w) => reference.includes(w))) return null;
+  // "And how tall is the second one?" names nothing itself; the answer before it named it.
+  const named = answerNames(lastAnswer);
+  if (named.some((w) => reference.includes(w))) return null;
   return `follow-up shares no word with the sources (${words.join(", ")})`;
+}
+
+/** Shortest name in an answer that ties a follow-up to the sources. */
+const MIN_NAME = 4;
+/** Names of an answer read at most (a long answer is cut). */
+const MAX_NAMES = 32;
+
+/**
+ * The names an answer mentions, lower-cased: capitalised words that do not start a sentence, and
+ * words with digits (Mulhacén, RK3588), in any script that has capitals.
+ */
+export function answerNames(answer: string): string[] {
+  const out: string[] = [];
+  for (const m of answer.slice(0, 4000).matchAll(/[\p{L}\p{N}][\p{L}\p{N}_-]*/gu)) {
+    if (out.length >= MAX_NAMES) break;
+    const w = m[0];
+    const initial = /(?:^|[.!?¿¡:]\s*)$/u.test(answer.slice(Math.max(0, m.index - 3), m.index));
+    const name = (/^\p{Lu}/u.test(w) && !initial) || (/\p{N}/u.test(w) && /\p{L}/u.test(w));
+    if (name && w.length >= MIN_NAME) out.push(w.toLowerCase());
+  }
+  return out;
 }

@@ -1,29 +1,42 @@
 /**
  * Line classification by features, not by phrases: a page line is structure (a `label: value`
- * field, a list item or table row, a code or shell line), prose, or junk (menus, breadcrumbs,
- * bylines, counters, share rows, poll widgets, short fragments, title-case link lists). Features:
- * length in words (CJK: characters), sentence shape, separator runs, share of digit tokens, share
- * of capitalised tokens, stopword density, price and copyright marks, links, a bracketed count at
- * the end, a question followed by button labels. Every pattern is anchored or bounded, so a long
- * line costs linear time.
+ * field or tab row, a list item or table row, a code or shell line), prose, junk (menus,
+ * breadcrumbs, bylines, counters, share rows, poll widgets, ads), or soft: junk by shape alone
+ * (short, no sentence end, title case, mostly digits), which its neighbours may still claim as a
+ * heading or a list line. Features: length in words (CJK: characters), sentence shape, separator
+ * runs, share of digit tokens, share of capitalised tokens, stopword density, price and copyright
+ * marks, dates, links, a bracketed count at the end, a question followed by button labels. Every
+ * pattern is anchored or bounded, so a long line costs linear time.
  *
  * Pure: no Deno APIs, no clock, no I/O. Imports only src/rag/text.ts.
  */
 import { isCjk, type Language, stopwordDensity, words } from "./text.ts";
 
 export type LineKind = "field" | "item" | "code" | "prose" | "junk";
+/**
+ * A line's class before its neighbours are known: "soft" is junk by shape alone (short, no
+ * sentence end, title case, mostly digits): a menu entry, but also a heading or a list line
+ * that lost its bullet, which the lines around it can claim (units.ts, select.ts).
+ */
+export type LineClass = LineKind | "soft";
 
 const SENTENCE_END = /[.!?。！？:：;)」』"”»]$/u;
 const ELLIPSIS_END = /(?:\.\.\.|…)$/;
-const SEPARATOR = /\s[|»›>·•/]\s|^[|»›>·•]\s/u;
+/** A separator run: a bar, a chevron or a dot between words; slashes only two or more (breadcrumb). */
+const SEPARATOR = /\s[|»›>·•]\s|^[|»›>·•]\s|\s\/\s.*\s\/\s/u;
 // The colon of a clock time (11:19) does not make a label.
 const FIELD = /^([^:：]{1,32})(?<!\d)[:：]\s*(\S.{0,70})$/u;
 const ITEM = /^(?:[-*•·–]|\d{1,2}[.)])\s+\S/u;
 const TABLE_ROW = /^\|.*\|$/;
 const CODE_SYMBOL = /[=\\/()~_]|(?:^|\s)--?[\w-]+|\.\w/;
-const PRICE = /(?:[$€£¥₽]|R\$)\s?\d|\d\s?(?:[$€£¥₽]|eur|euro)(?:\s|$|\b)/iu;
+/** Stopword share below which a sentence with a price is an ad. */
+const AD_DENSITY = 0.15;
+/** A price: a currency mark next to a number. */
+export const PRICE = /(?:[$€£¥₽]|R\$)\s?\d|\d\s?(?:[$€£¥₽]|eur|euro)(?:\s|$|\b)/iu;
 const SHORT_WORDS = 8;
 const COUNTER_END = /[(（]\d[\d.,]*[)）]$/;
+/** A label, a tab and a value; a third cell makes a table row. */
+const TAB_ROW = /^[^\t]{1,60}\t\s*[^\t\s][^\t]*(\t\s*\S)?/;
 const SHORT_CJK = 20;
 
 const SENTENCE_PUNCT = /[.!?]/;
@@ -67,6 +80,22 @@ function isCode(line: string): boolean {
   return CODE_SYMBOL.test(line) || (tokens.length >= 2 && tokens.length <= 4);
 }
 
+/** A year or a numeric date: what a byline or an "updated" row carries. */
+const DATE = /(?<!\d)(?:1[89]|20)\d\d(?!\d)|\d{1,2}[./]\d{1,2}[./]\d{2,4}/;
+/** Words of one part of a meta row at most. */
+const META_WORDS = 10;
+
+/**
+ * A byline or meta row: parts split by ` · `, ` | ` or ` • ` (with a date, by dashes too), none
+ * of them a sentence (ten words or fewer): "By Ana Ruiz · 3 May 2024 · 5 min read", "Published
+ * 14/02/2025 – updated 03/03/2025", whatever its stopwords.
+ */
+function metaRow(line: string): boolean {
+  const dated = DATE.test(line);
+  const parts = line.split(dated ? /\s[·|•–—-]\s/ : /\s[·|•]\s/);
+  return parts.length >= 2 && parts.every((p) => p.trim().split(/\s+/).length <= META_WORDS);
+}
+
 /**
  * A feedback or poll widget: a question followed by one to three button labels and nothing
  * else ("Was this page helpful? Yes No"), in any language.
@@ -78,12 +107,21 @@ function isPoll(line: string): boolean {
   return tail.length >= 1 && tail.length <= 3 && tail.every((w) => /^\p{L}{1,8}$/u.test(w));
 }
 
-/** The kind of one trimmed, non-empty line of a page in language `lang`. */
+/** The kind of one trimmed, non-empty line of a page in language `lang` (soft lines are junk). */
 export function classifyLine(line: string, lang: Language): LineKind {
+  const c = lineClass(line, lang);
+  return c === "soft" ? "junk" : c;
+}
+
+/** The class of one trimmed, non-empty line of a page in language `lang`. */
+export function lineClass(line: string, lang: Language): LineClass {
   if (TABLE_ROW.test(line)) return "item";
   if (isCode(line)) return "code";
   // A copyright or trademark notice: its mark is the feature, in any language.
   if (/[©®℗]|\(c\)\s*\d{4}/i.test(line) && line.length < 160) return "junk";
+  // A table extracted with tabs between its cells: a label and its value, or a row.
+  const tab = TAB_ROW.exec(line);
+  if (tab) return tab[1] ? "item" : "field";
   const nav = navigationPattern(line);
   if (nav === "a" || nav === "c" || nav === "d") return "junk";
   const tokens = words(line);
@@ -91,23 +129,28 @@ export function classifyLine(line: string, lang: Language): LineKind {
   const size = cjk ? [...line].length : tokens.length;
   const density = stopwordDensity(tokens, lang);
   const ended = SENTENCE_END.test(line) && !ELLIPSIS_END.test(line);
-  if (SEPARATOR.test(line) && density < 0.25) return "junk";
+  if ((SEPARATOR.test(line) && density < 0.25) || metaRow(line)) return "junk";
   if (isPoll(line)) return "junk";
   if (ITEM.test(line)) return "item";
+  // A label with a count in brackets: "Comments (14)", "Like (12)", "Cart (0)".
+  if (COUNTER_END.test(line) && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "junk";
   const digits = tokens.filter((t) => /\d/.test(t)).length;
-  if (!cjk && tokens.length > 0 && digits / tokens.length >= 0.4 && density < 0.15) {
-    return FIELD.test(line) ? "field" : "junk";
+  // Mostly digits and no sentence words: a counter or a rating, unless it ends a sentence (a
+  // fact dense with numbers).
+  const stopped = /[.!?。！？]$/u.test(line);
+  if (!stopped && !cjk && tokens.length > 0 && digits / tokens.length >= 0.4 && density < 0.15) {
+    return FIELD.test(line) ? "field" : PRICE.test(line) ? "junk" : "soft";
   }
   const field = FIELD.exec(line);
   if (field && words(field[1]).length <= 4 && !/[.!?]$/.test(line)) return "field";
-  if (PRICE.test(line) && (!ended || density < 0.3)) return "junk";
-  if (!ended && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "junk";
-  // A label with a count in brackets: "Comments (14)", "Like (12)", "Cart (0)".
-  if (COUNTER_END.test(line) && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "junk";
+  // A price in a line that is no sentence, has no sentence words or exclaims: an ad. A price in
+  // a sentence is a fact ("A day ticket costs € 9.")
+  if (PRICE.test(line) && (!ended || density < AD_DENSITY || /[!！]$/.test(line))) return "junk";
+  if (!ended && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "soft";
   if (!ended) {
     const raw = line.split(/\s+/);
     const capital = raw.filter((w) => /^\p{Lu}/u.test(w)).length;
-    if (raw.length >= 3 && capital / raw.length > 0.5) return "junk";
+    if (raw.length >= 3 && capital / raw.length > 0.5) return "soft";
   }
   return "prose";
 }

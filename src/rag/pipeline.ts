@@ -113,7 +113,8 @@ export function planRag(messages: readonly ChatMessage[], opts: RagPlanOptions):
   const conversation = withoutRag(messages, rag);
   // The readable text matters only after an assistant turn (followUpReason's last layer).
   const reference = hasAssistantTurn ? readableText(rag.sources) : "";
-  const reason = followUpReason(question, hasAssistantTurn, reference);
+  const lastAnswer = messages.findLast((m) => m.role === "assistant")?.content ?? "";
+  const reason = followUpReason(question, hasAssistantTurn, reference, lastAnswer);
   if (reason !== null) return { kind: "followup", messages: conversation, reason };
 
   const rawChars = rag.sources.reduce((n, s) => n + s.text.length, 0);

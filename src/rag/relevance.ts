@@ -2,7 +2,7 @@
  * BM25 relevance of text units against weighted query terms. Terms match a unit's words exactly
  * or partly (one contains the other, or a long shared prefix: compounds and inflections such
  * as "koffiezetapparaat"/"apparaat", "reposar"/"reposo"), a partial match counting less.
- * CJK words also match as substrings of a unit's text.
+ * CJK words also match as substrings of a unit's text, Korean words by their stems.
  *
  * Pure: no Deno APIs, no clock, no I/O.
  */
@@ -46,6 +46,37 @@ export function termMatch(term: string, word: string): number {
     : 0;
 }
 
+const HANGUL_WORD = /^\p{Script=Hangul}+$/u;
+
+/**
+ * Terms matched inside the text rather than word by word: Chinese and Japanese (no spaces) and
+ * Korean (particles and endings glued to the word: 시간은 = 시간 + 은).
+ */
+export function inText(term: string): boolean {
+  return isCjk(term) || HANGUL_WORD.test(term);
+}
+
+/** The stem of a Korean word: its first half (at least two syllables): 저장소에도 → 저장소. */
+export function hangulStem(word: string): string {
+  const syllables = [...word];
+  return syllables.slice(0, Math.max(2, Math.ceil(syllables.length / 2))).join("");
+}
+
+function occurrences(text: string, part: string): number {
+  return text.split(part).length - 1;
+}
+
+/**
+ * How often an `inText` term occurs in a lower-cased text; a Korean word also by its stem,
+ * each such occurrence counting PARTIAL.
+ */
+export function textFrequency(term: string, text: string): number {
+  const whole = occurrences(text, term);
+  if (!HANGUL_WORD.test(term)) return whole;
+  const stem = hangulStem(term);
+  return stem === term ? whole : whole + PARTIAL * (occurrences(text, stem) - whole);
+}
+
 /** How often each term occurs in a unit (partial matches counted fractionally). */
 function frequencies(
   terms: readonly QueryTerm[],
@@ -54,25 +85,31 @@ function frequencies(
   text: string,
 ) {
   return terms.map(({ term }, t) => {
-    if (cjk[t]) return text.split(term).length - 1;
+    if (cjk[t]) return textFrequency(term, text);
     let f = 0;
     for (const w of unitWords) f += termMatch(term, w);
     return f;
   });
 }
 
-/** BM25 score of every unit; `units` are the lower-cased words and text of each unit. */
+/**
+ * BM25 score of every unit; `units` are the lower-cased words and text of each unit. Only the
+ * units marked `counted` (all when not given) make the collection statistics (document
+ * frequencies, mean length): headings and menu lines are scored without diluting them.
+ */
 export function bm25(
   terms: readonly QueryTerm[],
   units: readonly { words: readonly string[]; text: string }[],
+  counted: readonly boolean[] = units.map(() => true),
 ): number[] {
   if (units.length === 0 || terms.length === 0) return units.map(() => 0);
-  const cjk = terms.map((t) => isCjk(t.term));
+  const cjk = terms.map((t) => inText(t.term));
   const freqs = units.map((u) => frequencies(terms, cjk, u.words, u.text.toLowerCase()));
-  const avg = units.reduce((n, u) => n + u.words.length, 0) / units.length || 1;
+  const ref = units.flatMap((_, i) => counted[i] ? [i] : []);
+  const avg = ref.reduce((n, i) => n + units[i].words.length, 0) / ref.length || 1;
   const idf = terms.map((_, t) => {
-    const df = freqs.filter((f) => f[t] > 0).length;
-    return Math.log(1 + (units.length + PRIOR_UNITS - df + 0.5) / (df + 0.5));
+    const df = ref.filter((i) => freqs[i][t] > 0).length;
+    return Math.log(1 + (ref.length + PRIOR_UNITS - df + 0.5) / (df + 0.5));
   });
   return units.map((u, i) =>
     terms.reduce((score, { weight }, t) => {

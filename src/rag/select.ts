@@ -1,24 +1,29 @@
 /**
  * Selection: retrieved sources → the units a small model should read, under their Open WebUI
- * ids. The units of every source (units.ts: junk lines out, structure kept together) are
- * deduplicated across sources and overlapping chunks (earlier wins) and scored with BM25 against
- * the question (and, weaker, the recent conversation).
+ * ids. The units of every source (units.ts: junk lines out, structure kept together, short lines
+ * kept back as soft units) are deduplicated across sources and overlapping chunks (earlier wins)
+ * and scored with BM25 against the question (and, weaker, the recent conversation).
  *
- * Which sources count (chunks of one page, sharing an id, count together): a page whose best
- * unit covers too little of the question is dropped, and so is a page that names a single
- * question word when another names three or more (a page that shares only a place name with the
- * question is about something else).
+ * Which sources count (chunks of one page, sharing an id, count together; judged before dedupe):
+ * a page whose best unit covers too little of the question is dropped, and so is a page that
+ * names a single question word when another names three or more (a page that shares only a place
+ * name with the question is about something else), a page that lacks the question's identifiers
+ * (a model, a version, a year) or names fewer of its other names than half of what the best page
+ * names (entities.ts: a near miss), and a page whose only matching lines are headings.
  *
- * Which units count, within a kept source: a seed reaches a share of the source's best score (a
- * larger share when chrome surrounds it at the head or tail of the chunk: a header or footer
- * sentence that happens to name the topic). A question, or a line that only echoes the user's,
- * is never a seed (it asks, it tells nothing new) but heads the answer after it. A seed takes in
- * its neighbours with no chrome between: a list or code block it introduces or that goes on
- * about it (the steps under a matching sentence, not a reference list), and up to two prose lines
- * after it; a line at the border to the chrome (where cookie, affiliate and newsletter notices
- * sit) only when it carries a number or goes on about the text above it. A field block only
- * counts on its own relevance; a first field that touches chrome and names nothing asked for (a
- * price, an availability, a byline) leaves it, and so does a field that only echoes the question.
+ * Which units count, within a kept source: a seed reaches a share of the best score a seed could
+ * have (a larger share when chrome surrounds it at the head or tail of the chunk: a header or
+ * footer sentence that happens to name the topic). A question, or a line that only echoes the
+ * user's, is never a seed (it asks, it tells nothing new) but heads the answer after it, and an
+ * FAQ question that matches well admits the answer below it. A seed takes in its neighbours with
+ * no chrome between: a list or code block it introduces or that goes on about it (the steps under
+ * a matching sentence, not a reference list), and up to two prose lines after it; a line at the
+ * border to the chrome (where cookie, affiliate and newsletter notices sit) only when it carries
+ * a number or goes on about the text above it. A soft line that names the question heads a
+ * section: the list lines under it, bullets lost or not, up to the next heading or the chrome
+ * (sections()). A field block only counts on its own relevance; a first field that touches chrome
+ * and names nothing asked for (an availability, a byline) leaves it, and so does a field that only
+ * echoes the question.
  *
  * The best units fill the budget and go back in page order (at most MAX_PARAGRAPHS). Nothing left
  * means the search found nothing useful.
@@ -27,9 +32,17 @@
  */
 import { dedupe, dropRepeatedSentences } from "./dedupe.ts";
 import type { RagSource } from "./detect.ts";
-import { bm25, type QueryTerm, termMatch } from "./relevance.ts";
+import { bm25, inText, type QueryTerm, termMatch, textFrequency } from "./relevance.ts";
 import { detectLanguage, isAnyStopword, isCjk, isStopword, type Language, words } from "./text.ts";
-import { allUnits, MAX_READ_CHARS, type Unit } from "./units.ts";
+import {
+  type EntityGroup,
+  hasIdentifier,
+  namesGroup,
+  pageIndex,
+  questionEntities,
+} from "./entities.ts";
+import { PRICE } from "./lines.ts";
+import { allUnits, MAX_READ_CHARS, readSources, sourceUnits, type Unit } from "./units.ts";
 
 export interface KeptParagraph {
   sourceId: string;
@@ -54,7 +67,7 @@ export interface PackResult {
 }
 
 /** At most this many units are kept. */
-export const MAX_PARAGRAPHS = 10;
+export const MAX_PARAGRAPHS = 32;
 /** A source whose best unit covers less of the question's weight than this is dropped. */
 const SOURCE_COVERAGE = 0.14;
 /** A page naming one question term is dropped when another names at least this many. */
@@ -64,8 +77,14 @@ const RELATIVE_FLOOR = 0.2;
 /** … and this share when page chrome surrounds it. */
 const CHROME_FLOOR = 0.5;
 const CONVERSATION_WEIGHT = 0.3;
+/** Weight of a lone CJK character against a word. */
+const SINGLE_CHARACTER = 0.5;
 const CONVERSATION_TURNS = 4;
 const SEPARATOR_COST = 2;
+/** A heading is a name, not a list: no commas, dashes or separators (a signature, an ad). */
+const HEADING_PUNCT = /[,;，、—–|·•»›]/;
+/** Lines a heading's section takes in at most. */
+const MAX_SECTION = 20;
 /** Lines after a seed it can take in (an answer often runs over a few sentences). */
 const FOLLOWERS = 2;
 /** Characters of the question and of each turn read for query terms, and terms at most. */
@@ -86,11 +105,30 @@ export function queryTerms(question: string, conversation: readonly string[]): Q
   const add = (text: string, weight: number) => {
     const tokens = words(text.slice(0, MAX_QUERY_CHARS));
     const lang: Language = detectLanguage(tokens, text.slice(0, MAX_QUERY_CHARS));
+    const set = (w: string, weight: number) => {
+      if (terms.size < MAX_QUERY_TERMS) terms.set(w, Math.max(terms.get(w) ?? 0, weight));
+    };
+    // Single CJK characters in a row are a name the segmenter did not know (珠穆朗玛峰): one
+    // term. A character alone is a word, but often a suffix (年, 者): it weighs less.
+    let run = "";
+    const flush = () => {
+      if ([...run].length > 1) set(run, weight);
+      else if (run !== "") set(run, weight * SINGLE_CHARACTER);
+      run = "";
+    };
     for (const w of tokens) {
-      if (terms.size >= MAX_QUERY_TERMS) return;
-      if ((w.length < 2 && !isCjk(w)) || isStopword(w, lang)) continue;
-      terms.set(w, Math.max(terms.get(w) ?? 0, weight));
+      if ((w.length < 2 && !isCjk(w)) || isStopword(w, lang)) {
+        flush();
+        continue;
+      }
+      if (isCjk(w) && [...w].length === 1) {
+        run += w;
+        continue;
+      }
+      flush();
+      set(w, weight);
     }
+    flush();
   };
   add(question, 1);
   for (const turn of conversation.slice(-CONVERSATION_TURNS)) add(turn, CONVERSATION_WEIGHT);
@@ -106,7 +144,7 @@ export function matchWords(text: string): string[] {
 function termMatches(terms: readonly QueryTerm[], text: string, textWords: readonly string[]) {
   const lower = text.toLowerCase();
   return terms.map(({ term }) => {
-    if (isCjk(term)) return lower.includes(term) ? 1 : 0;
+    if (inText(term)) return Math.min(1, textFrequency(term, lower));
     let best = 0;
     for (const w of textWords) if ((best = Math.max(best, termMatch(term, w))) === 1) break;
     return best;
@@ -144,18 +182,27 @@ function structured(unit: Unit): boolean {
 }
 
 /**
- * A field block without its first field when page chrome comes right before it and that field
- * matches no question term (a price, an availability, a byline or a rating between the buy
- * button or breadcrumb and the specs). A single field is left alone: it stands or falls on its
- * own relevance. Only the top edge: specs often end with rows nobody asked about.
+ * A field block without its first field when page chrome (a junk line, or a short line that names
+ * nothing asked: a button, not a heading) comes right before it and that field matches no question term and names no price (an availability,
+ * a byline or a rating between the buy button or breadcrumb and the specs). A single field is
+ * left alone: it stands or falls on its own relevance. Only the top edge: specs often end with
+ * rows nobody asked about.
  */
 export function trimChromeField(unit: Unit, terms: readonly QueryTerm[]): Unit {
   if (!unit.fields || !unit.junkBefore) return unit;
   const newline = unit.text.indexOf("\n");
   if (newline < 0) return unit;
   const own = terms.filter((t) => t.weight === 1);
+  // A heading that names the question is no chrome ("Opening hours" over the hours).
+  const heading = unit.softBefore;
+  if (heading !== null && termMatches(own, heading, matchWords(heading)).some((m) => m > 0)) {
+    return unit;
+  }
   const first = unit.text.slice(0, newline);
-  if (termMatches(own, first, matchWords(first)).some((m) => m > 0)) return unit;
+  // A price is the product's own data (what "how much" asks), not the shop's chrome.
+  if (PRICE.test(first) || termMatches(own, first, matchWords(first)).some((m) => m > 0)) {
+    return unit;
+  }
   return { ...unit, text: unit.text.slice(newline + 1) };
 }
 
@@ -201,14 +248,17 @@ function admit(
   units: readonly Unit[],
   scores: readonly number[],
   echo: readonly boolean[],
-  idx: readonly number[],
+  lines: readonly number[],
 ): Candidate[] {
-  let best = 0;
-  for (const i of idx) best = Math.max(best, scores[i]);
+  const idx = lines.filter((i) => !units[i].soft);
   // A question, or a line that only echoes the user's, is never a seed; it may head an answer.
   const heading = idx.map((i) =>
     !structured(units[i]) && (QUESTION_END.test(units[i].text) || echo[i])
   );
+  // The floor is a share of the best unit that can be a seed: a title that echoes the question
+  // would otherwise set it out of reach.
+  let best = 0;
+  idx.forEach((i, k) => heading[k] || (best = Math.max(best, scores[i])));
   const admitted: (number | null)[] = idx.map((i, k) => {
     const u = units[i];
     // Chrome around it at the head or the tail of the chunk: the page's header or footer.
@@ -243,6 +293,14 @@ function admit(
     }
     return texts.join("\n");
   };
+  // A question heading that matches as well as a seed (an FAQ entry, not a related question
+  // after chrome) admits the answer below it.
+  idx.forEach((i, k) => {
+    const next = units[idx[k + 1]];
+    if (heading[k] && !units[i].junkBefore && next && !next.junkBefore && !heading[k + 1]) {
+      if (scores[i] >= CHROME_FLOOR * best) admitted[k + 1] ??= scores[i];
+    }
+  });
   const seeds = admitted.flatMap((s, k) => s === null ? [] : [k]);
   for (const k of seeds) {
     const half = scores[idx[k]] / 2;
@@ -254,10 +312,148 @@ function admit(
       admitted[k] = admitted[k + 1];
     }
   }
-  return idx.flatMap((i, k) => {
+  const out = new Map<number, Candidate>();
+  idx.forEach((i, k) => {
     const score = admitted[k];
-    return score === null ? [] : [{ unit: units[i], order: i, own: scores[i], score }];
+    if (score !== null) out.set(i, { unit: units[i], order: i, own: scores[i], score });
   });
+  for (const [i, score] of sections(units, scores, echo, lines, best)) {
+    if (!out.has(i)) out.set(i, { unit: units[i], order: i, own: scores[i], score });
+  }
+  return [...out.values()];
+}
+
+/** A line of one word (CJK: of up to four characters). */
+function oneWord(text: string): boolean {
+  return isCjk(text) || /\p{Script=Hangul}/u.test(text)
+    ? [...text].length <= 4
+    : words(text).length <= 1;
+}
+
+/** The first word, when the text has more than one. */
+function lead(text: string): string | null {
+  const w = words(text);
+  return w.length > 1 ? w[0] : null;
+}
+
+/**
+ * The units a relevant heading claims, with the heading's score. A heading is a soft line (short,
+ * no sentence end, no commas or dashes) that reaches a share of the `best` seed's score and has
+ * content or a line starting with a number (an ingredient, a timetable row) right under it. It
+ * takes in the lines under it up to junk, a line of one word (the next heading: "Preparation",
+ * "Advertisement"), a line that starts like the heading (its sibling: "Version 4.6.2" after
+ * "Version 4.7.0"), or MAX_SECTION lines. Soft lines come in as list lines (Unit.listLike), or
+ * with content right after them; in CJK pages, whose chrome is all short lines, none. A section
+ * needs two lines, one of them content or counted (a list of related titles under a matching one
+ * is none).
+ */
+export function sections(
+  units: readonly Unit[],
+  scores: readonly number[],
+  echo: readonly boolean[],
+  lines: readonly number[],
+  best: number,
+): Map<number, number> {
+  const out = new Map<number, number>();
+  /** Content, or a soft line that starts with a number (a quantity, a row). */
+  const counted = (u: Unit) => !u.soft || (/^\p{N}/u.test(u.text) && !isCjk(u.text));
+  const listLine = (k: number) => {
+    const u = units[lines[k]];
+    return u !== undefined && !u.hardBefore && (!u.soft || u.listLike);
+  };
+  lines.forEach((h, k) => {
+    const head = units[h];
+    if (!head.soft || head.listLike || HEADING_PUNCT.test(head.text) || scores[h] <= 0) return;
+    // A heading of question words only ("Battery", "Ingredients") needs a seed's share of the
+    // best; one that also names other things (a sibling version, a related title) more.
+    if (scores[h] < (echo[h] ? RELATIVE_FLOOR : CHROME_FLOOR) * best) return;
+    // The first line under it is content or counted (a related title reads like a sentence too).
+    const next = units[lines[k + 1]];
+    if (!next || next.hardBefore || !counted(next)) return;
+    const first = lead(head.text);
+    const taken: number[] = [];
+    for (let j = k + 1; j < lines.length && taken.length < MAX_SECTION; j++) {
+      const u = units[lines[j]];
+      if (u.hardBefore) break;
+      if (u.soft) {
+        const sibling = first !== null && lead(u.text) === first;
+        if (oneWord(u.text) || sibling || isCjk(u.text)) break;
+        if (!u.listLike && !listLine(j + 1)) break;
+      }
+      taken.push(lines[j]);
+    }
+    if (taken.length < 2 || !taken.some((i) => counted(units[i]))) return;
+    for (const i of [h, ...taken]) if (!out.has(i)) out.set(i, scores[h]);
+  });
+  return out;
+}
+
+/**
+ * The ids of the pages (chunks sharing an id count together) worth reading, judged before
+ * duplicates go (a page whose answer another page repeats is still about the question): a page
+ * counts when its best unit covers enough of the question, when it names two question terms or
+ * more if another page names three, and when its text or address (chrome included: the title,
+ * the breadcrumb, the URL name the product) names more than half of the question's names.
+ */
+export function relevantPages(
+  read: readonly RagSource[],
+  units: readonly Unit[],
+  terms: readonly QueryTerm[],
+  entities: readonly EntityGroup[],
+  wordsOf: (text: string) => string[] = matchWords,
+): Set<string> {
+  // Coverage weighs the conversation's words too: a follow-up ("and how tall is the second
+  // one?") names little of its own.
+  const total = terms.reduce((n, t) => n + t.weight, 0);
+  const pages = new Map<string, { cover: number; named: Set<number>; content: boolean }>();
+  for (const u of units) {
+    const page = pages.get(u.sourceId) ?? { cover: 0, named: new Set<number>(), content: false };
+    pages.set(u.sourceId, page);
+    const m = termMatches(terms, u.text, wordsOf(u.text));
+    m.forEach((v, t) => v > 0 && terms[t].weight === 1 && page.named.add(t));
+    page.content ||= !u.soft && m.some((v) => v > 0);
+    if (total > 0) {
+      page.cover = Math.max(page.cover, m.reduce((a, v, t) => a + v * terms[t].weight, 0) / total);
+    }
+  }
+  let most = 0;
+  for (const page of pages.values()) most = Math.max(most, page.named.size);
+  const texts = new Map<string, { text: string[]; address: string[] }>();
+  for (const s of read) {
+    const page = texts.get(s.id) ?? { text: [], address: [] };
+    texts.set(s.id, page);
+    page.text.push(s.text);
+    if (s.name) page.address.push(s.name);
+  }
+  // Names: a page must name more than half of the question's identifier groups (a model, a
+  // version, a year: absolute), and more than half as many of its other names (Linux, Belém,
+  // XMP) as the page that names most (relative: a name can be context the answer never repeats,
+  // like "Python" on a page that only says "py -m venv").
+  const idGroups = entities.filter(hasIdentifier);
+  const wordGroups = entities.filter((g) => !hasIdentifier(g));
+  const named = new Map<string, { ids: number; words: number }>();
+  for (const [id, { text, address }] of entities.length > 0 ? texts : []) {
+    const index = pageIndex(text.join("\n"), address.join(" "));
+    named.set(id, {
+      ids: idGroups.filter((g) => namesGroup(index, g)).length,
+      words: wordGroups.filter((g) => namesGroup(index, g)).length,
+    });
+  }
+  let mostWords = 0;
+  for (const n of named.values()) mostWords = Math.max(mostWords, n.words);
+  const out = new Set<string>();
+  for (const [id, page] of pages) {
+    if (page.cover < SOURCE_COVERAGE) continue;
+    if (most >= SINGLE_TERM_AGAINST && page.named.size < 2) continue;
+    const n = named.get(id) ?? { ids: 0, words: 0 };
+    // Headings alone do not make a page ("Pool season" over another town's hours): some of its
+    // text names the question, or it names the question's names.
+    if (!page.content && n.ids + n.words === 0) continue;
+    if (n.ids * 2 <= idGroups.length && idGroups.length > 0) continue;
+    if (mostWords > 0 && n.words * 2 <= mostWords) continue;
+    out.add(id);
+  }
+  return out;
 }
 
 /**
@@ -274,49 +470,48 @@ export function selectContext(
   aboutSources = false,
 ): PackResult {
   // Read at least twice what the budget holds, so a large context still has a choice.
-  const all = allUnits(sources, Math.max(MAX_READ_CHARS, 2 * budgetChars));
+  const read = readSources(sources, Math.max(MAX_READ_CHARS, 2 * budgetChars));
+  const all = read.flatMap((s, i) => sourceUnits(s, i));
   const terms = queryTerms(question, conversation);
   const asked = new Set(words(question.slice(0, MAX_QUERY_CHARS)));
   const distinct = dropRepeatedSentences(dedupe(all));
   const unique = distinct
     .flatMap((u) => withoutEchoes(trimChromeField(u, terms), asked, terms) ?? []);
   const echo = unique.map((u) => !u.fields && echoes(u.text, asked, terms));
-  const unitWords = unique.map((u) => matchWords(u.text));
-  const scores = bm25(terms, unique.map((u, i) => ({ words: unitWords[i], text: u.text })));
+  // Units before and after dedupe share most texts: their words are read once.
+  const cache = new Map<string, string[]>();
+  const wordsOf = (text: string) => {
+    let w = cache.get(text);
+    if (!w) cache.set(text, w = matchWords(text));
+    return w;
+  };
+  const unitWords = unique.map((u) => wordsOf(u.text));
+  const scores = bm25(
+    terms,
+    unique.map((u, i) => ({ words: unitWords[i], text: u.text })),
+    unique.map((u) => !u.soft),
+  );
   let bestScore = 0;
   for (const s of scores) bestScore = Math.max(bestScore, s);
 
   const bySource: number[][] = sources.map(() => []);
   unique.forEach((u, i) => bySource[u.source].push(i));
-  // Per page (chunks of one page share an id and are judged together): its best unit's coverage
-  // of the question, and how many question terms it names anywhere.
-  const own = terms.filter((t) => t.weight === 1);
-  const pages = new Map<string, { cover: number; named: Set<number> }>();
-  unique.forEach((u, i) => {
-    const page = pages.get(u.sourceId) ?? { cover: 0, named: new Set<number>() };
-    pages.set(u.sourceId, page);
-    const m = termMatches(own, u.text, unitWords[i]);
-    m.forEach((v, t) => v > 0 && page.named.add(t));
-    if (own.length > 0) {
-      page.cover = Math.max(
-        page.cover,
-        m.reduce((a, b) => a + b, 0) / own.length,
-      );
-    }
-  });
-  let most = 0;
-  for (const page of pages.values()) most = Math.max(most, page.named.size);
-  const relevant = (id: string) => {
-    const page = pages.get(id)!;
-    return page.cover >= SOURCE_COVERAGE && !(most >= SINGLE_TERM_AGAINST && page.named.size < 2);
-  };
+  const relevant = relevantPages(
+    read,
+    all,
+    terms,
+    questionEntities(question.slice(0, MAX_QUERY_CHARS)),
+    wordsOf,
+  );
 
   const candidates: Candidate[] = [];
   for (const idx of bySource) {
     if (idx.length === 0) continue;
     if (aboutSources) {
-      for (const i of idx) candidates.push({ unit: unique[i], order: i, own: 1, score: 1 });
-    } else if (relevant(unique[idx[0]].sourceId)) {
+      for (const i of idx) {
+        if (!unique[i].soft) candidates.push({ unit: unique[i], order: i, own: 1, score: 1 });
+      }
+    } else if (relevant.has(unique[idx[0]].sourceId)) {
       candidates.push(...admit(unique, scores, echo, idx));
     }
   }

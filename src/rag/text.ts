@@ -1,17 +1,24 @@
 /**
  * Language-aware text primitives for the cleaner: words (Intl.Segmenter, so CJK text without
- * spaces splits into words), the language of a text by stopword hits (stopwords-iso lists for
- * en, de, fr, es, it, pt, nl, ru, zh, ja), stopword density, and sentences that do not end at
- * abbreviations or decimals and do end at CJK punctuation.
+ * spaces splits into words), the language of a text by stopword hits (all stopwords-iso lists:
+ * a page in Swedish, Polish, Turkish or Korean needs its own as much as one in German), stopword
+ * density, and sentences that do not end at abbreviations or decimals and do end at CJK
+ * punctuation.
  *
  * Pure: no Deno APIs, no clock, no I/O.
  */
 import stopwordsIso from "stopwords-iso" with { type: "json" };
 
-const LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "nl", "ru", "zh", "ja"] as const;
-export type Language = typeof LANGUAGES[number];
+/** An ISO 639-1 code of a stopwords-iso list. */
+export type Language = string;
 
 const LISTS = stopwordsIso as Record<string, string[]>;
+/** The most used languages first: a tie in stopword hits goes to the earlier one. */
+const FIRST = ["en", "de", "fr", "es", "it", "pt", "nl", "ru", "zh", "ja"];
+const LANGUAGES: readonly Language[] = [
+  ...FIRST,
+  ...Object.keys(LISTS).filter((l) => !FIRST.includes(l)).sort(),
+];
 const STOPWORDS: ReadonlyMap<Language, ReadonlySet<string>> = new Map(
   LANGUAGES.map((l) => [l, new Set(LISTS[l].filter((w) => !/\d/.test(w)))]),
 );
@@ -63,21 +70,43 @@ export function isCjk(text: string): boolean {
   return letters > 0 && text.replace(NOT_CJK, "").length / letters > 0.3;
 }
 
-/** The language whose stopwords the words hit most (kana → ja, other CJK → zh); en if none. */
-export function detectLanguage(tokens: readonly string[], sample: string): Language {
-  if (isCjk(sample)) return KANA.test(sample) ? "ja" : "zh";
-  let best: Language = "en";
-  let bestHits = 0;
-  for (const lang of LANGUAGES) {
-    const list = STOPWORDS.get(lang)!;
-    const hits = tokens.reduce((n, w) => n + (list.has(w) ? 1 : 0), 0);
-    if (hits > bestHits) [best, bestHits] = [lang, hits];
-  }
-  return best;
+const NOT_HANGUL = /\P{Script=Hangul}+/gu;
+
+/** True when the text is mostly Korean letters. */
+export function isHangul(text: string): boolean {
+  const letters = text.replace(NOT_LETTER, "").length;
+  return letters > 0 && text.replace(NOT_HANGUL, "").length / letters > 0.3;
 }
 
+/**
+ * The language whose stopwords the words hit most (kana → ja, other CJK → zh, Hangul → ko); en
+ * if none.
+ */
+export function detectLanguage(tokens: readonly string[], sample: string): Language {
+  if (isCjk(sample)) return KANA.test(sample) ? "ja" : "zh";
+  if (isHangul(sample)) return "ko";
+  const hits = new Array<number>(LANGUAGES.length).fill(0);
+  for (const w of tokens) for (const l of LANGUAGES_OF.get(w) ?? []) hits[l]++;
+  let best = 0;
+  hits.forEach((n, l) => n > hits[best] && (best = l));
+  return hits[best] > 0 ? LANGUAGES[best] : "en";
+}
+
+/** Each stopword → the indexes (in LANGUAGES) of the languages it is a stopword of. */
+const LANGUAGES_OF: ReadonlyMap<string, readonly number[]> = (() => {
+  const out = new Map<string, number[]>();
+  LANGUAGES.forEach((lang, l) => {
+    for (const w of STOPWORDS.get(lang)!) {
+      const list = out.get(w);
+      if (list) list.push(l);
+      else out.set(w, [l]);
+    }
+  });
+  return out;
+})();
+
 export function isStopword(word: string, lang: Language): boolean {
-  return STOPWORDS.get(lang)!.has(word);
+  return STOPWORDS.get(lang)?.has(word) ?? false;
 }
 
 const ANY_STOPWORD: ReadonlySet<string> = new Set([...STOPWORDS.values()].flatMap((s) => [...s]));

@@ -1,10 +1,12 @@
 /**
  * A retrieved page → its readable units, in page order. Each line is classified by features
  * (lines.ts) and junk lines are dropped; what is left is grouped into units: a prose line, or a
- * run of structure lines of one family (`label: value` fields; list items, table rows and code
- * lines) together with the line ending in ":" that introduces it, so structure stays intact. A
- * unit remembers whether page chrome (a junk line) touches it on either side: chrome comes in
- * regions, so what sits inside one needs more relevance to be kept (select.ts).
+ * run of structure lines of one family (`label: value` fields, tab rows; list items, table rows
+ * with bars and code lines) together with the line ending in ":" that introduces it, so structure
+ * stays intact. A soft line (short, no sentence end: a heading, a list line that lost its bullet,
+ * or a menu entry) is a unit of its own that only a section may keep (select.ts). A unit remembers
+ * whether page chrome (a junk or soft line) touches it on either side: chrome comes in regions,
+ * so what sits inside one needs more relevance to be kept.
  *
  * Bounded work: the language is read from the start of the page, a line longer than LONG_LINE
  * (a page extracted without line breaks) is read sentence by sentence, and the sources are read
@@ -14,9 +16,9 @@
  * Pure: no Deno APIs, no clock, no I/O. Imports only src/rag/*.
  */
 import type { RagSource } from "./detect.ts";
-import { classifyLine, type LineKind } from "./lines.ts";
+import { type LineClass, lineClass, type LineKind } from "./lines.ts";
 import { removeStaleDates } from "./stale_dates.ts";
-import { detectLanguage, type Language, sentences, words } from "./text.ts";
+import { detectLanguage, isCjk, type Language, sentences, stopwordDensity, words } from "./text.ts";
 
 export interface Unit {
   sourceId: string;
@@ -25,10 +27,38 @@ export interface Unit {
   text: string;
   /** Every line is a `label: value` field: a spec or a profile, kept on its own relevance. */
   fields: boolean;
-  /** A junk line comes right before the unit (blank lines do not count). */
+  /** A junk or soft line comes right before the unit (blank lines do not count). */
   junkBefore: boolean;
-  /** A junk line comes right after the unit. */
+  /** A junk or soft line comes right after the unit. */
   junkAfter: boolean;
+  /**
+   * One soft line (lines.ts: short, no sentence end): a heading, a list line without its bullet
+   * or a menu entry. Never kept for itself; a section it heads or sits in can keep it.
+   */
+  soft: boolean;
+  /** A junk line (not a soft one) comes right before the unit: a border no section crosses. */
+  hardBefore: boolean;
+  /** The soft line right before the unit, if any (a heading, or a button). */
+  softBefore: string | null;
+  /**
+   * A soft line shaped like a list line that lost its bullet: it starts with a number (an
+   * ingredient, a timetable row), enumerates (a comma), or reads like a sentence without its
+   * full stop (five words or more, a fifth of them stopwords: a changelog entry). Not in CJK,
+   * whose chrome is all short lines.
+   */
+  listLike: boolean;
+}
+
+/** Words and stopword share from which a soft line reads like a sentence. */
+const SENTENCE_WORDS = 5;
+const SENTENCE_DENSITY = 0.2;
+
+/** A soft line shaped like a list line (see Unit.listLike). */
+export function listLike(line: string, lang: Language): boolean {
+  if (isCjk(line) || /\p{Script=Hangul}/u.test(line)) return false;
+  if (/^\p{N}/u.test(line) || /\p{L},\s/u.test(line)) return true;
+  const tokens = words(line);
+  return tokens.length >= SENTENCE_WORDS && stopwordDensity(tokens, lang) >= SENTENCE_DENSITY;
 }
 
 /** A line longer than this is read sentence by sentence. */
@@ -58,7 +88,26 @@ function pageLines(text: string): string[] {
   return out;
 }
 
-/** The readable units of one source, in page order. */
+/** Cells of a line written as `a | b | c` (0 when it has no inner bar). */
+function barCells(line: string): number {
+  return line.includes(" | ") ? line.split(" | ").length : 0;
+}
+
+/**
+ * The class of each line; a run of two or more lines with the same number (three or more) of
+ * `a | b | c` cells is a table, not a menu of separators.
+ */
+function lineClasses(lines: readonly string[], lang: Language): LineClass[] {
+  const cells = lines.map(barCells);
+  return lines.map((line, i) => {
+    if (line === "") return "soft";
+    const n = cells[i];
+    if (n >= 3 && (cells[i - 1] === n || cells[i + 1] === n)) return "item";
+    return lineClass(line, lang);
+  });
+}
+
+/** The readable units of one source, in page order (soft lines as units of their own). */
 export function sourceUnits(source: RagSource, index: number): Unit[] {
   const text = removeStaleDates(source.text);
   const sample = text.slice(0, LANGUAGE_SAMPLE);
@@ -68,39 +117,57 @@ export function sourceUnits(source: RagSource, index: number): Unit[] {
   let open: Family | "intro" | null = null; // what the block takes next
   let fields = true;
   let junkBefore = false;
-  let previous = null as "junk" | "unit" | null; // the previous non-blank line
+  let hardBefore = false;
+  let softBefore: string | null = null;
+  let lastSoft: string | null = null;
+  let previous = null as "junk" | "soft" | "unit" | null; // the previous non-blank line
+  const push = (text: string, soft: boolean) =>
+    units.push({
+      sourceId: source.id,
+      source: index,
+      text,
+      fields: fields && !soft,
+      junkBefore,
+      junkAfter: false,
+      soft,
+      hardBefore,
+      softBefore,
+      listLike: soft && listLike(text, lang),
+    });
   const flush = () => {
-    if (block.length > 0) {
-      const text = block.join("\n");
-      units.push({
-        sourceId: source.id,
-        source: index,
-        text,
-        fields,
-        junkBefore,
-        junkAfter: false,
-      });
-    }
+    if (block.length > 0) push(block.join("\n"), false);
     block = [];
     open = null;
     fields = true;
   };
+  const start = () => {
+    junkBefore = previous === "junk" || previous === "soft";
+    hardBefore = previous === "junk";
+    softBefore = previous === "soft" ? lastSoft : null;
+  };
   const add = (line: string) => {
-    if (block.length === 0) junkBefore = previous === "junk";
+    if (block.length === 0) start();
     block.push(line);
     previous = "unit";
   };
-  for (const line of pageLines(text)) {
+  const lines = pageLines(text);
+  const classes = lineClasses(lines, lang);
+  lines.forEach((line, i) => {
     if (line === "") {
       flush();
-      continue;
+      return;
     }
-    const kind = classifyLine(line, lang);
-    if (kind === "junk") {
+    const kind = classes[i];
+    if (kind === "junk" || kind === "soft") {
       flush();
-      if (previous === "unit") units[units.length - 1].junkAfter = true;
-      previous = "junk";
-      continue;
+      if (previous !== null && previous !== "junk") units[units.length - 1].junkAfter = true;
+      if (kind === "soft") {
+        start();
+        push(line, true);
+        lastSoft = line;
+      }
+      previous = kind;
+      return;
     }
     const fam = family(kind);
     if (fam !== null) {
@@ -115,7 +182,7 @@ export function sourceUnits(source: RagSource, index: number): Unit[] {
       if (/[:：]$/.test(line)) open = "intro";
       else flush();
     }
-  }
+  });
   flush();
   return units;
 }
@@ -142,14 +209,21 @@ export function readShares(lengths: readonly number[], cap: number = MAX_READ_CH
 }
 
 /**
- * The units of all sources, each read up to its share of `cap` characters (cut at a line end
- * when there is one).
+ * The sources, each cut to its share of `cap` characters (at a line end when there is one).
  */
-export function allUnits(sources: readonly RagSource[], cap: number = MAX_READ_CHARS): Unit[] {
+export function readSources(
+  sources: readonly RagSource[],
+  cap: number = MAX_READ_CHARS,
+): RagSource[] {
   const shares = readShares(sources.map((s) => s.text.length), cap);
-  return sources.flatMap((s, i) => {
-    if (shares[i] >= s.text.length) return sourceUnits(s, i);
+  return sources.map((s, i) => {
+    if (shares[i] >= s.text.length) return s;
     const cut = s.text.lastIndexOf("\n", shares[i]);
-    return sourceUnits({ ...s, text: s.text.slice(0, cut > 0 ? cut : shares[i]) }, i);
+    return { ...s, text: s.text.slice(0, cut > 0 ? cut : shares[i]) };
   });
+}
+
+/** The units of all sources, each read up to its share of `cap` characters. */
+export function allUnits(sources: readonly RagSource[], cap: number = MAX_READ_CHARS): Unit[] {
+  return readSources(sources, cap).flatMap((s, i) => sourceUnits(s, i));
 }

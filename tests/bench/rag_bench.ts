@@ -3,10 +3,12 @@
  * dropped, abstain accuracy and compression, per case, per split and per language; then the
  * pipeline time per request (each case, a 12 KB context, and adversarial requests).
  *
- * Usage: deno task bench:rag [--split=tuning|heldout|blind] [--details]
- * (`--details` lists the missed facts, kept junk and kept irrelevant sources of each case.)
+ * Usage: deno task bench:rag [--split=tuning|heldout|blind] [--cases=FILE.md] [--details]
+ * (`--details` lists the missed facts, kept junk and kept irrelevant sources of each case;
+ * `--cases` measures the cases of a Markdown file instead of the corpus: each fenced `text`
+ * block is one case, named by the `### name` heading above it, reported as one split.)
  */
-import { loadCorpus, SPLITS } from "../rag/corpus/load.ts";
+import { type CorpusCase, loadCorpus, parseCase, SPLITS } from "../rag/corpus/load.ts";
 import { type CaseResult, EVAL_OPTS, evaluateCase, pct, totals } from "../rag/corpus/evaluate.ts";
 import { caseMessages } from "../rag/corpus/load.ts";
 import { planRag } from "../../src/rag/pipeline.ts";
@@ -16,8 +18,18 @@ import type { ChatMessage } from "../../src/chat/messages.ts";
 const args = new Set(Deno.args);
 const onlySplit = Deno.args.find((a) => a.startsWith("--split="))?.slice("--split=".length);
 const details = args.has("--details");
+const casesFile = Deno.args.find((a) => a.startsWith("--cases="))?.slice("--cases=".length);
 
-const corpus = loadCorpus().filter((c) => !onlySplit || c.split === onlySplit);
+/** The cases of a Markdown file: each fenced `text` block under a `### name` heading. */
+function markdownCases(path: string): CorpusCase[] {
+  const blocks = Deno.readTextFileSync(path).matchAll(/^### (\S+)\n+```text\n([\s\S]*?)^```$/gm);
+  // Reported under one split name: the file's cases are all held out from the corpus.
+  return [...blocks].map((m) => parseCase(m[1], "heldout", m[2]));
+}
+
+const corpus = casesFile
+  ? markdownCases(casesFile)
+  : loadCorpus().filter((c) => !onlySplit || c.split === onlySplit);
 const results = corpus.map((c) => evaluateCase(c));
 
 const f1 = (n: number) => n.toFixed(1).padStart(6);

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  answerNames,
   contentWords,
   FILLER_QUESTIONS,
   followUpReason,
@@ -119,4 +120,20 @@ Deno.test("trimEdges() trims given characters from the end, and the start when a
   await t.step("trimEdges() on 700,000 punctuation marks before a letter", () => {
     assert.equal(trimEdges(`${"?!".repeat(350_000)}x`, "?!", false).length, 700_001);
   });
+});
+
+Deno.test("followUpReason() keeps sources about what the last answer named", () => {
+  const reference = "El Mulhacén es el pico más alto de la península ibérica, con 3479 metros.";
+  const question = "¿Y cuánto mide el segundo?";
+  const answer = "Los tres más altos son el Teide, el Mulhacén y el Aneto.";
+  assert.match(followUpReason(question, true, reference) ?? "", /shares no word/);
+  assert.equal(followUpReason(question, true, reference, answer), null);
+  assert.match(followUpReason(question, true, reference, "Sure, happy to help.") ?? "", /no word/);
+});
+
+Deno.test("answerNames() takes capitalised words mid-sentence and words with digits", () => {
+  assert.deepEqual(
+    answerNames("Two popular ones are the Orange Pi 5 Plus and the Radxa Rock 5B. They cost."),
+    ["orange", "plus", "radxa", "rock"],
+  );
 });

@@ -3,7 +3,13 @@
  * the navigation patterns of reference A.10.3.
  */
 import assert from "node:assert/strict";
-import { classifyLine, type LineKind, navigationPattern } from "../../src/rag/lines.ts";
+import {
+  classifyLine,
+  type LineClass,
+  lineClass,
+  type LineKind,
+  navigationPattern,
+} from "../../src/rag/lines.ts";
 import type { Language } from "../../src/rag/text.ts";
 
 Deno.test("classifyLine() tells structure, prose and junk by features", async (t) => {
@@ -87,6 +93,35 @@ Deno.test("navigationPattern() tells which pattern a line matches", async (t) =>
   for (const [name, line, expected] of rows) {
     await t.step(`navigationPattern() → ${expected} for ${name}`, () => {
       assert.equal(navigationPattern(line), expected);
+    });
+  }
+});
+
+Deno.test("lineClass() tells soft lines (junk by shape alone) from hard junk", async (t) => {
+  const rows: [string, Language, LineClass][] = [
+    ["Zutaten für 4 Portionen", "de", "soft"], // short, no sentence end: a heading
+    ["1 TL Salz", "de", "soft"], // a list line that lost its bullet
+    ["Tryb ciemny działa teraz także na ekranie mapy", "pl", "soft"],
+    ["Add to cart", "en", "soft"],
+    ["4.9 from 2,318 votes", "en", "soft"], // mostly digits
+    ["Vulgewicht\t9 kg", "nl", "field"], // a table extracted with a tab
+    ["CasaTech Store\t264,90 €\t9,90 €", "it", "item"], // three cells: a row
+    ["Home | News | Contact", "en", "junk"], // separators
+    ["By Ana Ruiz · 3 May 2024 · 5 min read", "en", "junk"], // a byline, whatever its stopwords
+    ["Publié le 14/02/2025 – Mis à jour le 03/03/2025", "fr", "junk"], // dated, split by a dash
+    ["Galatasaray 0 – 0 Arsenal (uzatmalar sonrası)", "tr", "prose"], // a dash, no date
+    ["배터리(NC ON): 본체 8시간 / 케이스 포함 24시간", "ko", "field"], // one slash is a value
+    ["Home / Salute / Vitamine", "it", "junk"], // slashes: a breadcrumb
+    ["Bosch Akku GBA 12V 3.0Ah – 49,99 €", "de", "junk"], // a price ad, mostly digits
+    ["Comments (14)", "en", "junk"], // a count in brackets
+    ["Een 48-uurskaart kost € 15,00.", "nl", "prose"], // a price in a sentence is a fact
+    ["129,99 € inkl. MwSt.", "de", "junk"], // a price without sentence words
+    ["Jetzt zugreifen: Akku-Set für nur 49,99 € statt 79,99 €!", "de", "junk"], // exclaimed
+    ["서울 지하철 기본요금이 6월 28일부터 1,400원에서 1,550원으로 오른다.", "ko", "prose"], // numbers, a sentence
+  ];
+  for (const [line, lang, expected] of rows) {
+    await t.step(`lineClass() → ${expected} for "${line}"`, () => {
+      assert.equal(lineClass(line, lang), expected);
     });
   }
 });

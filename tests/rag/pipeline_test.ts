@@ -10,6 +10,7 @@ import { HAS_FIXTURES, loadFixture } from "../support/fixtures.ts";
 import type { ChatMessage } from "../../src/chat/messages.ts";
 import { noResultsNotice } from "../../src/rag/prompt.ts";
 import { planRag, ragBudget, type RagPlan } from "../../src/rag/pipeline.ts";
+import { MAX_PARAGRAPHS } from "../../src/rag/select.ts";
 
 const OPTS = { contextTokens: 4096, answerTokens: 2048 };
 const QUESTION = "How fast can the Orange Pi 5 Plus NPU run Qwen3 1.7B?";
@@ -391,7 +392,7 @@ Deno.test("planRag() on larger inputs", async (t) => {
       assert.equal(found?.sourceId, String(i + 1), text);
     }
     assert.deepEqual(plan.sourceIds, ["1", "2", "3", "4", "5", "6", "7", "8"]);
-    assert.ok(plan.pack.kept.length <= 10);
+    assert.ok(plan.pack.kept.length <= MAX_PARAGRAPHS);
     assert.ok(plan.prompt.split("flagship system on a chip").length <= 2);
     for (const junkText of ["Skip to main", "Accept all", "Share this", "Copyright", "Privacy"]) {
       assert.ok(!plan.prompt.includes(junkText), junkText);

@@ -1,6 +1,6 @@
 /** Tests for src/rag/relevance.ts: term matching and BM25 ordering. */
 import assert from "node:assert/strict";
-import { bm25, termMatch } from "../../src/rag/relevance.ts";
+import { bm25, hangulStem, inText, termMatch, textFrequency } from "../../src/rag/relevance.ts";
 import { words } from "../../src/rag/text.ts";
 
 Deno.test("termMatch() matches words, compound parts and inflections", async (t) => {
@@ -55,4 +55,39 @@ Deno.test("bm25() still weighs a topic word that every unit contains", () => {
   // Ten units without the terms are assumed: "npu" in all three still counts for something.
   assert.ok(scores[1] > 0.3 * scores[0], JSON.stringify(scores));
   assert.ok(scores[0] > scores[1]);
+});
+
+Deno.test("inText(), hangulStem() and textFrequency() match unspaced and Korean terms", async (t) => {
+  await t.step("CJK and Korean terms are matched inside the text", () => {
+    assert.equal(inText("新幹線"), true);
+    assert.equal(inText("배터리"), true);
+    assert.equal(inText("battery"), false);
+  });
+  const stems: [string, string][] = [["시간은", "시간"], ["저장소에도", "저장소"], [
+    "원격",
+    "원격",
+  ]];
+  for (const [word, stem] of stems) {
+    await t.step(`hangulStem("${word}") = ${stem}`, () => assert.equal(hangulStem(word), stem));
+  }
+  const rows: [string, string, number][] = [
+    ["新幹線", "新幹線で行く新幹線", 2],
+    ["시간은", "시간은 8시간", 1 + 0.6], // the whole word once, its stem once more
+    ["저장소에도", "원격 저장소에 반영", 0.6],
+    ["이름을", "브랜치 변경", 0],
+  ];
+  for (const [term, text, expected] of rows) {
+    await t.step(`textFrequency("${term}", "${text}") = ${expected}`, () => {
+      assert.ok(Math.abs(textFrequency(term, text) - expected) < 1e-9);
+    });
+  }
+});
+
+Deno.test("bm25() takes its statistics from the counted units only", () => {
+  const units = ["battery life is ten hours", "battery", "battery", "battery"]
+    .map((text) => ({ words: words(text), text }));
+  const all = bm25([{ term: "battery", weight: 1 }], units);
+  const counted = bm25([{ term: "battery", weight: 1 }], units, [true, false, false, false]);
+  // Headings that repeat a word do not make it common, nor the units shorter on average.
+  assert.ok(counted[0] > all[0]);
 });

@@ -182,8 +182,9 @@ Deno.test("selectContext() packs the relevant units", async (t) => {
 
   await t.step(`selectContext() keeps at most ${MAX_PARAGRAPHS} units`, () => {
     // Distinct words in each, so that none is a near-duplicate of another.
-    const many = Array.from({ length: 14 }, (_, i) => {
-      const l = "abcdefghijklmn"[i]; // letters: the exact key ignores digits
+    const many = Array.from({ length: MAX_PARAGRAPHS + 4 }, (_, i) => {
+      // Letters (the exact key ignores digits), distinct in each: no near-duplicates.
+      const l = String.fromCharCode(97 + (i % 26)) + String.fromCharCode(97 + Math.floor(i / 26));
       return `Run ${i} of the RK3588 NPU test used ${l}a ${l}b ${l}c ${l}d ${l}e ${l}f ${l}g.`;
     });
     assert.equal(pick([src("1", many.join("\n\n"))]).kept.length, MAX_PARAGRAPHS);
@@ -229,6 +230,10 @@ Deno.test("trimChromeField() drops a chrome field from the top of a spec block",
     fields,
     junkBefore,
     junkAfter: false,
+    soft: false,
+    hardBefore: junkBefore,
+    softBefore: null,
+    listLike: false,
   });
   const rows: [string, ReturnType<typeof unit>, string][] = [
     [
@@ -365,9 +370,15 @@ Deno.test("selectContext() drops pages that name too little of the question", as
     assert.deepEqual(kept([src("1", FACT), src("2", SPORT)]), ["1"]);
   });
   await t.step("it stays when no page names three", () => {
+    // Lower case: no names in the question, so only the count of question words decides.
+    const q = "how tall is the eiffel tower in paris?";
+    const sources = [src("1", "The tower in Paris opened in 1889."), src("2", SPORT)];
+    const r = selectContext(sources, q, [], 10_000, 1000);
+    assert.deepEqual([...new Set(r.kept.map((k) => k.sourceId))], ["1", "2"]);
+  });
+  await t.step("a page that names only the town of the question's names is a near miss", () => {
     assert.deepEqual(kept([src("1", "The tower in Paris opened in 1889."), src("2", SPORT)]), [
       "1",
-      "2",
     ]);
   });
   await t.step("chunks of one page (one id) are judged together", () => {
@@ -413,4 +424,152 @@ Deno.test("selectContext() does not keep a line or field that only echoes the qu
     "Raspberry Pi 5 under-voltage warning\nShare";
   const r = selectContext([src("1", text)], Q, [], 10_000, text.length);
   assert.deepEqual(r.kept.map((k) => k.text), [answer]);
+});
+
+Deno.test("queryTerms() joins runs of single CJK characters and halves a lone one", () => {
+  // The segmenter splits an unknown name into characters: 珠穆朗玛峰 is one term again.
+  const terms = queryTerms("珠穆朗玛峰的高度", []);
+  assert.ok(terms.some((t) => t.term === "珠穆朗玛峰" && t.weight === 1));
+  assert.ok(!terms.some((t) => t.term === "珠"));
+  const lone = queryTerms("猫能吃巧克力吗", []);
+  assert.deepEqual(lone.find((t) => t.term === "猫")?.weight, 0.5);
+  assert.deepEqual(lone.find((t) => t.term === "巧克力")?.weight, 1);
+});
+
+Deno.test("selectContext(): a relevant heading claims its section", async (t) => {
+  const keep = (q: string, text: string) =>
+    selectContext([src("1", text)], q, [], 10_000, text.length).kept.map((k) => k.text);
+  await t.step("list lines without bullets under a matching heading", () => {
+    const text = [
+      "Kochtopf › Rezepte",
+      "Käsespätzle ist ein schwäbisches Gericht aus Spätzle und Käse.",
+      "Zutaten für 4 Portionen",
+      "400 g Mehl",
+      "4 Eier",
+      "250 g Bergkäse, gerieben",
+      "Anzeige",
+      "Rezept drucken",
+    ].join("\n");
+    assert.deepEqual(keep("Welche Zutaten brauche ich für Käsespätzle?", text), [
+      "Käsespätzle ist ein schwäbisches Gericht aus Spätzle und Käse.",
+      "Zutaten für 4 Portionen",
+      "400 g Mehl",
+      "4 Eier",
+      "250 g Bergkäse, gerieben",
+    ]);
+  });
+  await t.step("a section ends at the heading's sibling", () => {
+    const text = [
+      "Version 4.7.0 (12 March 2025)",
+      "A new widget shows the next departures on the home screen.",
+      "Season tickets can now be paid with BLIK as well",
+      "Version 4.6.2 (20 February 2025)",
+      "Fixed a crash when the city was changed on Android 14.",
+    ].join("\n");
+    assert.deepEqual(keep("What is new in version 4.7.0?", text), [
+      "Version 4.7.0 (12 March 2025)",
+      "A new widget shows the next departures on the home screen.",
+      "Season tickets can now be paid with BLIK as well",
+    ]);
+  });
+  await t.step("a matching related title over other titles is no section", () => {
+    const text = [
+      "The Eiffel Tower is 330 metres tall since a new antenna was added in 2022.",
+      "Related",
+      "Eiffel Tower tickets",
+      "Louvre opening hours",
+      "Seine cruises compared",
+    ].join("\n");
+    assert.deepEqual(keep("How tall is the Eiffel Tower?", text), [
+      "The Eiffel Tower is 330 metres tall since a new antenna was added in 2022.",
+    ]);
+  });
+});
+
+Deno.test("selectContext(): an FAQ question admits its answer, a related one does not", () => {
+  const text = [
+    "Passports are renewed at the town hall.",
+    "How much does it cost?",
+    "The fee is 86 euros.",
+    "Share this page",
+    "How much does a new ID card cost?",
+    "Download our app for all your paperwork.",
+  ].join("\n");
+  const r = selectContext([src("1", text)], "How much does a passport cost?", [], 10_000, 1000);
+  assert.deepEqual(r.kept.map((k) => k.text), [
+    "Passports are renewed at the town hall.",
+    "How much does it cost?",
+    "The fee is 86 euros.",
+  ]);
+});
+
+Deno.test("relevantPages() drops near misses by the question's names", async (t) => {
+  const kept = (q: string, sources: ReturnType<typeof src>[]) => [
+    ...new Set(selectContext(sources, q, [], 10_000, 1000).kept.map((k) => k.sourceId)),
+  ];
+  await t.step("the other model: an identifier is missing", () => {
+    assert.deepEqual(
+      kept("How long does the battery of the Sony WF-1000XM5 last?", [
+        src("1", "The Sony WF-1000XM5 battery lasts 8 hours with noise cancelling on."),
+        src("2", "The Sony WH-1000XM5 battery lasts 30 hours with noise cancelling on."),
+      ]),
+      ["1"],
+    );
+  });
+  await t.step("every page the other year: nothing is kept", () => {
+    assert.deepEqual(
+      kept("How many visitors did the 2025 Expo have?", [
+        src("1", "The 1970 Expo had 64 million visitors, a record for decades."),
+        src("2", "The 2010 Expo in Shanghai had 73 million visitors."),
+      ]),
+      [],
+    );
+  });
+  await t.step("a word name counts against the page that names most", () => {
+    assert.deepEqual(
+      kept("Which process listens on port 8080 on Linux?", [
+        src("1", "On Linux, sudo ss -ltnp shows which process listens on port 8080."),
+        src("2", "The Intel 8080 processor ran at 2 MHz; its process was 6 µm."),
+      ]),
+      ["1"],
+    );
+  });
+  await t.step("a word name no page repeats drops none", () => {
+    assert.deepEqual(
+      kept("When will the new Thames tunnel open?", [
+        src("1", "The Silvertown Tunnel is due to open to traffic on 7 April 2025."),
+      ]),
+      ["1"],
+    );
+  });
+  await t.step("a page that names the question only in headings is dropped", () => {
+    assert.deepEqual(
+      kept("When does the open-air pool open this season?", [
+        src("1", "Open-air pool season\nMo–Fr 9:00–20:00\nBuy a season ticket online"),
+      ]),
+      [],
+    );
+  });
+});
+
+Deno.test("trimChromeField() keeps a price or a field under a naming heading", () => {
+  const terms = queryTerms("How much does the Aurora TKL 87 cost?", []);
+  const unit = (text: string, softBefore: string | null) => ({
+    sourceId: "1",
+    source: 0,
+    text,
+    fields: true,
+    junkBefore: true,
+    junkAfter: false,
+    soft: false,
+    hardBefore: softBefore === null,
+    softBefore,
+    listLike: false,
+  });
+  const price = "Price: $64.99\nLayout: 87 keys";
+  assert.equal(trimChromeField(unit(price, "Add to cart"), terms).text, price);
+  const hours = "Mon–Fri: 9–17\nSat: 10–14";
+  const q = queryTerms("Opening hours of the museum?", []);
+  assert.equal(trimChromeField(unit(hours, "Opening hours"), q).text, hours);
+  assert.equal(trimChromeField(unit(hours, "Add to cart"), q).text, "Sat: 10–14");
 });

@@ -5,6 +5,7 @@ import {
   endsWithAbbreviation,
   isAnyStopword,
   isCjk,
+  isHangul,
   sentences,
   stopwordDensity,
   words,
@@ -52,6 +53,11 @@ Deno.test("detectLanguage() picks the language whose stopwords hit most", async 
     ["The tower was completed in March and it is very tall.", "en"],
     ["东京的天气很好。", "zh"],
     ["東京スカイツリーの高さは634メートルです。", "ja"],
+    // Languages beyond the first ten: every stopwords-iso list is read.
+    ["Riksbanken sänker räntan och den nya räntan gäller från februari.", "sv"],
+    ["Remont potrwa około pięciu miesięcy i będzie też objazd dla autobusów.", "pl"],
+    ["Çorbanın kıvamı için mercimeğin suya oranı çok önemli ve bu yüzden dikkat edin.", "tr"],
+    ["노이즈 캔슬링을 켜면 이어버드 단독으로 최대 8시간입니다.", "ko"], // by script
   ];
   for (const [text, lang] of rows) {
     await t.step(`detectLanguage() → ${lang}`, () => {
@@ -133,4 +139,9 @@ Deno.test("endsWithAbbreviation() looks at the last word only", async (t) => {
       assert.equal(endsWithAbbreviation(text), expected);
     });
   }
+});
+
+Deno.test("isHangul() tells mostly Korean text", () => {
+  assert.equal(isHangul("소니 WF-1000XM5 배터리"), true);
+  assert.equal(isHangul("Sony WF-1000XM5 battery 배터리"), false);
 });

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import type { RagSource } from "../../src/rag/detect.ts";
 import {
   allUnits,
+  listLike,
   LONG_LINE,
   MAX_READ_CHARS,
   MIN_SHARE,
@@ -11,8 +12,12 @@ import {
 } from "../../src/rag/units.ts";
 
 const src = (id: string, text: string): RagSource => ({ id, name: null, text });
+/** The readable units (soft lines are units of their own, kept only by a section). */
+const readable = (units: ReturnType<typeof sourceUnits>) => units.filter((u) => !u.soft);
 const units = (text: string) =>
-  sourceUnits(src("1", text), 0).map((u) => [u.text, u.fields, u.junkBefore, u.junkAfter]);
+  readable(sourceUnits(src("1", text), 0)).map((
+    u,
+  ) => [u.text, u.fields, u.junkBefore, u.junkAfter]);
 
 Deno.test("sourceUnits() drops junk and keeps structure blocks with their intro", () => {
   const units = sourceUnits(
@@ -29,7 +34,7 @@ Deno.test("sourceUnits() drops junk and keeps structure blocks with their intro"
     ),
     0,
   );
-  assert.deepEqual(units.map((u) => [u.text, u.fields, u.junkBefore, u.junkAfter]), [
+  assert.deepEqual(readable(units).map((u) => [u.text, u.fields, u.junkBefore, u.junkAfter]), [
     ["Use a soft reset to keep your changes:\ngit reset --soft HEAD~1", false, true, true],
     ["Battery: 50 Wh\nWeight: 640 g", true, true, false],
   ]);
@@ -147,4 +152,44 @@ Deno.test("allUnits() reads each source up to its share, cut at a line end", () 
   assert.ok(read.join("\n").length <= 5000 - short.text.length);
   assert.ok(read.length > 50);
   assert.equal(all.at(-1)?.text, short.text);
+});
+
+Deno.test("sourceUnits() keeps soft lines as units of their own, with what is around them", () => {
+  const us = sourceUnits(
+    src("1", ["Home | News", "Horário", "Seg: 10h–17h", "Dom: fechado", "Aceitar"].join("\n")),
+    0,
+  );
+  assert.deepEqual(
+    us.map((u) => [u.text, u.soft, u.hardBefore, u.softBefore, u.junkBefore, u.junkAfter]),
+    [
+      ["Horário", true, true, null, true, false],
+      ["Seg: 10h–17h\nDom: fechado", false, false, "Horário", true, true],
+      ["Aceitar", true, false, null, false, false],
+    ],
+  );
+});
+
+Deno.test("sourceUnits() reads a run of `a | b | c` rows as a table, one row as a menu", () => {
+  const rows = ["Pos | Peak | Height", "1 | Teide | 3715 m", "2 | Mulhacén | 3479 m"];
+  const table = readable(sourceUnits(src("1", rows.join("\n")), 0));
+  assert.deepEqual(table.map((u) => u.text), [rows.join("\n")]);
+  const menu = readable(sourceUnits(src("1", "Sport | News | Weather\nThe match ended 2-1."), 0));
+  assert.deepEqual(menu.map((u) => u.text), ["The match ended 2-1."]);
+});
+
+Deno.test("listLike() tells a soft line shaped like a list line", async (t) => {
+  const rows: [string, string, boolean][] = [
+    ["1 TL Salz", "de", true], // starts with a number
+    ["Tuz, karabiber, kimyon", "tr", true], // enumerates
+    ["Bilety okresowe można teraz kupić również przez BLIK", "pl", true], // a sentence
+    ["Add to cart", "en", false],
+    ["Customers also viewed", "en", false],
+    ["Schwäbische Maultaschen", "de", false],
+    ["2024年3月16日更新", "ja", false], // no list lines in CJK chrome
+  ];
+  for (const [line, lang, expected] of rows) {
+    await t.step(`listLike("${line}") = ${expected}`, () => {
+      assert.equal(listLike(line, lang), expected);
+    });
+  }
 });
