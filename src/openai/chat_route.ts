@@ -24,6 +24,8 @@ export interface ChatRouteDeps {
   service: ChatService;
   log: Logger;
   keepAliveMs: number;
+  /** Most messages one request may hold (`max_messages`); unbounded when absent. */
+  maxMessages?: number;
   /** Injected clock (seconds) for `created`. */
   now: () => number;
 }
@@ -37,7 +39,9 @@ export function chatCompletionsHandler(deps: ChatRouteDeps) {
   return async (c: Context): Promise<Response> => {
     const requestId = c.get("requestId") as string;
     const body = await readJson(c);
-    const parsed = toChatRequest(body, requestId);
+    const parsed = toChatRequest(body, requestId, {
+      maxMessages: deps.maxMessages ?? Infinity,
+    });
     const signal = c.req.raw.signal;
     const gen = await deps.service.start(parsed.request, signal);
     const meta: ResponseMeta = {
