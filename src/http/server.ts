@@ -85,6 +85,10 @@ interface Connection {
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const CLOSE_AFTER_RESPONSE_MS = 50;
+/** Requests still running at shutdown get this long before their connections are cut. */
+const SHUTDOWN_GRACE_MS = 4000;
+
 /** Starts the server; throws Deno's error (AddrInUse, PermissionDenied…) if it cannot listen. */
 export function serveHttp(opts: HttpServerOptions): HttpServer {
   const serveConnection = opts.serveConnection === undefined
@@ -105,7 +109,9 @@ export function serveHttp(opts: HttpServerOptions): HttpServer {
       c.inFlight--;
       c.served++;
       c.idleSince = now();
-      if (c.closeAfterResponse) c.close.abort();
+      // `completed` settles when the response is handed over, not yet written: closing in the
+      // same turn would discard the 408. One timer turn later it is on the wire.
+      if (c.closeAfterResponse) setTimeout(() => c.close.abort(), CLOSE_AFTER_RESPONSE_MS);
     };
     info.completed.then(settled, settled);
     return opts.handler(withBodyDeadline(request, limits.bodyTimeoutMs, () => {
@@ -141,7 +147,14 @@ export function serveHttp(opts: HttpServerOptions): HttpServer {
       clearInterval(reaper);
       listener.close();
       await accepting;
-      await Promise.all([...open].map((c) => c.server?.shutdown().catch(() => {})));
+      const graceful = Promise.all([...open].map((c) => c.server?.shutdown().catch(() => {})));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([graceful, new Promise((resolve) => {
+        timer = setTimeout(resolve, SHUTDOWN_GRACE_MS);
+      })]);
+      clearTimeout(timer);
+      // A body still trickling in would hold a graceful close for as long as it lasts.
+      for (const c of open) c.close.abort();
     },
   };
 }
