@@ -149,9 +149,12 @@ export function serveHttp(opts: HttpServerOptions): HttpServer {
       await accepting;
       const graceful = Promise.all([...open].map((c) => c.server?.shutdown().catch(() => {})));
       let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([graceful, new Promise((resolve) => {
-        timer = setTimeout(resolve, SHUTDOWN_GRACE_MS);
-      })]);
+      await Promise.race([
+        graceful,
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, SHUTDOWN_GRACE_MS);
+        }),
+      ]);
       clearTimeout(timer);
       // A body still trickling in would hold a graceful close for as long as it lasts.
       for (const c of open) c.close.abort();
