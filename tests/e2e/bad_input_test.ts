@@ -11,7 +11,9 @@ import {
   acceptedInputs,
   type AnswerKind,
   badInputs,
+  CORPUS_MAX_MESSAGES,
   type CorpusOptions,
+  hasOllamaEmbed,
   type HttpCase,
   MODEL,
   type RejectedCase,
@@ -20,8 +22,6 @@ import { type MockLogLine, readMockLog } from "../support/mock.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
 const CANONICAL_MODEL = "phi-3-mini-4k-instruct";
-/** The corpus server's `--max-messages` (small, so the limit cases stay cheap). */
-const MAX_MESSAGES = 64;
 
 function send(url: string, c: HttpCase): Promise<Response> {
   const body = typeof c.body === "function" ? c.body() : c.body;
@@ -187,21 +187,14 @@ function assertChatCompletion(body: Record<string, any>): void {
   }
 }
 
-/** Whether this server has POST /api/embed (not every build has: its cases are skipped then). */
-async function hasOllamaEmbed(url: string): Promise<boolean> {
-  const res = await fetch(`${url}/api/embed`, { method: "POST", body: "{}" });
-  const body = await res.json();
-  return !(res.status === 404 && /No route/.test(String(body.error)));
-}
-
 Deno.test("bad input: a corpus of malformed requests gets 4xx errors from one server that stays up", async (t) => {
   const server = await startServer({
     env: { RKLLM_MOCK_TOKENS: "4" },
-    args: ["--max-messages", String(MAX_MESSAGES)],
+    args: ["--max-messages", String(CORPUS_MAX_MESSAGES)],
   });
   const opts: CorpusOptions = {
-    ollamaEmbed: await hasOllamaEmbed(server.url),
-    maxMessages: MAX_MESSAGES,
+    ollamaEmbed: await hasOllamaEmbed((path, init) => fetch(server.url + path, init)),
+    maxMessages: CORPUS_MAX_MESSAGES,
   };
   if (!opts.ollamaEmbed) {
     console.log("bad-input corpus: no POST /api/embed here; its cases skipped");

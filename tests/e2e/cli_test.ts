@@ -263,3 +263,28 @@ Deno.test("cli: the demo listens on 127.0.0.1 unless told otherwise", async () =
   await child.status;
   assert.match(url ?? log, /^http:\/\/127\.0\.0\.1:\d+$/);
 });
+
+Deno.test("cli: the mock build without a C compiler says what to install and exits 1", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "rkllm-nocc-" });
+  try {
+    await Deno.mkdir(join(dir, "tests", "mock"), { recursive: true });
+    for (const entry of Deno.readDirSync(join(ROOT, "tests", "mock"))) {
+      if (/\.(c|h|sh)$/.test(entry.name)) {
+        await Deno.copyFile(
+          join(ROOT, "tests", "mock", entry.name),
+          join(dir, "tests", "mock", entry.name),
+        );
+      }
+    }
+    const out = await new Deno.Command("sh", {
+      args: [join(dir, "tests", "mock", "build.sh")],
+      env: { CC: "no-such-cc" },
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 1, stderr);
+    assert.match(stderr, /no C compiler: 'no-such-cc' is not installed/);
+    assert.match(stderr, /apt install gcc/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

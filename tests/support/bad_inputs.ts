@@ -55,6 +55,9 @@ export interface AcceptedCase extends HttpCase {
   answer?: AnswerKind;
 }
 
+/** The corpus server's `--max-messages` (small, so the limit cases stay cheap). */
+export const CORPUS_MAX_MESSAGES = 64;
+
 /** Endpoints present on the server under test that not every build has. */
 export interface CorpusOptions {
   /** POST /api/embed exists. */
@@ -1275,4 +1278,18 @@ export function edgeCases(opts: CorpusOptions): EdgeCases {
     }
   }
   return out;
+}
+
+/** Whether an app answers POST /api/embed (not every build has it: its cases are left out). */
+export async function hasOllamaEmbed(
+  fetchFn: (path: string, init: RequestInit) => Promise<Response> | Response,
+): Promise<boolean> {
+  const res = await fetchFn("/api/embed", { method: "POST", body: "{}" });
+  const body = await res.json();
+  return !(res.status === 404 && /No route/.test(String(body.error)));
+}
+
+/** The corpus as `deno task test` runs it: its size is quoted in the README. */
+export function corpusSize(opts: CorpusOptions): { rejected: number; accepted: number } {
+  return { rejected: [...badInputs(opts)].length, accepted: acceptedInputs(opts).length };
 }
