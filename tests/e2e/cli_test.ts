@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeModelsDir, mockLibrary, ROOT, RUN_MAIN } from "../support/mock.ts";
 import { bytesOf, startFakeHub } from "../pull/fake_hub.ts";
+import { withServer } from "../support/server.ts";
 
 async function run(args: string[], env: Record<string, string> = {}, runArgs = RUN_MAIN) {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -287,4 +288,19 @@ Deno.test("cli: the mock build without a C compiler says what to install and exi
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("cli: an empty models folder is loud: a WARN line, /health status no_models", async () => {
+  await withServer({ models: {} }, async (server) => {
+    assert.ok(
+      server.logs.some((l) => /^\S+ WARN {2}\[models\] NO MODELS in /.test(l)),
+      server.logs.join("\n"),
+    );
+    const health = await (await fetch(`${server.url}/health`)).json();
+    assert.equal(health.status, "no_models");
+    assert.equal(health.models_available, 0);
+  });
+  await withServer({}, async (server) => {
+    assert.equal((await (await fetch(`${server.url}/health`)).json()).status, "ok");
+  });
 });
