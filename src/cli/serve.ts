@@ -87,7 +87,7 @@ export async function serve(config: ResolvedConfig, log: Logger): Promise<number
     server = serveHttp({
       hostname: config.host,
       port: config.port,
-      handler: app.fetch,
+      handler: (request, deadline) => app.fetch(request, deadline),
       limits: {
         headerTimeoutMs: config.ms.header_timeout,
         idleTimeoutMs: config.ms.connection_idle_timeout,

@@ -2,10 +2,11 @@
  * Reads a request body as JSON. Any content type is accepted (curl's `-d` sends form encoding);
  * an empty, non-UTF-8, malformed or absurdly nested body is a 400 with the reason. A body that
  * arrives too slowly is a 408 (the deadline is set by server.ts, see body_deadline.ts).
- * Imports only src/errors.ts.
+ * Imports only src/errors.ts and body_deadline.ts.
  */
 import type { Context } from "hono";
 import { ApiError, InvalidRequestError } from "../errors.ts";
+import { beforeBodyDeadline } from "./body_deadline.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -64,7 +65,7 @@ function keyName(literal: string): string | null {
 export async function readJson(c: Context): Promise<unknown> {
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await c.req.arrayBuffer());
+    bytes = new Uint8Array(await beforeBodyDeadline(c.req.arrayBuffer(), c.env));
   } catch (err) {
     // A body that ends before its Content-Length (or a cut chunked body) is the client's fault.
     if (err instanceof ApiError) throw err;

@@ -8,14 +8,15 @@
  *   `headerTimeoutMs` of opening, or none started within `idleTimeoutMs` of the last response
  *   (Deno exposes no bytes before a request head is complete, so a head still trickling in
  *   counts as idle);
- * - bound the time to receive a request body (`bodyTimeoutMs`, see body_deadline.ts); the
- *   connection is closed after the 408, since the rest of that body is never read.
+ * - bound the time to receive a request body (`bodyTimeoutMs`): each request gets a
+ *   `BodyDeadline` (body_deadline.ts) the body reader honours; after its 408 the connection is
+ *   closed, since the rest of that body is never read.
  * The per-connection engine is Deno's internal `serveHttpOnConnection` (what `Deno.serve` runs
  * per listener). A Deno without it gets `Deno.serve` with body deadlines only, and a WARN line.
  * Imports only src/log.ts and body_deadline.ts.
  */
 import type { Logger } from "../log.ts";
-import { withBodyDeadline } from "./body_deadline.ts";
+import { type BodyDeadline, withBodyDeadline } from "./body_deadline.ts";
 
 export interface ConnectionLimits {
   /** A new connection must complete its first request head within this; 0 = no limit. */
@@ -26,7 +27,22 @@ export interface ConnectionLimits {
   bodyTimeoutMs: number;
 }
 
-export type Handler = (request: Request) => Response | Promise<Response>;
+/** The app; `deadline` goes to Hono as its env (`c.env`). */
+export type Handler = (request: Request, deadline: BodyDeadline) => Response | Promise<Response>;
+
+function deadlineFor(limits: ConnectionLimits, closeAfterResponse: () => void): BodyDeadline {
+  return {
+    bodyDeadline: limits.bodyTimeoutMs > 0 ? Date.now() + limits.bodyTimeoutMs : Infinity,
+    bodyTimeoutMs: limits.bodyTimeoutMs,
+    closeAfterResponse,
+  };
+}
+
+/** Calls the app with the request's deadline; a chunked body gets it inside its stream too. */
+function dispatch(handler: Handler, request: Request, deadline: BodyDeadline) {
+  const chunked = request.body !== null && !request.headers.has("content-length");
+  return handler(chunked ? withBodyDeadline(request, deadline) : request, deadline);
+}
 
 /** Deno's per-connection server; `undefined` where this Deno does not expose it. */
 export type ServeConnection = (
@@ -80,12 +96,37 @@ interface Connection {
   idleSince: number;
   /** The rest of a timed-out body was never read: close once the 408 is sent. */
   closeAfterResponse: boolean;
+  /** Deno's side of the connection has ended. */
+  ended: boolean;
   server?: { finished: Promise<void>; shutdown(): Promise<void> };
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const CLOSE_AFTER_RESPONSE_MS = 50;
+
+/**
+ * Closes a connection. When it has just ended on its own (hyper closes after a response whose
+ * request body was abandoned), Deno's close handler throws BadResource from inside `abort()`,
+ * as an uncaught error that would end the process; that one error is absorbed, nothing else.
+ */
+let cutting = false;
+let absorbing = false;
+function cut(c: Connection): void {
+  if (c.ended || c.close.signal.aborted) return;
+  if (!absorbing) {
+    absorbing = true;
+    globalThis.addEventListener("error", (event) => {
+      if (cutting && event.error instanceof Deno.errors.BadResource) event.preventDefault();
+    });
+  }
+  cutting = true;
+  try {
+    c.close.abort();
+  } finally {
+    cutting = false;
+  }
+}
 /** Requests still running at shutdown get this long before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 4000;
 
@@ -111,12 +152,16 @@ export function serveHttp(opts: HttpServerOptions): HttpServer {
       c.idleSince = now();
       // `completed` settles when the response is handed over, not yet written: closing in the
       // same turn would discard the 408. One timer turn later it is on the wire.
-      if (c.closeAfterResponse) setTimeout(() => c.close.abort(), CLOSE_AFTER_RESPONSE_MS);
+      if (c.closeAfterResponse) setTimeout(() => cut(c), CLOSE_AFTER_RESPONSE_MS);
     };
     info.completed.then(settled, settled);
-    return opts.handler(withBodyDeadline(request, limits.bodyTimeoutMs, () => {
-      c.closeAfterResponse = true;
-    }));
+    return dispatch(
+      opts.handler,
+      request,
+      deadlineFor(limits, () => {
+        c.closeAfterResponse = true;
+      }),
+    );
   };
   const onError = (error: unknown) => {
     log.error("http", "unhandled error", { error: String(error) });
@@ -130,11 +175,18 @@ export function serveHttp(opts: HttpServerOptions): HttpServer {
       inFlight: 0,
       idleSince: now(),
       closeAfterResponse: false,
+      ended: false,
     };
     open.add(c);
     c.server = serveConnection(conn, c.close.signal, handlerFor(c), onError, () => {});
-    c.server.finished.catch((err) => log.debug("http", "connection ended", { error: String(err) }))
-      .finally(() => open.delete(c));
+    const ended = () => {
+      c.ended = true;
+      open.delete(c);
+    };
+    c.server.finished.then(ended, (err) => {
+      log.debug("http", "connection ended", { error: String(err) });
+      ended();
+    });
   };
 
   const accepting = acceptLoop(listener, serve, () => stopping, () => open.size, log);
@@ -157,7 +209,7 @@ export function serveHttp(opts: HttpServerOptions): HttpServer {
       ]);
       clearTimeout(timer);
       // A body still trickling in would hold a graceful close for as long as it lasts.
-      for (const c of open) c.close.abort();
+      for (const c of open) cut(c);
     },
   };
 }
@@ -243,10 +295,10 @@ function startReaper(
     let header = 0;
     let idle = 0;
     for (const c of open) {
-      if (c.inFlight > 0 || c.close.signal.aborted) continue;
+      if (c.inFlight > 0 || c.close.signal.aborted || c.ended) continue;
       const limit = c.served === 0 ? limits.headerTimeoutMs : limits.idleTimeoutMs;
       if (limit > 0 && t - c.idleSince >= limit) {
-        c.close.abort();
+        cut(c);
         if (c.served === 0) header++;
         else idle++;
       }
@@ -270,7 +322,7 @@ function fallbackServer(opts: HttpServerOptions): HttpServer {
     hostname: opts.hostname,
     port: opts.port,
     onListen: () => {},
-  }, (request) => opts.handler(withBodyDeadline(request, opts.limits.bodyTimeoutMs, () => {})));
+  }, (request) => dispatch(opts.handler, request, deadlineFor(opts.limits, () => {})));
   opts.onListen?.(server.addr);
   return { addr: server.addr, shutdown: () => server.shutdown(), connections: () => 0 };
 }

@@ -1,10 +1,10 @@
 /**
  * src/http/json_body.ts and body_deadline.ts as units: the nesting pre-scan (linear, skips
- * strings, names the top-level field), and the body deadline on a request whose body stalls.
+ * strings, names the top-level field), and the deadline on a body that stalls.
  */
 import assert from "node:assert/strict";
 import { MAX_JSON_DEPTH, nestingError } from "../../src/http/json_body.ts";
-import { RequestTimeoutError, withBodyDeadline } from "../../src/http/body_deadline.ts";
+import { beforeBodyDeadline, RequestTimeoutError } from "../../src/http/body_deadline.ts";
 import { isOutOfDescriptors } from "../../src/http/server.ts";
 
 const deep = (n: number) => '{"a":'.repeat(n) + "1" + "}".repeat(n);
@@ -33,33 +33,38 @@ Deno.test("nestingError(): within the limit is fine, beyond it a 400 naming the 
   });
 });
 
-Deno.test("withBodyDeadline(): a stalled body errors with a 408 and reports it", async () => {
-  const stalled = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(new TextEncoder().encode('{"model":'));
-    },
-  });
-  let expired = false;
-  const request = withBodyDeadline(
-    new Request("http://x/", { method: "POST", body: stalled }),
-    100,
-    () => expired = true,
-  );
-  await assert.rejects(() => request.arrayBuffer(), (err: unknown) => {
+Deno.test("beforeBodyDeadline(): a stalled body is a 408 and asks to close the connection", async () => {
+  let closing = false;
+  const deadline = {
+    bodyDeadline: Date.now() + 100,
+    bodyTimeoutMs: 100,
+    closeAfterResponse: () => closing = true,
+  };
+  const never = new Promise<ArrayBuffer>(() => {});
+  await assert.rejects(() => beforeBodyDeadline(never, deadline), (err: unknown) => {
     assert.ok(err instanceof RequestTimeoutError);
     assert.equal(err.status, 408);
     assert.equal(err.code, "request_timeout");
+    assert.equal(err.headers.Connection, "close");
     return true;
   });
-  assert.ok(expired);
+  assert.ok(closing);
 });
 
-Deno.test("withBodyDeadline(): a complete body and a bodiless request pass through", async () => {
-  const body = JSON.stringify({ model: "phi" });
-  const request = new Request("http://x/", { method: "POST", body });
-  assert.equal(await withBodyDeadline(request, 1000, () => {}).text(), body);
-  const get = new Request("http://x/");
-  assert.equal(withBodyDeadline(get, 1000, () => {}), get);
+Deno.test("beforeBodyDeadline(): a body in time, and no deadline at all, pass through", async () => {
+  let closing = false;
+  const deadline = {
+    bodyDeadline: Date.now() + 1000,
+    bodyTimeoutMs: 1000,
+    closeAfterResponse: () => closing = true,
+  };
+  assert.equal(await beforeBodyDeadline(Promise.resolve("body"), deadline), "body");
+  assert.equal(await beforeBodyDeadline(Promise.resolve("body"), undefined), "body");
+  assert.equal(
+    await beforeBodyDeadline(Promise.resolve("body"), { ...deadline, bodyDeadline: Infinity }),
+    "body",
+  );
+  assert.ok(!closing);
 });
 
 Deno.test("isOutOfDescriptors() knows EMFILE and ENFILE", () => {
