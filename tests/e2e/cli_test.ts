@@ -88,17 +88,8 @@ Deno.test("cli: a port in use is one line with doctor's fix and exit 1, no stack
   const modelsDir = await makeModelsDir({ "Qwen3-1.7B": "Qwen3-1.7B-w8a8-rk3588.rkllm" });
   try {
     const port = (taken.addr as Deno.NetAddr).port;
-    const res = await run([
-      "serve",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--lib",
-      mockLibrary(),
-      "--models",
-      modelsDir,
-    ]);
+    const at = ["--host=127.0.0.1", `--port=${port}`, `--lib=${mockLibrary()}`];
+    const res = await run(["serve", ...at, `--models=${modelsDir}`]);
     assert.equal(res.code, 1);
     const errors = res.stderr.split("\n").filter((l) => / ERROR /.test(l));
     assert.equal(errors.length, 1, res.stderr);
@@ -165,74 +156,36 @@ Deno.test("cli: the bundle's first line, the start task and deno compile carry t
   assert.ok(fromShebang.includes("--unstable-no-legacy-abort"));
 });
 
-Deno.test({
-  name: "cli: the bundle run outside the repository prints no legacy-abort warning",
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "rkllm-bundle-" });
-    const modelsDir = await makeModelsDir({ "Qwen3-1.7B": "Qwen3-1.7B-w8a8-rk3588.rkllm" });
-    try {
-      const bundle = join(dir, "rkllm-api.js");
-      const built = await new Deno.Command(Deno.execPath(), {
-        args: ["bundle", "--platform", "deno", "--output", bundle, join(ROOT, "main.ts")],
-        cwd: ROOT,
-        stdout: "null",
-        stderr: "piped",
-      }).output();
-      assert.ok(built.success, new TextDecoder().decode(built.stderr));
-      const shebang = Deno.readTextFileSync(bundle).split("\n")[0];
-      const flags = shebang.split(" ").filter((w) => w.startsWith("--"));
-      // As `./rkllm-api.js` would run it: the flags from its own first line, no deno.json.
-      const child = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          ...flags,
-          bundle,
-          "serve",
-          "--host",
-          "127.0.0.1",
-          "--port",
-          "0",
-          "--lib",
-          mockLibrary(),
-          "--models",
-          modelsDir,
-        ],
-        cwd: dir,
-        env: { NO_COLOR: "1", RKLLM_MOCK_TOKENS: "2" },
-        stdin: "null",
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
-      const lines = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-      let log = "";
-      let url: string | undefined;
-      while (!url) {
-        const { value, done } = await lines.read();
-        if (done) break;
-        log += value;
-        url = log.match(/listening url=(\S+)/)?.[1];
-      }
-      assert.ok(url, log);
+Deno.test("cli: the bundle run without deno.json prints no legacy-abort warning", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "rkllm-bundle-" });
+  try {
+    const bundle = join(dir, "rkllm-api.js");
+    const built = await new Deno.Command(Deno.execPath(), {
+      args: ["bundle", "--platform", "deno", "--output", bundle, join(ROOT, "main.ts")],
+      cwd: ROOT,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.ok(built.success, new TextDecoder().decode(built.stderr));
+    // As `./rkllm-api.js` runs it: the flags of its own first line, and no deno.json.
+    const flags = Deno.readTextFileSync(bundle).split("\n")[0].split(" ")
+      .filter((w) => w.startsWith("--"));
+    await withServer({
+      command: [Deno.execPath(), "run", "--no-config", ...flags, bundle],
+      env: { RKLLM_MOCK_TOKENS: "2" },
+    }, async (server) => {
       // Deno warns at the first request whose signal a handler watches: a chat.
-      const res = await fetch(`${url}/v1/chat/completions`, {
+      const res = await fetch(`${server.url}/v1/chat/completions`, {
         method: "POST",
         body: JSON.stringify({ model: "qwen3-1.7b", messages: [{ role: "user", content: "hi" }] }),
       });
       assert.equal(res.status, 200);
       await res.body?.cancel();
-      child.kill("SIGTERM");
-      for (;;) {
-        const { value, done } = await lines.read();
-        if (done) break;
-        log += value;
-      }
-      assert.equal((await child.status).code, 0, log);
-      assert.doesNotMatch(log, /legacy/i);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-      await Deno.remove(modelsDir, { recursive: true });
-    }
-  },
+      assert.doesNotMatch(server.logs.join("\n"), /legacy/i);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("cli: the demo listens on 127.0.0.1 unless told otherwise", async () => {

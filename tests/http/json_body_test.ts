@@ -33,13 +33,19 @@ Deno.test("nestingError(): within the limit is fine, beyond it a 400 naming the 
   });
 });
 
-Deno.test("beforeBodyDeadline(): a stalled body is a 408 and asks to close the connection", async () => {
-  let closing = false;
+/** A deadline `ms` from now that records whether it asked to close the connection. */
+function deadlineIn(ms: number) {
+  const state = { closing: false };
   const deadline = {
-    bodyDeadline: Date.now() + 100,
-    bodyTimeoutMs: 100,
-    closeAfterResponse: () => closing = true,
+    bodyDeadline: Date.now() + ms,
+    bodyTimeoutMs: ms,
+    closeAfterResponse: () => state.closing = true,
   };
+  return { deadline, state };
+}
+
+Deno.test("beforeBodyDeadline(): a stalled body is a 408 and asks to close the connection", async () => {
+  const { deadline, state } = deadlineIn(100);
   const never = new Promise<ArrayBuffer>(() => {});
   await assert.rejects(() => beforeBodyDeadline(never, deadline), (err: unknown) => {
     assert.ok(err instanceof RequestTimeoutError);
@@ -48,23 +54,18 @@ Deno.test("beforeBodyDeadline(): a stalled body is a 408 and asks to close the c
     assert.equal(err.headers.Connection, "close");
     return true;
   });
-  assert.ok(closing);
+  assert.ok(state.closing);
 });
 
 Deno.test("beforeBodyDeadline(): a body in time, and no deadline at all, pass through", async () => {
-  let closing = false;
-  const deadline = {
-    bodyDeadline: Date.now() + 1000,
-    bodyTimeoutMs: 1000,
-    closeAfterResponse: () => closing = true,
-  };
+  const { deadline, state } = deadlineIn(1000);
   assert.equal(await beforeBodyDeadline(Promise.resolve("body"), deadline), "body");
   assert.equal(await beforeBodyDeadline(Promise.resolve("body"), undefined), "body");
   assert.equal(
     await beforeBodyDeadline(Promise.resolve("body"), { ...deadline, bodyDeadline: Infinity }),
     "body",
   );
-  assert.ok(!closing);
+  assert.ok(!state.closing);
 });
 
 Deno.test("isOutOfDescriptors() knows EMFILE and ENFILE", () => {
