@@ -363,12 +363,17 @@ RKLLM_API_LOG_LEVEL=info
 #RKLLM_LIB_PATH=$LIB_TARGET
 #RKLLM_DEFAULT_CONTEXT=4096
 #RKLLM_MAX_NEW_TOKENS=2048
-#RKLLM_QUEUE_DEPTH=8
+#RKLLM_QUEUE_DEPTH=64
 #RKLLM_QUEUE_TIMEOUT=300
 #RKLLM_IDLE_UNLOAD=300
 #RKLLM_FIRST_TOKEN_TIMEOUT=120
 #RKLLM_GENERATION_TIMEOUT=600
 #RKLLM_KEEPALIVE_INTERVAL=5
+# Most messages one chat request may hold; slow or idle clients are disconnected after these
+#RKLLM_MAX_MESSAGES=1000
+#RKLLM_HEADER_TIMEOUT=15
+#RKLLM_BODY_TIMEOUT=60
+#RKLLM_CONNECTION_IDLE_TIMEOUT=30
 #RKLLM_CPU_MASK=0xF0
 #RKLLM_EMBED_FLASH=true
 #RKLLM_BASE_DOMAIN_ID=0
@@ -400,19 +405,25 @@ Group=$SERVICE_GROUP
 SupplementaryGroups=$SUPP_GROUPS
 EnvironmentFile=$ENV_FILE
 ExecStart=$BIN_PATH serve
+# Any non-zero exit (a crash, a runtime hung past its grace period) restarts it after 5 s;
+# exit 2 is a bad setting in $ENV_FILE, which a restart cannot fix.
 Restart=on-failure
 RestartSec=5
+RestartPreventExitStatus=2
 # The server drains and exits within 5 s of SIGTERM.
 KillSignal=SIGTERM
 TimeoutStopSec=15
+# One descriptor per client connection; at the limit new connections are shed, not fatal.
 LimitNOFILE=65536
 
-# Hardening that still lets it use the NPU: the server reads its models and only reads
-# sysfs/debugfs. No PrivateDevices/DeviceAllow/ProtectClock (they would close /dev to the NPU),
-# and no MemoryDenyWriteExecute (the V8 JIT needs writable+executable memory).
+# Hardening that still lets it use the NPU: the server reads sysfs/debugfs and writes only to
+# the models folder (pull and delete; "-": no error while it does not exist). No
+# PrivateDevices/DeviceAllow/ProtectClock (they would close /dev to the NPU), and no
+# MemoryDenyWriteExecute (the V8 JIT needs writable+executable memory).
 NoNewPrivileges=yes
 ProtectSystem=strict
 ProtectHome=read-only
+ReadWritePaths=-$MODELS_DIR
 PrivateTmp=yes
 ProtectKernelTunables=yes
 ProtectKernelModules=yes

@@ -35,6 +35,8 @@ export interface AppDeps {
   /** Seconds between SSE keep-alive comments; 0 disables. */
   keepAliveSeconds: number;
   maxBodyBytes: number;
+  /** Most messages one chat request may hold; more → 400. Unbounded when absent. */
+  maxMessages?: number;
   /** Required Bearer key; empty = open server. */
   apiKey?: string;
   /** "*" or a list of allowed origins. */
@@ -160,8 +162,16 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   app.get("/health", (c) => {
     const s = deps.service.status();
+    const modelsAvailable = deps.service.listModels().length;
     return c.json({
-      status: s.wedged ? "failed" : s.loadingModel ? "loading" : "ok",
+      // "no_models": the models folder is empty or wrong; every chat would answer 404.
+      status: s.wedged
+        ? "failed"
+        : s.loadingModel
+        ? "loading"
+        : modelsAvailable === 0
+        ? "no_models"
+        : "ok",
       ...(s.wedged ? { error: s.wedged } : {}),
       version: VERSION,
       model_loaded: s.loadedModel !== null,
@@ -169,7 +179,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       loading_model: s.loadingModel,
       busy: s.busy,
       queued: s.queued,
-      models_available: deps.service.listModels().length,
+      models_available: modelsAvailable,
       uptime_s: Math.round((now() - startedAt) / 1000),
       runtime: deps.runtime,
       kv_cache: s.kvCache ?? null,
@@ -202,6 +212,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   const chat = chatCompletionsHandler({
     service: deps.service,
     log: deps.log,
+    maxMessages: deps.maxMessages,
     keepAliveMs: deps.keepAliveSeconds * 1000,
     now: () => Math.floor(now() / 1000),
   });

@@ -1,22 +1,30 @@
 /**
- * The only reader of settings. One table (`SETTINGS`) names every setting with its flag, env
- * var, default and description; it feeds the parser, `--help` and the README table.
- * Precedence: defaults < config file (JSON, `--config`) < environment < command-line flags.
- * Pure apart from `loadConfig`, which reads the config file. Imports zod, src/errors.ts, the log
- * levels and the runtime-version registry (the `abi` choices).
+ * The only reader of settings and of the environment. One table (`SETTINGS`) names every setting
+ * with its flag, env var, default and description; it feeds the parser, `--help` and the README
+ * table. Precedence: defaults < config file (JSON, `--config`) < environment < command-line flags.
+ * `loadConfig` returns the settings resolved for use: durations in milliseconds, the CPU mask as
+ * a number, CORS origins split, task modes parsed, the API key read from its file, and the few
+ * environment variables other modules need (`RKLLM_ROOT`, `HOME`, `HF_ENDPOINT`, `HF_TOKEN`).
+ * Pure apart from `loadConfig`, which reads the config and key files. Imports src/errors.ts,
+ * src/log.ts (level names), src/tasks/settings.ts (the task-mode grammar), the runtime-version
+ * registry (the `abi` choices) and zod.
  */
 import { z } from "zod";
 import { ConfigError } from "./errors.ts";
 import { LOG_LEVELS } from "./log.ts";
 import { ABI_SETTINGS } from "./rkllm/abi.ts";
 import { ABI_VERSIONS } from "./rkllm/versions.ts";
+import type { TaskKind } from "./tasks/detect.ts";
+import { parseTaskModes, type TaskMode } from "./tasks/settings.ts";
 
 /**
  * A JSON number or a numeric string. `z.coerce.number()` alone would turn "" (`--port=`), null,
- * true and [8080] into numbers (0, 0, 1, 8080) instead of rejecting them.
+ * true and [8080] into numbers (0, 0, 1, 8080) instead of rejecting them; "abc" and "Infinity"
+ * are "not a number" rather than zod's "received NaN".
  */
-const numeric = z.union([z.number(), z.string().trim().min(1, "expected a number")])
-  .transform(Number);
+const numeric = z.union([z.number(), z.string().trim().min(1, "expected a number")], {
+  error: "expected a number",
+}).transform(Number).refine(Number.isFinite, { error: "expected a number" });
 const port = numeric.pipe(z.number().int().min(0).max(65535));
 const seconds = numeric.pipe(z.number().min(0));
 const positiveInt = numeric.pipe(z.number().int().positive());
@@ -28,7 +36,18 @@ const bool = z.union([
   ).transform((v) => ["1", "true", "yes", "on"].includes(v)),
 ]);
 
-/** Every setting. `key` is the config-file key and the field of `Config`. */
+const taskModes = z.string().superRefine((text, ctx) => {
+  try {
+    parseTaskModes(text);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message });
+  }
+});
+
+/**
+ * Every setting. `key` is the config-file key and the field of `Config`; rows with
+ * `seconds: true` also appear in milliseconds in `ResolvedConfig.ms`.
+ */
 export const SETTINGS = [
   {
     key: "host",
@@ -117,6 +136,61 @@ export const SETTINGS = [
     description: "Largest request body accepted; larger ones get a 413.",
   },
   {
+    key: "max_messages",
+    flag: "max-messages",
+    env: "RKLLM_MAX_MESSAGES",
+    default: 1000,
+    schema: positiveInt,
+    description: "Most messages one chat request may hold; more get a 400.",
+  },
+  {
+    key: "header_timeout",
+    flag: "header-timeout",
+    env: "RKLLM_HEADER_TIMEOUT",
+    default: 15,
+    schema: seconds,
+    seconds: true,
+    description:
+      "Seconds a new connection may take to send its first request head before it is closed (0: no limit).",
+  },
+  {
+    key: "body_timeout",
+    flag: "body-timeout",
+    env: "RKLLM_BODY_TIMEOUT",
+    default: 60,
+    schema: seconds,
+    seconds: true,
+    description:
+      "Seconds allowed to receive a whole request body; a slower one gets a 408 and its connection is closed (0: no limit).",
+  },
+  {
+    key: "connection_idle_timeout",
+    flag: "connection-idle-timeout",
+    env: "RKLLM_CONNECTION_IDLE_TIMEOUT",
+    default: 30,
+    schema: seconds,
+    seconds: true,
+    description:
+      "Seconds a kept-alive connection may stay open with no request in progress (a request head still arriving counts as idle) (0: no limit).",
+  },
+  {
+    key: "watch_models",
+    flag: "watch-models",
+    env: "RKLLM_WATCH_MODELS",
+    default: true,
+    schema: bool,
+    description: "Watch the models folder and rescan it when it changes (false: periodic rescans).",
+  },
+  {
+    key: "models_rescan_interval",
+    flag: "models-rescan-interval",
+    env: "RKLLM_MODELS_RESCAN_INTERVAL",
+    default: 5,
+    schema: seconds,
+    seconds: true,
+    description: "Seconds between rescans of the models folder while it cannot be watched.",
+  },
+  {
     key: "default_context",
     flag: "default-context",
     env: "RKLLM_DEFAULT_CONTEXT",
@@ -136,9 +210,10 @@ export const SETTINGS = [
     key: "queue_depth",
     flag: "queue-depth",
     env: "RKLLM_QUEUE_DEPTH",
-    default: 8,
+    default: 64,
     schema: count,
-    description: "Requests allowed to wait for the NPU; beyond that → 503.",
+    description:
+      "Requests allowed to wait for the NPU; beyond that → 503 (the wait is bounded by queue_timeout).",
   },
   {
     key: "queue_timeout",
@@ -146,6 +221,7 @@ export const SETTINGS = [
     env: "RKLLM_QUEUE_TIMEOUT",
     default: 300,
     schema: seconds,
+    seconds: true,
     description: "Seconds a request may wait for the NPU before a 503 (0: no limit).",
   },
   {
@@ -154,6 +230,7 @@ export const SETTINGS = [
     env: "RKLLM_IDLE_UNLOAD",
     default: 300,
     schema: seconds,
+    seconds: true,
     description: "Seconds of idleness before the model is unloaded (0 disables).",
   },
   {
@@ -162,6 +239,7 @@ export const SETTINGS = [
     env: "RKLLM_FIRST_TOKEN_TIMEOUT",
     default: 120,
     schema: seconds,
+    seconds: true,
     description: "Seconds allowed for prefill (until the first token) before the run is aborted.",
   },
   {
@@ -170,6 +248,7 @@ export const SETTINGS = [
     env: "RKLLM_GENERATION_TIMEOUT",
     default: 600,
     schema: seconds,
+    seconds: true,
     description: "Seconds allowed for a whole generation before it is aborted.",
   },
   {
@@ -178,6 +257,7 @@ export const SETTINGS = [
     env: "RKLLM_ABORT_GRACE",
     default: 10,
     schema: seconds,
+    seconds: true,
     description: "Seconds an aborted run may take to return; after that the runtime counts as " +
       "wedged: waiting clients get an error, /health says failed, and the server exits.",
   },
@@ -195,6 +275,7 @@ export const SETTINGS = [
     env: "RKLLM_KEEPALIVE_INTERVAL",
     default: 5,
     schema: seconds,
+    seconds: true,
     description: "Seconds between SSE keep-alive comments while waiting for tokens (0 disables).",
   },
   {
@@ -203,6 +284,7 @@ export const SETTINGS = [
     env: "RKLLM_RAG_CACHE_TTL",
     default: 300,
     schema: seconds,
+    seconds: true,
     description:
       "Seconds a web-search (RAG) answer is replayed for the same question and sources (0 disables).",
   },
@@ -212,7 +294,7 @@ export const SETTINGS = [
     env: "RKLLM_TASK_MODES",
     default:
       "title=shortcut,tags=shortcut,queries=shortcut,follow_ups=continue,autocomplete=continue",
-    schema: z.string(),
+    schema: taskModes,
     description: "Open WebUI background tasks: per task, 'shortcut' (instant, no NPU), " +
       "'continue' (asked on the cached chat, then removed from the cache) or 'model'.",
   },
@@ -343,13 +425,51 @@ export const SETTINGS = [
 type Setting = typeof SETTINGS[number];
 export type Config = Readonly<{ [S in Setting as S["key"]]: z.output<S["schema"]> }>;
 export type SettingKey = Setting["key"];
+/** The settings given in seconds. */
+export type DurationKey = Extract<Setting, { seconds: true }>["key"];
 
 /** Raw values per source; strings from env/flags, any JSON value from the file. */
 export type RawSettings = Partial<Record<SettingKey, unknown>>;
 
+/** The commands and the options only they take (beyond the settings). */
+export const COMMANDS = [
+  { name: "serve", usage: "serve", description: "Start the HTTP server (default).", options: [] },
+  {
+    name: "models",
+    usage: "models",
+    description: "List the models found in the models folder.",
+    options: [],
+  },
+  {
+    name: "doctor",
+    usage: "doctor",
+    description: "Check driver, runtime library, models and permissions.",
+    options: [],
+  },
+  {
+    name: "pull",
+    usage: "pull <owner/repo[:file|quant]>",
+    description: "Download a model from Hugging Face into the models folder.",
+    options: [
+      { flag: "revision", description: "Branch, tag or commit to download (default: main)." },
+      { flag: "name", description: "Folder name for the model (default: from the repo)." },
+    ],
+  },
+  {
+    name: "rm",
+    usage: "rm <name>",
+    description: "Delete a model from the models folder.",
+    options: [],
+  },
+] as const;
+
+export type CommandName = typeof COMMANDS[number]["name"];
+
 export interface ParsedArgs {
   command: string;
   flags: RawSettings;
+  /** Options of the command itself (`pull --revision v2`), by flag name. */
+  options: Record<string, string>;
   configPath?: string;
   help: boolean;
   version: boolean;
@@ -357,12 +477,16 @@ export interface ParsedArgs {
 }
 
 const BY_FLAG = new Map<string, Setting>(SETTINGS.map((s) => [s.flag, s]));
+const COMMAND_OPTIONS = new Map<string, string>(
+  COMMANDS.flatMap((c) => c.options.map((o) => [o.flag, c.name])),
+);
 
 /** `[command] [--flag value | --flag=value]…`; unknown flags are a ConfigError. */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const out: ParsedArgs = {
     command: "serve",
     flags: {},
+    options: {},
     help: false,
     version: false,
     positionals: [],
@@ -394,6 +518,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         out.configPath = value;
         continue;
       }
+      if (COMMAND_OPTIONS.has(name)) {
+        out.options[name] = value;
+        continue;
+      }
       const setting = BY_FLAG.get(name);
       if (!setting) throw new ConfigError(`unknown option --${name} (see --help)`);
       out.flags[setting.key] = value;
@@ -405,6 +533,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     } else {
       out.positionals.push(arg);
     }
+  }
+  for (const name of Object.keys(out.options)) {
+    const owner = COMMAND_OPTIONS.get(name);
+    if (owner !== out.command) throw new ConfigError(`--${name} applies to '${owner}' only`);
   }
   return out;
 }
@@ -460,7 +592,7 @@ export function resolveConfig(
     }
     out[s.key] = parsed.data;
   }
-  for (const key of ["models_dir", "lib_path", "rknn_lib_path", "prompt_cache_dir"] as const) {
+  for (const key of ["models_dir", "lib_path", "prompt_cache_dir", "rknn_lib_path"] as const) {
     out[key] = expandHome(out[key] as string, home);
   }
   out.prompt_cache_dir ||= `${out.models_dir}/.kv-cache`;
@@ -475,57 +607,159 @@ export function expandHome(path: string, home: string | undefined): string {
   return path;
 }
 
-/** The effectful entry: reads the config file named by --config or RKLLM_API_CONFIG. */
-export async function loadConfig(
-  args: ParsedArgs,
-  env: Record<string, string | undefined>,
-): Promise<Config> {
-  const path = args.configPath ?? env.RKLLM_API_CONFIG;
-  const sources: RawSettings[] = [];
-  if (path) {
-    let text: string;
-    try {
-      text = await Deno.readTextFile(path);
-    } catch (cause) {
-      throw new ConfigError(`cannot read config file ${path}: ${(cause as Error).message}`, {
-        cause,
-      });
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (cause) {
-      throw new ConfigError(`config file ${path} is not valid JSON: ${(cause as Error).message}`, {
-        cause,
-      });
-    }
-    sources.push(fileSettings(json, path));
-  }
-  sources.push(envSettings(env), args.flags);
-  return resolveConfig(sources, env.HOME, [...(path ? [path] : []), "environment", "flags"]);
+/** The settings in the form the rest of the program uses them. */
+export interface Resolved {
+  /** Every `seconds` setting in milliseconds. */
+  readonly ms: Readonly<Record<DurationKey, number>>;
+  /** `cpu_mask` as a number. */
+  readonly cpuMask: number;
+  /** `cors_origins`: "*" or the list of origins. */
+  readonly corsOrigins: "*" | readonly string[];
+  readonly taskModes: Readonly<Record<TaskKind, TaskMode>>;
+  /** The key clients must send: `api_key`, else the first line of `api_key_file`; "" = none. */
+  readonly apiKey: string;
+  /** Environment variables other modules need; they read no environment themselves. */
+  readonly env: Readonly<{
+    /** Prefix for /proc, /sys and /dev (tests point it at a fake tree); "" = the real root. */
+    rkllmRoot: string;
+    home: string | undefined;
+    /** Hugging Face mirror and token for `pull`. */
+    hfEndpoint: string | undefined;
+    hfToken: string | undefined;
+  }>;
 }
 
-/** `--help` text, generated from the table. */
-export function helpText(name: string, version: string): string {
-  const rows = SETTINGS.map((s) =>
-    `  --${s.flag} <value>`.padEnd(30) +
-    `${s.description}\n${" ".repeat(30)}env ${s.env}, default ${JSON.stringify(s.default)}`
+export type ResolvedConfig = Config & Resolved;
+
+/**
+ * Derives the resolved fields from validated settings (pure). `keyFileText` is the content of
+ * `api_key_file` when one is set.
+ */
+export function deriveConfig(
+  config: Config,
+  env: Record<string, string | undefined>,
+  keyFileText?: string,
+): ResolvedConfig {
+  const ms = Object.fromEntries(
+    SETTINGS.filter((s) => "seconds" in s).map((s) => [s.key, config[s.key] as number * 1000]),
+  ) as Record<DurationKey, number>;
+  let apiKey = config.api_key;
+  if (!apiKey && config.api_key_file) {
+    apiKey = (keyFileText ?? "").split("\n")[0].trim();
+    if (!apiKey) {
+      throw new ConfigError(`cannot read the API key file ${config.api_key_file}: it is empty`);
+    }
+  }
+  const corsOrigins = config.cors_origins.trim() === "*"
+    ? "*"
+    : Object.freeze(config.cors_origins.split(",").map((o) => o.trim()).filter(Boolean));
+  const nonEmpty = (name: string) => env[name] || undefined;
+  return Object.freeze({
+    ...config,
+    ms: Object.freeze(ms),
+    cpuMask: Number(config.cpu_mask),
+    corsOrigins,
+    taskModes: Object.freeze(parseTaskModes(config.task_modes)),
+    apiKey,
+    env: Object.freeze({
+      rkllmRoot: env.RKLLM_ROOT ?? "",
+      home: nonEmpty("HOME"),
+      hfEndpoint: nonEmpty("HF_ENDPOINT"),
+      hfToken: nonEmpty("HF_TOKEN"),
+    }),
+  });
+}
+
+async function readSettingsFile(path: string): Promise<RawSettings> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (cause) {
+    throw new ConfigError(`cannot read config file ${path}: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  return fileSettings(json, path);
+}
+
+async function readKeyFile(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (cause) {
+    throw new ConfigError(`cannot read the API key file ${path}: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+}
+
+/**
+ * The effectful entry: reads the config file named by --config or RKLLM_API_CONFIG and the API
+ * key file. `env` defaults to the process environment.
+ */
+export async function loadConfig(
+  args: ParsedArgs,
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): Promise<ResolvedConfig> {
+  const path = args.configPath ?? env.RKLLM_API_CONFIG;
+  const sources: RawSettings[] = path ? [await readSettingsFile(path)] : [];
+  sources.push(envSettings(env), args.flags);
+  const config = resolveConfig(sources, env.HOME, [
+    ...(path ? [path] : []),
+    "environment",
+    "flags",
+  ]);
+  const keyFile = !config.api_key && config.api_key_file
+    ? await readKeyFile(config.api_key_file)
+    : undefined;
+  return deriveConfig(config, env, keyFile);
+}
+
+/** Left column of `--help`: wide enough for the longest entry plus two spaces. */
+function helpColumns(rows: readonly [string, string][]): string[] {
+  const width = Math.max(...rows.map(([left]) => left.length)) + 2;
+  return rows.map(([left, right]) =>
+    right.split("\n").map((line, i) => `${(i === 0 ? left : "").padEnd(width)}${line}`)
+      .join("\n").trimEnd()
   );
+}
+
+/** `--help` text, generated from the tables. */
+export function helpText(name: string, version: string): string {
+  const options: [string, string][] = [
+    [
+      "  --config <file>",
+      "JSON file of settings (keys as in the README table).\nenv RKLLM_API_CONFIG",
+    ],
+    ...SETTINGS.map((s): [string, string] => [
+      `  --${s.flag} <value>`,
+      `${s.description}\nenv ${s.env}, default ${JSON.stringify(s.default)}`,
+    ]),
+    ...COMMANDS.flatMap((c) =>
+      c.options.map((
+        o,
+      ): [string, string] => [`  --${o.flag} <value>`, `(${c.name}) ${o.description}`])
+    ),
+    ["  --help, --version", ""],
+  ];
+  const commands = COMMANDS.map((c): [string, string] => [`  ${c.usage}`, c.description]);
   return [
-    `${name} ${version}: OpenAI-compatible LLM server for Rockchip RK3588 NPUs`,
+    `${name} ${version}: OpenAI- and Ollama-compatible LLM server for Rockchip RK3588 NPUs`,
     "",
-    `Usage: ${name} [serve|models|doctor] [options]`,
+    `Usage: ${name} [${COMMANDS.map((c) => c.name).join("|")}] [options]`,
     "",
     "Commands:",
-    "  serve                       Start the HTTP server (default).",
-    "  models                      List the models found in the models folder.",
-    "  doctor                      Check driver, runtime library, models and permissions.",
+    ...helpColumns(commands),
     "",
     "Options (precedence: defaults < config file < environment < flags):",
-    "  --config <file>             JSON file of settings (keys as in the README table).",
-    "                              env RKLLM_API_CONFIG",
-    ...rows,
-    "  --help, --version",
+    ...helpColumns(options),
   ].join("\n");
 }
 

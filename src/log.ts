@@ -2,7 +2,9 @@
  * Levelled one-line logger: `<time> <LEVEL> [component] message key=value …`.
  *
  * Prompt and output text is only ever passed at debug level by callers; this module adds no
- * secrets of its own. The sink is injectable so tests can capture lines.
+ * secrets of its own. Control characters in any part of a line are escaped, so a request cannot
+ * write terminal escape sequences or fake lines into the log. The sink is injectable so tests
+ * can capture lines.
  * Imports nothing from the rest of src/.
  */
 
@@ -22,9 +24,26 @@ export interface Logger {
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
+/**
+ * Characters that must never reach a terminal or a log file raw: C0 and C1 controls (an escape
+ * sequence from a URL could recolour or rewrite the operator's terminal), line and paragraph
+ * separators, bidirectional overrides (they reorder what is shown), and lone surrogates.
+ */
+const UNSAFE = /[\p{Cc}\p{Cs}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+const UNSAFE_ALL = new RegExp(UNSAFE.source, "gu");
+
+const hex4 = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
+
+/** `text` with every unsafe character written as `\uXXXX`. */
+export function escapeControls(text: string): string {
+  return UNSAFE.test(text) ? text.replace(UNSAFE_ALL, hex4) : text;
+}
+
 function formatValue(value: string | number | boolean | null): string {
   if (typeof value !== "string") return String(value);
-  return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
+  if (/^[^\s"=]+$/.test(value) && !UNSAFE.test(value)) return value;
+  // JSON.stringify escapes C0 controls, quotes and lone surrogates; the rest is ours.
+  return escapeControls(JSON.stringify(value));
 }
 
 export function formatLine(
@@ -34,9 +53,11 @@ export function formatLine(
   message: string,
   fields: LogFields = {},
 ): string {
-  let line = `${time.toISOString()} ${level.toUpperCase().padEnd(5)} [${component}] ${message}`;
+  let line = `${time.toISOString()} ${level.toUpperCase().padEnd(5)} [${
+    escapeControls(component)
+  }] ${escapeControls(message)}`;
   for (const [key, value] of Object.entries(fields)) {
-    if (value !== undefined) line += ` ${key}=${formatValue(value)}`;
+    if (value !== undefined) line += ` ${escapeControls(key)}=${formatValue(value)}`;
   }
   return line;
 }

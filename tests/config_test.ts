@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import {
   type Config,
+  deriveConfig,
   envSettings,
   expandHome,
   fileSettings,
@@ -49,6 +50,7 @@ Deno.test("parseArgs() reads the command, flags and positionals", async (t) => {
   const base: ParsedArgs = {
     command: "serve",
     flags: {},
+    options: {},
     help: false,
     version: false,
     positionals: [],
@@ -93,6 +95,15 @@ Deno.test("parseArgs() reads the command, flags and positionals", async (t) => {
     { name: "-h", argv: ["models", "-h"], want: { command: "models", help: true } },
     { name: "--version", argv: ["--version"], want: { version: true } },
     { name: "-V", argv: ["-V"], want: { version: true } },
+    {
+      name: "pull takes its model reference and --revision / --name",
+      argv: ["pull", "owner/repo:w8a8", "--revision", "v2", "--name=Mine"],
+      want: {
+        command: "pull",
+        positionals: ["owner/repo:w8a8"],
+        options: { revision: "v2", name: "Mine" },
+      },
+    },
   ];
   for (const row of rows) {
     await t.step(`${row.name}: ${JSON.stringify(row.argv)}`, () => {
@@ -120,6 +131,11 @@ Deno.test("parseArgs() throws ConfigError for bad options", async (t) => {
       name: "missing value before the next flag",
       argv: ["--models", "--port", "9000"],
       message: "--models needs a value",
+    },
+    {
+      name: "a pull option on another command",
+      argv: ["serve", "--revision", "v2"],
+      message: "--revision applies to 'pull' only",
     },
   ];
   for (const row of rows) {
@@ -200,9 +216,15 @@ Deno.test("resolveConfig() applies defaults", async (t) => {
       api_key_file: "",
       cors_origins: "*",
       max_body_bytes: 16777216,
+      max_messages: 1000,
+      header_timeout: 15,
+      body_timeout: 60,
+      connection_idle_timeout: 30,
+      watch_models: true,
+      models_rescan_interval: 5,
       default_context: 4096,
       max_new_tokens: 2048,
-      queue_depth: 8,
+      queue_depth: 64,
       queue_timeout: 300,
       idle_unload: 300,
       first_token_timeout: 120,
@@ -349,6 +371,11 @@ Deno.test("resolveConfig() throws a ConfigError naming the setting and its env v
       names: ['"abc"', "port", "--port", "RKLLM_API_PORT"],
     },
     {
+      name: "port 'abc' from a flag says 'expected a number', not zod's NaN",
+      sources: [parseArgs(["--port", "abc"]).flags],
+      names: ['"abc"', "port", "--port", "RKLLM_API_PORT", "expected a number"],
+    },
+    {
       name: "port 70000 from a flag",
       sources: [parseArgs(["--port", "70000"]).flags],
       names: ['"70000"', "port", "--port", "RKLLM_API_PORT"],
@@ -404,6 +431,21 @@ Deno.test("resolveConfig() throws a ConfigError naming the setting and its env v
       names: ["cpu_mask", "--cpu-mask", "RKLLM_CPU_MASK", "a number such as 0xF0"],
     },
     {
+      name: "an unknown task kind",
+      sources: [{ task_modes: "titel=model" }],
+      names: ["task_modes", "--task-modes", "RKLLM_TASK_MODES", 'unknown task kind "titel"'],
+    },
+    {
+      name: "a negative header timeout",
+      sources: [{ header_timeout: "-1" }],
+      names: ["header_timeout", "--header-timeout", "RKLLM_HEADER_TIMEOUT"],
+    },
+    {
+      name: "max_messages 0",
+      sources: [{ max_messages: 0 }],
+      names: ["max_messages", "--max-messages", "RKLLM_MAX_MESSAGES"],
+    },
+    {
       name: "boolean 'maybe'",
       sources: [envSettings({ RKLLM_EMBED_FLASH: "maybe" })],
       names: ["embed_flash", "--embed-flash", "RKLLM_EMBED_FLASH"],
@@ -422,6 +464,17 @@ Deno.test("resolveConfig() throws a ConfigError naming the setting and its env v
   for (const row of rows) {
     await t.step(row.name, () => {
       assertConfigError(() => resolveConfig(row.sources, HOME), ...row.names);
+    });
+  }
+});
+
+Deno.test("a non-number says so, not zod's 'received NaN'", () => {
+  for (const raw of ["abc", "8o8o", "Infinity", "NaN"]) {
+    assert.throws(() => resolveConfig([{ port: raw }], HOME), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /expected a number$/);
+      assert.doesNotMatch(err.message, /received NaN/);
+      return true;
     });
   }
 });
@@ -493,7 +546,7 @@ Deno.test("loadConfig() reads a JSON config file", async (t) => {
       assert.equal(config.models_dir, "/home/pi/m");
       assert.equal(config.log_level, "debug");
       assert.equal(config.host, "127.0.0.1");
-      assert.equal(config.queue_depth, 8);
+      assert.equal(config.queue_depth, 64);
     });
     await t.step("the file may be named by RKLLM_API_CONFIG", async () => {
       const config = await loadConfig(parseArgs([]), { HOME, RKLLM_API_CONFIG: path });
@@ -553,4 +606,100 @@ Deno.test("loadConfig() reads a JSON config file", async (t) => {
       },
     );
   });
+});
+
+Deno.test("deriveConfig() resolves what the program uses", async (t) => {
+  const derive = (raw: RawSettings, env: Record<string, string> = {}, keyFile?: string) =>
+    deriveConfig(resolveConfig([raw], HOME), { HOME, ...env }, keyFile);
+  await t.step("every seconds setting in milliseconds", () => {
+    const c = derive({ queue_timeout: "0.5", header_timeout: 2, idle_unload: 0 });
+    assert.equal(c.ms.queue_timeout, 500);
+    assert.equal(c.ms.header_timeout, 2000);
+    assert.equal(c.ms.idle_unload, 0);
+    assert.equal(c.ms.generation_timeout, 600_000);
+    assert.equal(c.ms.body_timeout, 60_000);
+    assert.equal(c.ms.connection_idle_timeout, 30_000);
+    assert.deepEqual(
+      Object.keys(c.ms).sort(),
+      SETTINGS.filter((s) => "seconds" in s).map((s) => s.key).sort(),
+    );
+  });
+  await t.step("the CPU mask as a number, hex or decimal", () => {
+    assert.equal(derive({}).cpuMask, 0xf0);
+    assert.equal(derive({ cpu_mask: "15" }).cpuMask, 15);
+  });
+  await t.step("CORS origins: * or a trimmed list", () => {
+    assert.equal(derive({}).corsOrigins, "*");
+    assert.deepEqual(derive({ cors_origins: " http://a , http://b,," }).corsOrigins, [
+      "http://a",
+      "http://b",
+    ]);
+  });
+  await t.step("task modes parsed over the defaults", () => {
+    const c = derive({ task_modes: "title=model" });
+    assert.equal(c.taskModes.title, "model");
+    assert.equal(c.taskModes.tags, "shortcut");
+    assert.equal(c.taskModes.follow_ups, "continue");
+  });
+  await t.step("the API key: the setting, else the key file's first line, else none", () => {
+    assert.equal(derive({}).apiKey, "");
+    assert.equal(derive({ api_key: "k1", api_key_file: "/f" }, {}, "k2\n").apiKey, "k1");
+    assert.equal(derive({ api_key_file: "/f" }, {}, "  k2  \nsecond line\n").apiKey, "k2");
+    assertConfigError(() => derive({ api_key_file: "/f" }, {}, "\n"), "/f", "empty");
+  });
+  await t.step("the environment other modules need", () => {
+    const c = derive({}, { RKLLM_ROOT: "/fake", HF_ENDPOINT: "https://m", HF_TOKEN: "hf_x" });
+    assert.deepEqual({ ...c.env }, {
+      rkllmRoot: "/fake",
+      home: HOME,
+      hfEndpoint: "https://m",
+      hfToken: "hf_x",
+    });
+    assert.deepEqual({ ...derive({}, { HF_TOKEN: "" }).env }, {
+      rkllmRoot: "",
+      home: HOME,
+      hfEndpoint: undefined,
+      hfToken: undefined,
+    });
+  });
+  await t.step("the table values stay as given, frozen", () => {
+    const c = derive({ cpu_mask: "0x0F" });
+    assert.equal(c.cpu_mask, "0x0F");
+    assert.equal(c.queue_timeout, 300);
+    assert.ok(Object.isFrozen(c));
+  });
+});
+
+Deno.test("loadConfig() reads the API key file and the environment", async () => {
+  const keyFile = await Deno.makeTempFile();
+  try {
+    await Deno.writeTextFile(keyFile, "sk-from-file\n");
+    const config = await loadConfig(parseArgs(["--api-key-file", keyFile]), {
+      HOME,
+      RKLLM_ROOT: "/r",
+    });
+    assert.equal(config.apiKey, "sk-from-file");
+    assert.equal(config.env.rkllmRoot, "/r");
+    await assertConfigErrorAsync(
+      () => loadConfig(parseArgs(["--api-key-file", `${keyFile}.missing`]), { HOME }),
+      `cannot read the API key file ${keyFile}.missing`,
+    );
+  } finally {
+    await Deno.remove(keyFile);
+  }
+});
+
+Deno.test("helpText() keeps every description clear of its flag column", () => {
+  const lines = helpText("rkllm-api", "1.0.0").split("\n");
+  const rows = lines.filter((l) => /^ {2}--\S/.test(l));
+  assert.ok(rows.length > SETTINGS.length, "one row per option");
+  const starts = new Set<number>();
+  for (const row of rows) {
+    if (row === "  --help, --version") continue;
+    // The flag and its <value>, at least two spaces, then the description.
+    const m = row.match(/^( {2}--[\w-]+ <\w+> {2,})\S/);
+    assert.ok(m, `a flag runs into its description: ${row}`);
+    starts.add(m[1].length);
+  }
+  assert.equal(starts.size, 1, `descriptions start in one column: ${[...starts]}`);
 });

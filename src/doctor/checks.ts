@@ -192,15 +192,23 @@ function governors(f: DoctorFacts): CheckResult {
   };
 }
 
+/** The words for a port that is taken, shared by doctor and by `serve` when it cannot listen. */
+export function portInUse(host: string, port: number, error?: string): {
+  detail: string;
+  fix: string;
+} {
+  return {
+    detail: `${host}:${port} is in use${error ? ` (${error})` : ""}`,
+    fix: "stop the other server (systemctl stop rkllm-api?) or choose --port",
+  };
+}
+
 function port(f: DoctorFacts): CheckResult {
   const name = "port";
   const p = f.port;
-  return p.free ? { name, status: "pass", detail: `${p.host}:${p.port} is free` } : {
-    name,
-    status: "fail",
-    detail: `${p.host}:${p.port} is in use${p.error ? ` (${p.error})` : ""}`,
-    fix: "stop the other server (systemctl stop rkllm-api?) or choose --port",
-  };
+  return p.free
+    ? { name, status: "pass", detail: `${p.host}:${p.port} is free` }
+    : { name, status: "fail", ...portInUse(p.host, p.port, p.error) };
 }
 
 function memory(f: DoctorFacts): CheckResult {

@@ -5,6 +5,7 @@
  * `POST /embeddings` (`prompt` → `{embedding}`). Vectors are unit length, as `/v1/embeddings`
  * returns them. An empty input answers an empty list without running the model, as Ollama does.
  */
+import { keepAlive, optionsSchema } from "./schema.ts";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { ChatService, ModelInfo } from "../engine/types.ts";
@@ -18,10 +19,13 @@ export const MAX_EMBED_INPUTS = 256;
 const model = z.string({ error: "is required (a model name from GET /api/tags)" }).trim()
   .min(1, { error: "must not be empty" });
 const text = z.string().min(1, { error: "must not be empty" });
-/** Accepted for compatibility: the scheduler's idle unload decides when a model goes. */
+/**
+ * Accepted for compatibility (the scheduler's idle unload decides when a model goes, and an
+ * embedding has no sampling), but checked as chat checks them.
+ */
 const accepted = {
-  keep_alive: z.union([z.number(), z.string()]).nullish(),
-  options: z.looseObject({}).nullish(),
+  keep_alive: keepAlive.nullish(),
+  options: optionsSchema.nullish(),
 };
 
 const embedSchema = z.looseObject({

@@ -30,9 +30,20 @@ const format = z.union([z.string(), z.record(z.string(), z.unknown())], {
   error: 'must be "json" or a JSON schema object',
 }).nullish();
 
-/** Seconds (number) or a Go duration ("5m", "0"); 0 unloads in a load-only request. */
-const keepAlive = z.union([z.number(), z.string()], {
-  error: 'must be a number of seconds or a duration such as "5m"',
+/**
+ * A Go duration ("5m", "1h30m", "-1s", "300ms"), a plain number of seconds ("0", "3600"), or ""
+ * (not given). Anything else ("NaN", "5 minutes") is refused, as Ollama refuses it.
+ */
+const DURATION =
+  /^\s*(?:[-+]?(?:(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+|\d+(?:\.\d*)?|\.\d+))?\s*$/;
+const keepAliveError = 'must be a number of seconds or a duration such as "5m"';
+
+/** Seconds (number) or a duration; 0 unloads in a load-only request. */
+export const keepAlive = z.union([
+  z.number(),
+  z.string().regex(DURATION, { error: keepAliveError }),
+], {
+  error: keepAliveError,
 }).nullish();
 
 const toolCall = z.looseObject({

@@ -30,6 +30,11 @@ const message = z.looseObject({
   content,
   tool_calls: z.array(toolCall).nullish(),
   tool_call_id: z.string().nullish(),
+}).superRefine((m, ctx) => {
+  // As OpenAI: only an assistant turn may leave out `content` (a tool-call turn has none).
+  if (m.content === undefined && m.role !== "assistant") {
+    ctx.addIssue({ code: "custom", path: ["content"], message: "is required" });
+  }
 });
 
 const tool = z.looseObject({
@@ -153,8 +158,34 @@ export interface ParsedChatRequest {
   ignored: string[];
 }
 
+export interface ChatLimits {
+  /** Most messages one request may hold (the `max_messages` setting). */
+  maxMessages: number;
+}
+
+/** No bound: for callers that have already checked (legacy completions send one message). */
+const UNLIMITED: ChatLimits = { maxMessages: Infinity };
+
+/** A 400 when a conversation has more messages than `maxMessages`. */
+export function checkMessageCount(count: number, limits: ChatLimits): void {
+  if (count > limits.maxMessages) {
+    throw new InvalidRequestError(
+      `Invalid 'messages': ${count} messages is more than this server accepts (${limits.maxMessages}).`,
+      "messages",
+      "too_many_messages",
+    );
+  }
+}
+
 /** Validates a parsed JSON body and converts it. `requestId` names the generation. */
-export function toChatRequest(body: unknown, requestId: string): ParsedChatRequest {
+export function toChatRequest(
+  body: unknown,
+  requestId: string,
+  limits: ChatLimits = UNLIMITED,
+): ParsedChatRequest {
+  // Before validation: checking 100,000 messages would itself hold the event loop.
+  const given = (body as { messages?: unknown } | null)?.messages;
+  if (Array.isArray(given)) checkMessageCount(given.length, limits);
   const b = parseBody(chatRequestSchema, body);
   let dropped = 0;
   const messages: ChatMessage[] = b.messages.map((m, i) => {

@@ -27,6 +27,8 @@ export interface ChatRouteDeps {
   service: ChatService;
   log: Logger;
   keepAliveMs: number;
+  /** Most messages one request may hold (`max_messages`); unbounded when absent. */
+  maxMessages?: number;
   /** Injected clock (seconds) for `created`. */
   now: () => number;
 }
@@ -40,7 +42,9 @@ export function chatCompletionsHandler(deps: ChatRouteDeps) {
   return async (c: Context): Promise<Response> => {
     const requestId = c.get("requestId") as string;
     const body = await readJson(c);
-    const parsed = toChatRequest(body, requestId);
+    const parsed = toChatRequest(body, requestId, {
+      maxMessages: deps.maxMessages ?? Infinity,
+    });
     const format = fromResponseFormat((body as { response_format?: unknown }).response_format);
     const signal = c.req.raw.signal;
     const gen = await startStructured(deps.service, parsed.request, format, {

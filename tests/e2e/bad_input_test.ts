@@ -1,14 +1,19 @@
 /**
- * Hundreds of malformed requests against ONE running server (the corpus is in
- * tests/support/bad_inputs.ts). Every rejected case must get its 4xx with OpenAI's error body and
- * must not reach the runtime; the "accepted" list holds valid-but-odd input that must succeed.
+ * Over a thousand malformed or odd requests against ONE running server (the corpus is in
+ * tests/support/bad_inputs.ts). Every rejected case must get its 4xx with its API's error body
+ * (OpenAI's; Ollama's under /api; Anthropic's on /v1/messages) and must not reach the runtime;
+ * the "accepted" list holds valid-but-odd input that must be answered like a normal request.
  * Afterwards the server is still healthy, serves a normal chat, and never ran two runs at once.
  */
 import assert from "node:assert/strict";
 import {
   type AcceptedCase,
   acceptedInputs,
+  type AnswerKind,
   badInputs,
+  CORPUS_MAX_MESSAGES,
+  type CorpusOptions,
+  hasOllamaEmbed,
   type HttpCase,
   MODEL,
   type RejectedCase,
@@ -50,6 +55,22 @@ function inField(param: string | null, field: string): boolean {
 const runStarts = (log: MockLogLine[]) => log.filter((l) => l.event === "run_start").length;
 const inits = (log: MockLogLine[]) => log.filter((l) => l.fn === "rkllm_init").length;
 
+/** Ollama's `{"error": "<message>"}`. */
+function assertOllamaErrorShape(body: unknown): void {
+  assert.ok(typeof body === "object" && body !== null && !Array.isArray(body), "an object");
+  assert.deepEqual(Object.keys(body), ["error"]);
+  const message = (body as { error: unknown }).error;
+  assert.ok(typeof message === "string" && message.length > 0, "error is a message");
+}
+
+/** Anthropic's `{"type": "error", "error": {"type", "message"}}`. */
+function assertAnthropicErrorShape(body: unknown): void {
+  const b = body as { type?: unknown; error?: { type?: unknown; message?: unknown } };
+  assert.equal(b.type, "error");
+  assert.equal(typeof b.error?.type, "string");
+  assert.ok(typeof b.error?.message === "string" && b.error.message.length > 0);
+}
+
 async function checkRejected(server: TestServer, c: RejectedCase): Promise<void> {
   const before = await readMockLog(server.mockLog);
   const res = await send(server.url, c);
@@ -58,15 +79,81 @@ async function checkRejected(server: TestServer, c: RejectedCase): Promise<void>
   assert.ok(allowed.includes(res.status), `status ${res.status}, expected ${allowed.join("/")}`);
   assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
   const body = await res.json();
+  if (c.path.startsWith("/api/")) {
+    return assertNoRun(server, before, () => assertOllamaErrorShape(body));
+  }
+  if (c.path === "/v1/messages") {
+    return assertNoRun(server, before, () => assertAnthropicErrorShape(body));
+  }
   assertErrorShape(body);
   if (c.param === null) assert.equal(body.error.param, null);
   else if (c.param !== undefined) {
     assert.ok(inField(body.error.param, c.param), `param ${body.error.param} is in ${c.param}`);
   }
   if (c.code !== undefined) assert.equal(body.error.code, c.code);
+  await assertNoRun(server, before, () => {});
+}
+
+async function assertNoRun(
+  server: TestServer,
+  before: MockLogLine[],
+  check: () => void,
+): Promise<void> {
+  check();
   const after = await readMockLog(server.mockLog);
   assert.equal(runStarts(after), runStarts(before), "no rkllm_run for a rejected request");
   assert.equal(inits(after), inits(before), "no model load for a rejected request");
+}
+
+/** Runs of the runtime an answer of each kind takes (an embedding of one input is one run). */
+const RUNS: Record<AnswerKind, number> = {
+  "chat": 1,
+  "completion": 1,
+  "embedding": 1,
+  "ollama-chat": 1,
+  "ollama-generate": 1,
+  "ollama-embed": 1,
+  "ollama-show": 0,
+  "select": 0,
+};
+
+/** The shape of a successful answer of each endpoint. */
+// deno-lint-ignore no-explicit-any
+function assertAnswer(kind: AnswerKind, body: Record<string, any>): void {
+  switch (kind) {
+    case "chat":
+      return assertChatCompletion(body);
+    case "completion":
+      assert.equal(body.object, "text_completion");
+      assert.equal(body.model, CANONICAL_MODEL);
+      assert.equal(typeof body.choices[0].text, "string");
+      return;
+    case "embedding":
+      assert.equal(body.object, "list");
+      assert.ok(body.data[0].embedding.length > 0);
+      assert.ok(body.data[0].embedding.every(Number.isFinite));
+      return;
+    case "ollama-chat":
+      assert.equal(body.model, CANONICAL_MODEL);
+      assert.equal(body.done, true);
+      assert.equal(body.message.role, "assistant");
+      assert.equal(typeof body.message.content, "string");
+      return;
+    case "ollama-generate":
+      assert.equal(body.model, CANONICAL_MODEL);
+      assert.equal(body.done, true);
+      assert.equal(typeof body.response, "string");
+      return;
+    case "ollama-embed":
+      assert.ok(body.embeddings[0].length > 0);
+      return;
+    case "ollama-show":
+      assert.equal(typeof body.modelfile, "string");
+      return;
+    case "select":
+      assert.equal(body.model, CANONICAL_MODEL);
+      return;
+  }
 }
 
 async function checkAccepted(server: TestServer, c: AcceptedCase): Promise<void> {
@@ -74,6 +161,18 @@ async function checkAccepted(server: TestServer, c: AcceptedCase): Promise<void>
   const res = await send(server.url, c);
   const body = await res.json();
   assert.equal(res.status, 200, JSON.stringify(body).slice(0, 300));
+  const kind = c.answer ?? "chat";
+  assertAnswer(kind, body);
+  const starts = (await readMockLog(server.mockLog)).filter((l) => l.event === "run_start");
+  assert.equal(starts.length, before + RUNS[kind], "runs of the runtime");
+  if (c.prompt === undefined) return;
+  const prompt = String(starts.at(-1)!.prompt);
+  if (typeof c.prompt === "string") assert.equal(prompt, c.prompt);
+  else assert.match(prompt, c.prompt);
+}
+
+// deno-lint-ignore no-explicit-any
+function assertChatCompletion(body: Record<string, any>): void {
   assert.match(body.id, /^chatcmpl-/);
   assert.equal(body.object, "chat.completion");
   assert.equal(body.model, CANONICAL_MODEL);
@@ -86,27 +185,33 @@ async function checkAccepted(server: TestServer, c: AcceptedCase): Promise<void>
   for (const k of ["prompt_tokens", "completion_tokens", "total_tokens"]) {
     assert.ok(Number.isInteger(body.usage[k]), `usage.${k}`);
   }
-  const starts = (await readMockLog(server.mockLog)).filter((l) => l.event === "run_start");
-  assert.equal(starts.length, before + 1, "exactly one run");
-  const prompt = String(starts.at(-1)!.prompt);
-  if (typeof c.prompt === "string") assert.equal(prompt, c.prompt);
-  else if (c.prompt) assert.match(prompt, c.prompt);
 }
 
-Deno.test("bad input: a corpus of malformed requests gets 4xx OpenAI errors from one server that stays up", async (t) => {
-  const rejected = [...badInputs()];
-  const accepted = acceptedInputs();
+Deno.test("bad input: a corpus of malformed requests gets 4xx errors from one server that stays up", async (t) => {
+  const server = await startServer({
+    env: { RKLLM_MOCK_TOKENS: "4" },
+    args: ["--max-messages", String(CORPUS_MAX_MESSAGES)],
+  });
+  const opts: CorpusOptions = {
+    ollamaEmbed: await hasOllamaEmbed((path, init) => fetch(server.url + path, init)),
+    maxMessages: CORPUS_MAX_MESSAGES,
+  };
+  if (!opts.ollamaEmbed) {
+    console.log("bad-input corpus: no POST /api/embed here; its cases skipped");
+  }
+  const rejected = [...badInputs(opts)];
+  const accepted = acceptedInputs(opts);
   const names = [...rejected, ...accepted].map((c) => c.name);
   assert.equal(new Set(names).size, names.length, "case names are unique");
-  assert.ok(rejected.length >= 200, `${rejected.length} rejected cases`);
+  assert.ok(names.length > 1000, `${names.length} cases`);
   const groups = new Map<string, number>();
   for (const c of rejected) groups.set(c.group, (groups.get(c.group) ?? 0) + 1);
   console.log(
     `bad-input corpus: ${rejected.length} rejected + ${accepted.length} accepted = ${names.length} ` +
       `(${[...groups].map(([g, n]) => `${g} ${n}`).join(", ")})`,
   );
+  const expectedRuns = accepted.reduce((n, c) => n + RUNS[c.answer ?? "chat"], 0);
 
-  const server = await startServer({ env: { RKLLM_MOCK_TOKENS: "4" } });
   try {
     for (const c of rejected) {
       await t.step(`${c.group}: ${c.name}`, () => checkRejected(server, c));
@@ -136,7 +241,7 @@ Deno.test("bad input: a corpus of malformed requests gets 4xx OpenAI errors from
       "the mock log: one run per accepted case, no overlap, no stray model path",
       async () => {
         const log = await readMockLog(server.mockLog);
-        assert.equal(runStarts(log), accepted.length + 1);
+        assert.equal(runStarts(log), expectedRuns + 1);
         assert.ok(!log.some((l) => l.overlap === true), "no overlapping runs");
         for (const init of log.filter((l) => l.fn === "rkllm_init")) {
           const path = String(init.params?.model_path);
@@ -148,8 +253,14 @@ Deno.test("bad input: a corpus of malformed requests gets 4xx OpenAI errors from
     );
 
     await t.step("client errors leave no ERROR line in the server log", () => {
-      const errors = server.logs.filter((l) => / ERROR /.test(l));
+      const errors = server.logs.filter((l) => /^\S+ ERROR /.test(l));
       assert.deepEqual(errors, []);
+    });
+
+    await t.step("no log line holds a raw control, bidi or surrogate character", () => {
+      const unsafe = /[\p{Cc}\p{Cs}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+      assert.deepEqual(server.logs.filter((l) => unsafe.test(l)).map((l) => JSON.stringify(l)), []);
+      assert.ok(server.logs.some((l) => l.includes('path="/\\u001b[2J\\u001b[31mred"')));
     });
   } finally {
     assert.equal(await server.stop(), 0, server.logs.slice(-20).join("\n"));

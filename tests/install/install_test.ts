@@ -376,11 +376,13 @@ Deno.test("(a) install: exit 0, exactly the expected files and contents, service
       ExecStart: "/usr/local/bin/rkllm-api serve",
       Restart: "on-failure",
       RestartSec: "5",
+      RestartPreventExitStatus: "2",
       TimeoutStopSec: "15",
       KillSignal: "SIGTERM",
       NoNewPrivileges: "yes",
       ProtectSystem: "strict",
       ProtectHome: "read-only",
+      ReadWritePaths: "-/home/pi/models",
       PrivateTmp: "yes",
       ProtectControlGroups: "yes",
       RestrictSUIDSGID: "yes",
@@ -962,9 +964,15 @@ Deno.test("the env file names only settings the server knows", async () => {
     const env = await read(fx, "etc/rkllm-api/rkllm-api.env");
     const known = new Set<string>(SETTINGS.map((s) => s.env));
     known.add("RKLLM_LOG_LEVEL"); // read by Rockchip's runtime, not by the server
-    const named = [...env.matchAll(/^#?(RKLLM_[A-Z_]+)=/gm)].map((m) => m[1]);
+    const named = [...env.matchAll(/^#?(RKLLM_[A-Z_]+)=(.*)$/gm)];
     assert.ok(named.length >= 5);
-    for (const name of named) assert.ok(known.has(name), `${name} is not a server setting`);
+    for (const [, name] of named) assert.ok(known.has(name), `${name} is not a server setting`);
+    // "the values shown are the defaults": each commented-out line shows the server's default.
+    for (const [line, name, value] of named.filter(([l]) => l.startsWith("#"))) {
+      const setting = SETTINGS.find((s) => s.env === name);
+      if (!setting || name === "RKLLM_LIB_PATH") continue;
+      assert.equal(value, String(setting.default), line);
+    }
   } finally {
     await cleanup(fx);
   }

@@ -40,6 +40,19 @@ needs_build() {
     return 1
 }
 
+# require_compiler CC: stop with a hint when the compiler is not installed (checked only when
+# something needs building, so an up-to-date tree needs no compiler).
+require_compiler() {
+    # shellcheck disable=SC2086 # CC may carry flags, e.g. CC="ccache cc"
+    set -- $1
+    if ! command -v "$1" >/dev/null 2>&1; then
+        echo "build.sh: no C compiler: '$1' is not installed (the mock runtime is C)." >&2
+        echo "  Install one (Debian/Ubuntu: sudo apt install gcc; Fedora: sudo dnf install gcc)" >&2
+        echo "  or name yours with CC=<compiler> sh tests/mock/build.sh" >&2
+        exit 1
+    fi
+}
+
 # build_artefact CC OUTPUT KIND(lib|probe|rknn-lib|rknn-probe) ABI
 build_artefact() {
     cc=$1
@@ -58,6 +71,7 @@ build_artefact() {
         echo "up to date: $rel"
         return 0
     fi
+    require_compiler "$cc"
     mkdir -p "$(dirname "$target")"
     tmp="$target.tmp.$$"
     # shellcheck disable=SC2086 # cc and flag lists are meant to be split into words

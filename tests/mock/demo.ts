@@ -2,8 +2,9 @@
  * `deno task demo`: a working server on any Linux machine without an NPU. Builds the mock
  * runtime, creates a demo models folder (placeholder .rkllm files the mock accepts), and serves
  * with mock settings that feel like a small model on an RK3588: ~60 ms prefill, ~25 tokens/s,
- * thinking preamble for thinking models. Extra arguments are passed to the server
- * (e.g. `deno task demo --port 8080`).
+ * thinking preamble for thinking models. It listens on 127.0.0.1 only (the README's curl
+ * lines use localhost); extra arguments are passed to the server and win
+ * (e.g. `deno task demo --port 8080`, `deno task demo --host 0.0.0.0`).
  */
 import { join } from "node:path";
 import { main } from "../../main.ts";
@@ -53,4 +54,6 @@ for (const [key, value] of Object.entries(defaults)) {
 }
 
 console.error(`demo: mock runtime ${lib}, models in ${modelsDir}`);
-Deno.exit(await main(["serve", "--lib", lib, "--models", modelsDir, ...Deno.args]));
+Deno.exit(
+  await main(["serve", "--host", "127.0.0.1", "--lib", lib, "--models", modelsDir, ...Deno.args]),
+);

@@ -1,7 +1,11 @@
 /**
  * A corpus of malformed HTTP requests for the server (`tests/e2e/bad_input_test.ts`), built as
- * data: `badInputs()` yields every request that must be refused with a 4xx and an OpenAI error
- * body; `acceptedInputs()` lists valid-but-odd requests that must succeed like a normal chat.
+ * data: `badInputs()` yields every request that must be refused with a 4xx and an error body
+ * (OpenAI's shape, Ollama's under /api); `acceptedInputs()` lists valid-but-odd requests that
+ * must be answered like a normal request of their endpoint. Both APIs get the edge numbers
+ * (0, -0, 1e-320, 1e308, "NaN", 2^53+2) in every numeric field and odd unicode (BOM, RTL, zero
+ * width, NUL, full width, combining marks, lone surrogates) in model names and content; each
+ * case's verdict follows from the field's documented range.
  * Bodies above a few MB are built lazily (`body` may be a function) so the corpus stays cheap to
  * enumerate.
  */
@@ -31,11 +35,35 @@ export interface RejectedCase extends HttpCase {
   code?: string | null;
 }
 
+/** What a successful answer looks like, per endpoint. */
+export type AnswerKind =
+  | "chat"
+  | "completion"
+  | "embedding"
+  | "ollama-chat"
+  | "ollama-generate"
+  | "ollama-embed"
+  | "ollama-show"
+  | "select";
+
 export interface AcceptedCase extends HttpCase {
   /** Why this odd input is valid. */
   why: string;
   /** The prompt the runtime must get (a string: exactly). */
   prompt?: string | RegExp;
+  /** The endpoint's answer shape; default "chat". */
+  answer?: AnswerKind;
+}
+
+/** The corpus server's `--max-messages` (small, so the limit cases stay cheap). */
+export const CORPUS_MAX_MESSAGES = 64;
+
+/** Endpoints present on the server under test that not every build has. */
+export interface CorpusOptions {
+  /** POST /api/embed exists. */
+  ollamaEmbed?: boolean;
+  /** The server's `--max-messages`. */
+  maxMessages?: number;
 }
 
 /** The model every case addresses (an alias of Phi-3-Mini-4K-Instruct in the default folder). */
@@ -124,7 +152,8 @@ export const PATH_LIKE_MODELS = [
 ];
 
 /** Every request the server must refuse with a 4xx. */
-export function* badInputs(): Generator<RejectedCase> {
+export function* badInputs(opts: CorpusOptions = {}): Generator<RejectedCase> {
+  yield* edgeCases(opts).rejected;
   const post = (
     group: string,
     name: string,
@@ -679,6 +708,10 @@ export function* badInputs(): Generator<RejectedCase> {
     ["GET", "/%2e%2e/%2e%2e/etc/passwd"],
     ["GET", "/health/"],
     ["GET", "/healthz"],
+    // Terminal escapes and a forged log line in the URL (the log must show them escaped).
+    ["GET", "/%1B[2J%1B[31mred"],
+    ["GET", "/x%0A2026-01-01T00:00:00.000Z%20ERROR%20[main]%20forged"],
+    ["POST", "/v1/chat/completions%1B%5B0m"],
   ];
   for (const [method, path] of unknownPaths) {
     yield {
@@ -758,8 +791,8 @@ export function* badInputs(): Generator<RejectedCase> {
   }
 }
 
-/** Valid-but-odd chat requests: each must get a 200 and a well-formed completion. */
-export function acceptedInputs(): AcceptedCase[] {
+/** Valid-but-odd requests: each must get a 200 and a well-formed answer of its endpoint. */
+export function acceptedInputs(opts: CorpusOptions = {}): AcceptedCase[] {
   const ok = (
     name: string,
     why: string,
@@ -932,6 +965,7 @@ export function acceptedInputs(): AcceptedCase[] {
       "extra message fields (name, refusal) are ignored",
       json(chatBody({ messages: [{ ...userMessage, name: 1, refusal: {} }] })),
     ),
+    ...edgeCases(opts).accepted,
   ];
 }
 
@@ -939,4 +973,337 @@ export function acceptedInputs(): AcceptedCase[] {
 function short(value: unknown): string {
   const text = JSON.stringify(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+// --- Edge numbers and odd unicode across both APIs ----------------------------------------------
+
+/** Numbers that have broken JSON servers, as JSON text (JSON.stringify would turn -0 into 0). */
+export const EDGE_NUMBERS: readonly [string, unknown][] = [
+  ["0", 0],
+  ["-0", -0],
+  ["1e-320", 1e-320],
+  ["1e308", 1e308],
+  ['"NaN"', "NaN"],
+  ["9007199254740994", 2 ** 53 + 2],
+];
+
+/** A numeric field's documented range; a value outside it is a 400. */
+interface NumberRange {
+  min?: number;
+  max?: number;
+  /** Strictly above this (a positive count: above 0). */
+  above?: number;
+  /** A safe integer. */
+  int?: boolean;
+}
+
+export function inRange(value: unknown, r: NumberRange): boolean {
+  if (typeof value !== "number" || !Number.isFinite(value)) return false;
+  if (r.int && !Number.isSafeInteger(value)) return false;
+  if (r.min !== undefined && value < r.min) return false;
+  if (r.max !== undefined && value > r.max) return false;
+  return r.above === undefined || value > r.above;
+}
+
+const count: NumberRange = { int: true, above: 0 };
+const SAMPLING: [string, NumberRange][] = [
+  ["temperature", { min: 0, max: 2 }],
+  ["top_p", { min: 0, max: 1 }],
+  ["top_k", { int: true, min: 0 }],
+  ["repeat_penalty", { min: 0, max: 10 }],
+  ["frequency_penalty", { min: -2, max: 2 }],
+  ["presence_penalty", { min: -2, max: 2 }],
+];
+
+/** One endpoint: where its numbers go, what a valid body is, how it answers. */
+interface Endpoint {
+  label: string;
+  path: string;
+  answer: AnswerKind;
+  /** A valid body with `extra` merged in (`model` overridable). */
+  body: (extra: Record<string, unknown>) => Record<string, unknown>;
+  /** Numeric fields: a dotted path (`options.top_k`) and its range. */
+  numbers: [string, NumberRange][];
+  /** Where a text goes in the body (for odd unicode in content). */
+  text: (text: string) => Record<string, unknown>;
+}
+
+const ollamaOptions: [string, NumberRange][] = [
+  ...SAMPLING.map(([f, r]): [string, NumberRange] => [`options.${f}`, r]),
+  ["options.num_predict", { int: true, min: -2 }],
+  ["options.seed", { int: true }],
+  // Seconds; negative means "keep loaded"; any finite number is valid.
+  ["keep_alive", {}],
+];
+
+function endpoints(opts: CorpusOptions): Endpoint[] {
+  const user = (text: string) => ({ messages: [{ role: "user", content: text }] });
+  const list: Endpoint[] = [
+    {
+      label: "chat",
+      path: CHAT,
+      answer: "chat",
+      body: (extra) => ({ model: MODEL, ...user("hi"), ...extra }),
+      numbers: [
+        ["max_tokens", count],
+        ["max_completion_tokens", count],
+        ["n", { int: true, min: 1, max: 1 }],
+        ["seed", { int: true }],
+        ...SAMPLING,
+      ],
+      text: user,
+    },
+    {
+      label: "completions",
+      path: "/v1/completions",
+      answer: "completion",
+      body: (extra) => ({ model: MODEL, prompt: "hi", ...extra }),
+      numbers: [
+        ["max_tokens", count],
+        ["n", { int: true, min: 1, max: 1 }],
+        ["best_of", { int: true, min: 1, max: 1 }],
+        ["seed", { int: true }],
+        ...SAMPLING,
+      ],
+      text: (text) => ({ prompt: text }),
+    },
+    {
+      label: "embeddings",
+      path: "/v1/embeddings",
+      answer: "embedding",
+      body: (extra) => ({ model: MODEL, input: "hi", ...extra }),
+      numbers: [["dimensions", count]],
+      text: (text) => ({ input: text }),
+    },
+    {
+      label: "ollama chat",
+      path: "/api/chat",
+      answer: "ollama-chat",
+      body: (extra) => ({ model: MODEL, stream: false, ...user("hi"), ...extra }),
+      numbers: ollamaOptions,
+      text: user,
+    },
+    {
+      label: "ollama generate",
+      path: "/api/generate",
+      answer: "ollama-generate",
+      body: (extra) => ({ model: MODEL, stream: false, prompt: "hi", ...extra }),
+      // `context` holds token numbers of an earlier answer; any finite numbers are valid.
+      numbers: [...ollamaOptions, ["context.0", {}]],
+      text: (text) => ({ prompt: text }),
+    },
+  ];
+  if (opts.ollamaEmbed) {
+    list.push({
+      label: "ollama embed",
+      path: "/api/embed",
+      answer: "ollama-embed",
+      body: (extra) => ({ model: MODEL, input: "hi", ...extra }),
+      numbers: [
+        ...SAMPLING.map(([f, r]): [string, NumberRange] => [`options.${f}`, r]),
+        ["dimensions", count],
+        ["keep_alive", {}],
+      ],
+      text: (text) => ({ input: text }),
+    });
+  }
+  return list;
+}
+
+/** `path` ("options.top_k", "context.0") set to a placeholder, so its JSON text can be spliced. */
+const SLOT = "\u0000slot\u0000";
+function withSlot(body: Record<string, unknown>, path: string): string {
+  const keys = path.split(".");
+  let at: Record<string, unknown> = body;
+  keys.slice(0, -1).forEach((k, i) => {
+    const next = /^\d+$/.test(keys[i + 1]) ? [] : {};
+    at[k] = at[k] ?? next;
+    at = at[k] as Record<string, unknown>;
+  });
+  at[keys.at(-1)!] = SLOT;
+  return json(body).replace(json(SLOT), "%s");
+}
+
+/** Odd characters: how a model name spelled with them is answered, and content with them. */
+const ODD_CHARACTERS: [string, string][] = [
+  ["BOM", "\ufeff"],
+  ["RTL mark", "\u200f"],
+  ["right-to-left override", "\u202e"],
+  ["zero-width space", "\u200b"],
+  ["zero-width joiner", "\u200d"],
+  ["NUL", "\u0000"],
+  ["full-width letter", "ｐ"],
+  ["combining acute", "\u0301"],
+  ["lone high surrogate", "\ud800"],
+  ["lone low surrogate", "\udc00"],
+];
+
+interface EdgeCases {
+  rejected: RejectedCase[];
+  accepted: AcceptedCase[];
+}
+
+/** The edge-number and odd-unicode matrix, split by verdict. */
+export function edgeCases(opts: CorpusOptions): EdgeCases {
+  const out: EdgeCases = { rejected: [], accepted: [] };
+  const eps = endpoints(opts);
+  const isOllama = (e: Endpoint) => e.path.startsWith("/api/");
+  for (const e of eps) {
+    // Numbers.
+    for (const [field, range] of e.numbers) {
+      for (const [text, value] of EDGE_NUMBERS) {
+        const base = { group: "edge numbers", method: "POST", path: e.path };
+        const name = `${e.label} ${field}: ${text}`;
+        const body = withSlot(e.body({}), field).replace("%s", text);
+        if (inRange(value, range)) {
+          out.accepted.push({
+            ...base,
+            name,
+            body,
+            answer: e.answer,
+            why: `${text} is within the documented range of ${field}`,
+          });
+        } else {
+          const param = field.replace(/\.(\d+)/g, "[$1]");
+          out.rejected.push({
+            ...base,
+            name,
+            body,
+            status: 400,
+            ...(isOllama(e) ? {} : { param }),
+          });
+        }
+      }
+    }
+    // Odd unicode in content: ordinary text for a model (NUL removed, lone surrogates → U+FFFD).
+    for (const [label, ch] of ODD_CHARACTERS) {
+      out.accepted.push({
+        group: "odd unicode",
+        name: `${e.label} content with a ${label}`,
+        method: "POST",
+        path: e.path,
+        body: json(e.body(e.text(`a${ch}b`))),
+        answer: e.answer,
+        why: "any text is valid content",
+      });
+    }
+  }
+  // Odd unicode in model names, on every endpoint that takes one.
+  const named: { label: string; path: string; answer: AnswerKind; body: (m: string) => unknown }[] =
+    [
+      ...eps.map((e) => ({ ...e, body: (model: string) => e.body({ model }) })),
+      {
+        label: "ollama show",
+        path: "/api/show",
+        answer: "ollama-show",
+        body: (model) => ({ model }),
+      },
+      { label: "models/select", path: SELECT, answer: "select", body: (model) => ({ model }) },
+    ];
+  for (const e of named) {
+    for (const [label, ch] of ODD_CHARACTERS) {
+      for (const [where, model] of [["before", `${ch}phi`], ["inside", `p${ch}hi`]]) {
+        const base = {
+          group: "odd unicode",
+          name: `${e.label} model name with a ${label} ${where}`,
+          method: "POST",
+          path: e.path,
+          body: json(e.body(model)),
+        };
+        // Leading/trailing white space, the BOM included, is trimmed from names.
+        if (label === "BOM" && where === "before") {
+          out.accepted.push({ ...base, answer: e.answer, why: "names are trimmed" });
+        } else {
+          out.rejected.push({
+            ...base,
+            status: 404,
+            ...(e.path.startsWith("/api/") ? {} : { param: "model", code: "model_not_found" }),
+          });
+        }
+      }
+    }
+  }
+  // A message without content (OpenAI requires it for every role but assistant).
+  for (const role of ["user", "system", "developer", "tool"]) {
+    const messages = role === "user" ? [{ role }] : [{ role }, userMessage];
+    out.rejected.push({
+      group: "wrong type",
+      name: `messages[0]: a ${role} message without content`,
+      method: "POST",
+      path: CHAT,
+      body: json(chatBody({ messages })),
+      status: 400,
+      param: "messages[0].content",
+    });
+  }
+  // Deep nesting beyond the parser's limit in an unknown field, on every JSON endpoint.
+  const deep = (open: string, close: string) =>
+    open.repeat(100_000) + (open === "[" ? "" : "1") + close.repeat(100_000);
+  for (
+    const e of [...named, {
+      label: "responses",
+      path: "/v1/responses",
+      body: (m: string) => ({ model: m, input: "hi" }),
+    }, {
+      label: "messages",
+      path: "/v1/messages",
+      body: (m: string) => ({ model: m, max_tokens: 8, messages: [userMessage] }),
+    }]
+  ) {
+    for (const [kind, open, close] of [["objects", '{"a":', "}"], ["arrays", "[", "]"]]) {
+      out.rejected.push({
+        group: "deep nesting",
+        name: `${e.label}: 100k nested ${kind} in an unknown field`,
+        method: "POST",
+        path: e.path,
+        body: () => json(e.body(MODEL)).replace(/}$/, `,"x_deep":${deep(open, close)}}`),
+        status: 400,
+        ...(e.path.startsWith("/api/") || e.path === "/v1/messages" ? {} : { param: "x_deep" }),
+      });
+    }
+  }
+  // More messages than the server accepts (`--max-messages`), and exactly that many.
+  if (opts.maxMessages) {
+    const conversation = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        role: i % 2 === 0 ? "user" : "assistant",
+        content: i % 2 === 0 ? `q${i}` : `a${i}`,
+      }));
+    const odd = (n: number) => (n % 2 === 1 ? n : n - 1); // ends with a user turn
+    out.accepted.push({
+      group: "limits",
+      name: `${odd(opts.maxMessages)} messages (within max_messages)`,
+      method: "POST",
+      path: CHAT,
+      body: json(chatBody({ messages: conversation(odd(opts.maxMessages)) })),
+      why: "at most max_messages messages are accepted",
+    });
+    for (const n of [opts.maxMessages + 1, 100_000]) {
+      out.rejected.push({
+        group: "limits",
+        name: `${n} messages (beyond max_messages)`,
+        method: "POST",
+        path: CHAT,
+        body: () => json(chatBody({ messages: conversation(odd(n + 1)) })),
+        status: 400,
+        param: "messages",
+        code: "too_many_messages",
+      });
+    }
+  }
+  return out;
+}
+
+/** Whether an app answers POST /api/embed (not every build has it: its cases are left out). */
+export async function hasOllamaEmbed(
+  fetchFn: (path: string, init: RequestInit) => Promise<Response> | Response,
+): Promise<boolean> {
+  const res = await fetchFn("/api/embed", { method: "POST", body: "{}" });
+  const body = await res.json();
+  return !(res.status === 404 && /No route/.test(String(body.error)));
+}
+
+/** The corpus as `deno task test` runs it: its size is quoted in the README. */
+export function corpusSize(opts: CorpusOptions): { rejected: number; accepted: number } {
+  return { rejected: [...badInputs(opts)].length, accepted: acceptedInputs(opts).length };
 }
