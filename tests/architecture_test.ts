@@ -110,6 +110,16 @@ Deno.test("architecture: rag, tasks and chat are leaves of the engine, not its c
   );
 });
 
+Deno.test("architecture: protocol adapters do not import each other", () => {
+  const adapters = new Set(["openai", "ollama", "http/responses", "http/anthropic"]);
+  assert.deepEqual(
+    violations((from, to) =>
+      adapters.has(area(from)) && adapters.has(area(to)) && area(from) !== area(to)
+    ),
+    [],
+  );
+});
+
 Deno.test("architecture: the domain sees the runtime only through its plain interface", () => {
   assert.deepEqual(
     violations((from, to) =>
@@ -128,4 +138,11 @@ Deno.test("architecture: src/rkllm depends on nothing above it", () => {
     ),
     [],
   );
+});
+
+Deno.test("architecture: only src/config.ts reads the environment", () => {
+  const found = [...graph.keys()]
+    .filter((f) => f !== "src/config.ts")
+    .filter((f) => /Deno\.env\b/.test(Deno.readTextFileSync(join(ROOT, f))));
+  assert.deepEqual(found, []);
 });

@@ -12,7 +12,7 @@ import { ApiError } from "../errors.ts";
 import { readJson } from "../http/json_body.ts";
 import type { ModelAdmin } from "../models/admin.ts";
 import { parseReference } from "../models/pull/reference.ts";
-import { parseBody } from "../openai/chat_request.ts";
+import { parseBody } from "../http/validation.ts";
 import { ndjsonResponse } from "./ndjson.ts";
 
 export class ModelAdminDisabledError extends ApiError {

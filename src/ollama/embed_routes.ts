@@ -11,7 +11,7 @@ import { z } from "zod";
 import type { ChatService, ModelInfo } from "../engine/types.ts";
 import { estimateTokens } from "../engine/prompt.ts";
 import { readJson } from "../http/json_body.ts";
-import { parseBody } from "../openai/chat_request.ts";
+import { parseBody } from "../http/validation.ts";
 import { resolveModel } from "./wire.ts";
 
 export const MAX_EMBED_INPUTS = 256;

@@ -22,7 +22,7 @@ import type {
 import { readJson } from "../http/json_body.ts";
 import type { Logger } from "../log.ts";
 import type { ModelAdmin } from "../models/admin.ts";
-import { parseBody } from "../openai/chat_request.ts";
+import { parseBody } from "../http/validation.ts";
 import { collectReply, type Reply } from "../http/reply.ts";
 import { adminRoutes } from "./admin_routes.ts";
 import { embedRoutes } from "./embed_routes.ts";

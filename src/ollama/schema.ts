@@ -5,7 +5,7 @@
  * Pure; imports only zod.
  */
 import { z } from "zod";
-import { samplingShape } from "../openai/chat_request.ts";
+import { samplingShape } from "../http/validation.ts";
 
 const modelName = z.string({ error: "is required (a model name from GET /api/tags)" }).trim()
   .min(1, { error: "must not be empty" });

@@ -4,6 +4,7 @@
  * in a known field is a 400 naming the offending `param`. Pure.
  */
 import { z } from "zod";
+import { parseBody, samplingShape } from "../http/validation.ts";
 import { InvalidRequestError } from "../errors.ts";
 import { type ChatRequest, SAMPLING_FIELDS, type SamplingField } from "../engine/types.ts";
 import { type ChatMessage, type ImageInput, type Role } from "../chat/messages.ts";
@@ -48,18 +49,7 @@ const tool = z.looseObject({
   }),
 });
 
-const optionalNumber = (min: number, max: number) => z.number().min(min).max(max).nullish();
 const tokenCount = z.number().int().positive().nullish();
-
-/** The sampling fields and their bounds, shared with the Ollama layer's `options`. */
-export const samplingShape = {
-  temperature: optionalNumber(0, 2),
-  top_p: optionalNumber(0, 1),
-  top_k: z.number().int().min(0).nullish(),
-  repeat_penalty: optionalNumber(0, 10),
-  frequency_penalty: optionalNumber(-2, 2),
-  presence_penalty: optionalNumber(-2, 2),
-};
 
 export const chatRequestSchema = z.looseObject({
   model: z.string({ error: "is required (a model id from GET /v1/models)" }).trim().min(1, {
@@ -87,33 +77,6 @@ export const chatRequestSchema = z.looseObject({
 });
 
 export type ChatRequestBody = z.infer<typeof chatRequestSchema>;
-
-/** `messages[0].role`-style path of the first issue, for OpenAI's `param`. */
-export function issueParam(path: readonly PropertyKey[]): string | null {
-  if (!path.length) return null;
-  return path.reduce<string>(
-    (acc, key) =>
-      typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key),
-    "",
-  );
-}
-
-/** zod failure → 400 with the first issue's path as `param`. */
-export function validationError(error: z.ZodError): InvalidRequestError {
-  const issue = error.issues[0];
-  const param = issueParam(issue?.path ?? []);
-  const what = param ?? "request body";
-  return new InvalidRequestError(`Invalid '${what}': ${issue?.message ?? "invalid value"}`, param);
-}
-
-export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new InvalidRequestError("The request body must be a JSON object.");
-  }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) throw validationError(parsed.error);
-  return parsed.data;
-}
 
 const ROLE_MAP: Record<z.infer<typeof message>["role"], Role> = {
   system: "system",

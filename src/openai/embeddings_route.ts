@@ -7,7 +7,7 @@ import { z } from "zod";
 import { embeddingBase64 } from "../engine/embedding.ts";
 import type { ChatService } from "../engine/types.ts";
 import { readJson } from "../http/json_body.ts";
-import { parseBody } from "./chat_request.ts";
+import { parseBody } from "../http/validation.ts";
 
 const MAX_INPUTS = 256;
 

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { ModelNotFoundError } from "../errors.ts";
 import type { ChatService, ModelInfo } from "../engine/types.ts";
 import { readJson } from "../http/json_body.ts";
-import { parseBody } from "./chat_request.ts";
+import { parseBody } from "../http/validation.ts";
 
 export function modelObject(m: ModelInfo, created: number): Record<string, unknown> {
   return {

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { InvalidRequestError } from "../../errors.ts";
-import { parseBody } from "../../openai/chat_request.ts";
+import { parseBody } from "../validation.ts";
 
 const block = z.looseObject({ type: z.string() });
 const content = z.union([z.string(), z.array(block)], {

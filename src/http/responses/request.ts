@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { InvalidRequestError } from "../../errors.ts";
-import { parseBody } from "../../openai/chat_request.ts";
+import { parseBody } from "../validation.ts";
 
 const part = z.looseObject({ type: z.string(), text: z.string().optional() });
 const content = z.union([z.string(), z.array(part)], {
