@@ -4,7 +4,7 @@
  * Ollama's `{"error": …}` under /api.
  */
 import { anthropicRoutes } from "./http/anthropic/routes.ts";
-import { errorBody as anthropicErrorBody } from "./http/anthropic/message.ts";
+import { errorBodyFor, httpError } from "./http/errors.ts";
 import { responsesRoutes } from "./http/responses/routes.ts";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -12,13 +12,7 @@ import { cors } from "hono/cors";
 import { bearerAuth } from "./http/auth.ts";
 import type { NpuStats } from "./metrics/npu_sysfs.ts";
 import type { ServerMetrics } from "./metrics/server_metrics.ts";
-import {
-  type ApiError,
-  MethodNotAllowedError,
-  PayloadTooLargeError,
-  RouteNotFoundError,
-  toApiError,
-} from "./errors.ts";
+import { MethodNotAllowedError, PayloadTooLargeError, RouteNotFoundError } from "./errors.ts";
 import type { ChatService } from "./engine/types.ts";
 import type { Logger } from "./log.ts";
 import type { ModelAdmin } from "./models/admin.ts";
@@ -70,16 +64,6 @@ function memoryMb(): Record<string, number> {
     heap_total: mb(m.heapTotal),
     external: mb(m.external),
   };
-}
-
-/**
- * Ollama's clients read `{"error": "<message>"}`, Anthropic's `{type: "error", error}`; everything
- * else gets OpenAI's shape.
- */
-function errorBody(path: string, err: ApiError): unknown {
-  if (path.startsWith("/api/")) return { error: err.message };
-  if (path === "/v1/messages") return anthropicErrorBody(err.status, err.message);
-  return err.toBody();
 }
 
 /** A route path pattern (`/v1/models/:id{.+}`) as a regular expression. */
@@ -139,25 +123,28 @@ export function createApp(deps: AppDeps): Hono<Env> {
     }),
   );
 
+  // Every failure of every route, whatever the protocol, is rendered here.
   app.onError((err, c) => {
-    const api = toApiError(err);
+    const e = httpError(err);
     if (c.req.raw.signal.aborted) {
       // The client left; the interrupted generation is expected and nobody reads this answer.
       deps.log.info("http", "client gone", { id: c.get("requestId") });
-    } else if (api.status >= 500) {
-      deps.log.error("http", "request failed", {
+    } else if (e.status >= 500) {
+      deps.log.error(c.req.path.startsWith("/api/") ? "ollama" : "http", "request failed", {
         id: c.get("requestId"),
         error: err instanceof Error ? err.message : String(err),
       });
     }
-    return c.json(errorBody(c.req.path, api), api.status as 400, api.headers);
+    return c.json(errorBodyFor(c.req.path, e), e.status as 400, e.headers);
   });
   app.notFound((c) => {
     const allowed = methodsFor(app, c.req.path);
-    const err = allowed.length
-      ? new MethodNotAllowedError(c.req.method, c.req.path, allowed)
-      : new RouteNotFoundError(c.req.method, c.req.path);
-    return c.json(errorBody(c.req.path, err), err.status as 404, err.headers);
+    const e = httpError(
+      allowed.length
+        ? new MethodNotAllowedError(c.req.method, c.req.path, allowed)
+        : new RouteNotFoundError(c.req.method, c.req.path),
+    );
+    return c.json(errorBodyFor(c.req.path, e), e.status as 404, e.headers);
   });
 
   app.get("/health", (c) => {

@@ -1,56 +1,66 @@
 /**
- * The error families of the server and their OpenAI rendering.
- *
- * Every failure a client can see is an ApiError subclass (one class per kind, each fixing its
- * HTTP status, OpenAI `type` and `code`). RkllmError (runtime calls) and ConfigError (settings)
- * are internal and are mapped to ApiError in one place: `toApiError()`.
+ * The server's failures by kind, one class each. The domain says what went wrong (a kind, a
+ * machine-readable code, the field at fault, how long to wait); the HTTP layer alone decides what
+ * that looks like on the wire: one table in src/http/errors.ts maps kinds to statuses and error
+ * types and renders the OpenAI, Ollama and Anthropic bodies. RkllmError (runtime calls) and
+ * ConfigError (settings) are internal; `toApiError()` maps anything thrown to an ApiError.
  * Imports nothing from the rest of src/.
  */
 
-export interface OpenAIErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null };
+/** What kind of failure a client sees; src/http/errors.ts gives each its status. */
+export type ErrorKind =
+  | "invalid_request"
+  | "unauthorized"
+  | "not_found"
+  | "method_not_allowed"
+  | "request_timeout"
+  | "conflict"
+  | "too_large"
+  | "unprocessable"
+  | "internal"
+  | "not_implemented"
+  | "upstream"
+  | "unavailable"
+  | "timeout"
+  | "insufficient_storage";
+
+export interface ApiErrorOptions {
+  /** The request field at fault (OpenAI's `param`). */
+  param?: string | null;
+  /** Seconds after which a retry may succeed. */
+  retryAfterS?: number;
+  /** The methods a path takes (for a wrong method). */
+  allowed?: readonly string[];
+  cause?: unknown;
 }
 
 export class ApiError extends Error {
-  readonly status: number;
-  readonly type: string;
+  readonly kind: ErrorKind;
   readonly code: string | null;
   readonly param: string | null;
-  /** Extra response headers (Retry-After on 503). */
-  readonly headers: Record<string, string>;
+  readonly retryAfterS: number | undefined;
+  readonly allowed: readonly string[] | undefined;
 
-  constructor(
-    status: number,
-    type: string,
-    code: string | null,
-    message: string,
-    opts: { param?: string | null; headers?: Record<string, string>; cause?: unknown } = {},
-  ) {
+  constructor(kind: ErrorKind, code: string | null, message: string, opts: ApiErrorOptions = {}) {
     super(message, { cause: opts.cause });
     this.name = new.target.name;
-    this.status = status;
-    this.type = type;
+    this.kind = kind;
     this.code = code;
     this.param = opts.param ?? null;
-    this.headers = opts.headers ?? {};
-  }
-
-  toBody(): OpenAIErrorBody {
-    return {
-      error: { message: this.message, type: this.type, param: this.param, code: this.code },
-    };
+    this.retryAfterS = opts.retryAfterS;
+    this.allowed = opts.allowed;
   }
 }
 
 export class InvalidRequestError extends ApiError {
   constructor(message: string, param: string | null = null, code: string | null = null) {
-    super(400, "invalid_request_error", code, message, { param });
+    super("invalid_request", code, message, { param });
   }
 }
 
 export class ContextLengthError extends ApiError {
   constructor(message: string) {
-    super(400, "invalid_request_error", "context_length_exceeded", message, {
+    super("invalid_request", "context_length_exceeded", message, {
       param: "messages",
     });
   }
@@ -58,7 +68,7 @@ export class ContextLengthError extends ApiError {
 
 export class AuthenticationError extends ApiError {
   constructor(message = "Invalid or missing API key.") {
-    super(401, "invalid_request_error", "invalid_api_key", message);
+    super("unauthorized", "invalid_api_key", message);
   }
 }
 
@@ -70,8 +80,7 @@ export class ModelNotFoundError extends ApiError {
     // Client input: echo a bounded part of it.
     const shown = requested.length > 100 ? `${requested.slice(0, 100)}…` : requested;
     super(
-      404,
-      "invalid_request_error",
+      "not_found",
       "model_not_found",
       `The model '${shown}' does not exist. Available models: ${list}`,
       { param: "model" },
@@ -81,18 +90,17 @@ export class ModelNotFoundError extends ApiError {
 
 export class RouteNotFoundError extends ApiError {
   constructor(method: string, path: string) {
-    super(404, "invalid_request_error", "not_found", `No route for ${method} ${path}.`);
+    super("not_found", "not_found", `No route for ${method} ${path}.`);
   }
 }
 
 export class MethodNotAllowedError extends ApiError {
   constructor(method: string, path: string, allowed: readonly string[]) {
     super(
-      405,
-      "invalid_request_error",
+      "method_not_allowed",
       "method_not_allowed",
       `Method ${method} is not allowed on ${path}; use ${allowed.join(" or ")}.`,
-      { headers: { Allow: allowed.join(", ") } },
+      { allowed },
     );
   }
 }
@@ -100,8 +108,7 @@ export class MethodNotAllowedError extends ApiError {
 export class PayloadTooLargeError extends ApiError {
   constructor(limitBytes: number) {
     super(
-      413,
-      "invalid_request_error",
+      "too_large",
       "request_too_large",
       `Request body exceeds the limit of ${limitBytes} bytes.`,
     );
@@ -111,17 +118,13 @@ export class PayloadTooLargeError extends ApiError {
 /** Queue full or queue wait exceeded: the client should retry later. */
 export class ServerBusyError extends ApiError {
   constructor(message: string, retryAfterSeconds: number) {
-    super(503, "server_error", "server_busy", message, {
-      headers: { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))) },
-    });
+    super("unavailable", "server_busy", message, { retryAfterS: retryAfterSeconds });
   }
 }
 
 export class ShuttingDownError extends ApiError {
   constructor() {
-    super(503, "server_error", "shutting_down", "The server is shutting down.", {
-      headers: { "Retry-After": "5" },
-    });
+    super("unavailable", "shutting_down", "The server is shutting down.", { retryAfterS: 5 });
   }
 }
 
@@ -129,12 +132,11 @@ export class ShuttingDownError extends ApiError {
 export class RuntimeWedgedError extends ApiError {
   constructor(message: string) {
     super(
-      503,
-      "server_error",
+      "unavailable",
       "runtime_wedged",
       `${message} The server restarts the NPU runtime.`,
       {
-        headers: { "Retry-After": "15" },
+        retryAfterS: 15,
       },
     );
   }
@@ -142,15 +144,14 @@ export class RuntimeWedgedError extends ApiError {
 
 export class GenerationTimeoutError extends ApiError {
   constructor(message: string) {
-    super(504, "server_error", "timeout", message);
+    super("timeout", "timeout", message);
   }
 }
 
 export class ModelLoadError extends ApiError {
   constructor(modelId: string, detail: string, cause?: unknown) {
     super(
-      500,
-      "server_error",
+      "internal",
       "model_load_failed",
       `Failed to load model '${modelId}': ${detail}`,
       {
@@ -162,13 +163,13 @@ export class ModelLoadError extends ApiError {
 
 export class GenerationError extends ApiError {
   constructor(message: string, cause?: unknown) {
-    super(500, "server_error", "generation_failed", message, { cause });
+    super("internal", "generation_failed", message, { cause });
   }
 }
 
 export class InternalError extends ApiError {
   constructor(message: string, cause?: unknown) {
-    super(500, "server_error", "internal_error", message, { cause });
+    super("internal", "internal_error", message, { cause });
   }
 }
 

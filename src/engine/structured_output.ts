@@ -23,8 +23,7 @@ import type { OutputFormat } from "../chat/structured_format.ts";
 export class StructuredOutputError extends ApiError {
   constructor(problem: string, attempts: number, param: string) {
     super(
-      422,
-      "invalid_request_error",
+      "unprocessable",
       "structured_output_failed",
       `The model's answer did not meet the requested format after ${attempts} ` +
         `attempt${attempts === 1 ? "" : "s"}: ${

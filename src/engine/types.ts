@@ -100,7 +100,7 @@ export interface ChatService {
    */
   describeModel?(name: string): ModelInfo | undefined;
   status(): EngineStatus;
-  /** Waits for the NPU, loads the model, starts the run. Rejects with an ApiError. */
+  /** Waits for the NPU, loads the model, starts the run. Rejects with an ApiError (by kind). */
   start(req: ChatRequest, signal?: AbortSignal): Promise<ChatGeneration>;
   /** Loads a model through the queue; returns its canonical id. */
   select(name: string, signal?: AbortSignal): Promise<string>;

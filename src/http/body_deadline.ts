@@ -14,11 +14,9 @@ import { ApiError } from "../errors.ts";
 export class RequestTimeoutError extends ApiError {
   constructor(limitMs: number) {
     super(
-      408,
-      "invalid_request_error",
+      "request_timeout",
       "request_timeout",
       `The request body did not arrive within ${limitMs / 1000} s.`,
-      { headers: { Connection: "close" } },
     );
   }
 }

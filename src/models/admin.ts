@@ -23,8 +23,7 @@ export interface ModelAdmin {
 export class ModelsFolderNotWritableError extends ApiError {
   constructor(dir: string, cause: unknown) {
     super(
-      500,
-      "server_error",
+      "internal",
       "models_folder_not_writable",
       `The server cannot write to its models folder ${dir}: grant it --allow-write for that ` +
         `folder and make the folder writable by its user (${(cause as Error).message}).`,

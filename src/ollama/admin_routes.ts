@@ -18,8 +18,7 @@ import { ndjsonResponse } from "./ndjson.ts";
 export class ModelAdminDisabledError extends ApiError {
   constructor() {
     super(
-      501,
-      "invalid_request_error",
+      "not_implemented",
       "not_implemented",
       "Model management is not enabled on this server; copy .rkllm folders into its models " +
         "folder instead.",

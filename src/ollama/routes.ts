@@ -3,14 +3,16 @@
  * `POST /chat` and `POST /generate` (NDJSON streams by default, one JSON object with
  * `stream: false`), the embedding endpoints (embed_routes.ts) and pull/delete (admin_routes.ts).
  * Requests are validated (schema.ts), converted (wire.ts) and run on the same `ChatService` as
- * the OpenAI routes; `format` goes through the structured-output layer. Errors are Ollama's
- * `{"error": "…"}` with the ApiError's status; a failure after a stream started is one final
- * `{"error": …}` line. A client that goes away cancels its generation.
+ * the OpenAI routes; `format` goes through the structured-output layer. Errors are rendered by
+ * the app (Ollama's `{"error": "…"}` under /api, src/http/errors.ts); a failure after a stream
+ * started is one final `{"error": …}` line. Streams use the shared protocol stream.
  */
 import { type Context, Hono } from "hono";
 import { startStructured } from "../engine/structured_output.ts";
 import { fromOllamaFormat } from "../chat/structured_format.ts";
-import { ModelNotFoundError, toApiError } from "../errors.ts";
+import { ModelNotFoundError } from "../errors.ts";
+import { ollamaErrorBody } from "../http/errors.ts";
+import { ignoredParamsHeader, protocolStream } from "../http/protocol_stream.ts";
 import type {
   ChatEvent,
   ChatGeneration,
@@ -26,7 +28,7 @@ import { parseBody } from "../http/validation.ts";
 import { collectReply, type Reply } from "../http/reply.ts";
 import { adminRoutes } from "./admin_routes.ts";
 import { embedRoutes } from "./embed_routes.ts";
-import { ndjsonResponse } from "./ndjson.ts";
+import { NDJSON_HEADERS, ndjsonLine, ndjsonResponse } from "./ndjson.ts";
 import {
   chatBodySchema,
   generateBodySchema,
@@ -41,7 +43,6 @@ import {
   chatLine,
   chatToRequest,
   type ConvertedRequest,
-  errorBody,
   generateDone,
   generateLine,
   generateToRequest,
@@ -147,17 +148,6 @@ export function ollamaRoutes(service: ChatService, deps: OllamaDeps): Hono<Env> 
   const find = (name: string): ModelInfo | undefined =>
     resolveModel(name, (n) => service.findModel(n));
 
-  app.onError((err, c) => {
-    const api = toApiError(err);
-    if (api.status >= 500) {
-      deps.log.error("ollama", "request failed", {
-        id: c.get("requestId"),
-        error: err instanceof Error ? err.message : String(err),
-      });
-    }
-    return c.json(errorBody(api.message), api.status as 400, api.headers);
-  });
-
   // A plain x.y.z: Open WebUI compares dot-separated integers (build metadata breaks it).
   app.get("/version", (c) => c.json({ version: OLLAMA_API_VERSION }));
 
@@ -220,50 +210,36 @@ export function ollamaRoutes(service: ChatService, deps: OllamaDeps): Hono<Env> 
     timer: PhaseTimer,
     headers: Record<string, string>,
   ): Response {
-    async function* lines(): AsyncGenerator<unknown> {
-      let toolCalls = 0;
-      try {
-        for await (const event of gen.events) {
-          if (event.type === "error") {
-            const err = toApiError(event.error);
-            deps.log.warn("ollama", "stream ended with an error", {
-              id: gen.requestId,
-              error: err.message,
-            });
-            yield errorBody(err.message);
-            return;
-          }
-          if (event.type === "done") {
-            // Everything was streamed: the last line carries only the end and the stats.
-            const nothing = { content: "", reasoning: "", toolCalls: [] };
-            const timings = timer.timings();
-            yield finalObject(
-              kind,
-              meta(gen.model),
-              nothing,
-              event.finishReason,
-              event.usage,
-              timings,
-            );
-            return;
-          }
-          timer.mark();
+    let toolCalls = 0;
+    return protocolStream<unknown>(
+      gen,
+      {
+        delta: (event) => {
           const line = deltaLine(kind, meta(gen.model), event, toolCalls);
           if (event.type === "tool_calls") toolCalls += event.calls.length;
-          if (line) yield line;
-        }
-        yield errorBody("generation ended without a result");
-      } catch (err) {
-        yield errorBody(toApiError(err).message);
-      }
-    }
-    return ndjsonResponse(lines(), {
-      headers,
-      onCancel: () => {
-        deps.log.info("ollama", "client disconnected", { id: gen.requestId });
-        gen.cancel();
+          return line;
+        },
+        // Everything was streamed: the last line carries only the end and the stats.
+        done: (event) => [
+          finalObject(
+            kind,
+            meta(gen.model),
+            { content: "", reasoning: "", toolCalls: [] },
+            event.finishReason,
+            event.usage,
+            timer.timings(),
+          ),
+        ],
+        error: ollamaErrorBody,
       },
-    });
+      { frame: ndjsonLine, headers: { ...NDJSON_HEADERS } },
+      {
+        log: deps.log,
+        component: "ollama",
+        headers,
+        onDelta: () => timer.mark(),
+      },
+    );
   }
 
   async function collect(
@@ -311,17 +287,7 @@ export function ollamaRoutes(service: ChatService, deps: OllamaDeps): Hono<Env> 
       param: "format",
     }, c.req.raw.signal);
     const timer = new PhaseTimer(clock, received);
-    const ignored = [...gen.ignoredParams, ...converted.ignored];
-    const headers: Record<string, string> = ignored.length
-      ? { "X-RKLLM-Ignored-Params": ignored.join(", ") }
-      : {};
-    if (gen.ignoredParams.length) {
-      deps.log.info(
-        "ollama",
-        "sampling params not applied per request (runtime 1.2.3 takes them at load)",
-        { id: requestId, params: gen.ignoredParams.join(",") },
-      );
-    }
+    const headers = ignoredParamsHeader(gen, converted.ignored, deps.log, "ollama");
     return body.stream === false
       ? collect(c, kind, gen, timer, headers)
       : stream(kind, gen, timer, headers);

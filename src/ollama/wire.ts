@@ -400,10 +400,6 @@ export function loadOnlyGenerate(
   };
 }
 
-export function errorBody(message: string): { error: string } {
-  return { error: message };
-}
-
 // ---- Models --------------------------------------------------------------------------------
 
 export interface ModelDetails {

@@ -5,6 +5,7 @@
  * chunk and `[DONE]`). A client that disconnects cancels the generation. A `response_format`
  * other than text runs through the structured-output layer (src/engine/structured_output.ts).
  */
+import { ignoredParamsHeader } from "../http/protocol_stream.ts";
 import type { Context } from "hono";
 import { startStructured } from "../engine/structured_output.ts";
 import { fromResponseFormat } from "../chat/structured_format.ts";
@@ -33,11 +34,6 @@ export interface ChatRouteDeps {
   now: () => number;
 }
 
-function ignoredHeader(gen: ChatGeneration, extra: string[]): Record<string, string> {
-  const ignored = [...gen.ignoredParams, ...extra];
-  return ignored.length ? { "X-RKLLM-Ignored-Params": ignored.join(", ") } : {};
-}
-
 export function chatCompletionsHandler(deps: ChatRouteDeps) {
   return async (c: Context): Promise<Response> => {
     const requestId = c.get("requestId") as string;
@@ -55,17 +51,7 @@ export function chatCompletionsHandler(deps: ChatRouteDeps) {
       created: deps.now(),
       model: gen.model,
     };
-    const headers = ignoredHeader(gen, parsed.ignored);
-    if (gen.ignoredParams.length) {
-      deps.log.info(
-        "chat",
-        "sampling params not applied per request (runtime 1.2.3 takes them at load)",
-        {
-          id: requestId,
-          params: gen.ignoredParams.join(","),
-        },
-      );
-    }
+    const headers = ignoredParamsHeader(gen, parsed.ignored, deps.log, "chat");
     if (parsed.stream) return streamResponse(gen, meta, parsed.includeUsage, headers, deps);
 
     const reply = await collectReply(gen, signal);

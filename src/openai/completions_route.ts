@@ -3,6 +3,7 @@
  * template, so the prompt runs as one user message, with thinking off; the answer comes back
  * as `text_completion` objects (streamed as SSE when asked).
  */
+import { ignoredParamsHeader } from "../http/protocol_stream.ts";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { ChatService } from "../engine/types.ts";
@@ -65,9 +66,7 @@ export function completionsHandler(deps: CompletionsDeps) {
       logprobs: null,
       finish_reason: finish,
     });
-    const headers = gen.ignoredParams.length
-      ? { "X-RKLLM-Ignored-Params": gen.ignoredParams.join(", ") }
-      : undefined;
+    const headers = ignoredParamsHeader(gen, [], deps.log, "completions");
     const echo = body.echo ? prompt : "";
 
     if (!parsed.stream) {

@@ -14,6 +14,7 @@ import {
 import type { ChatEvent, ChatRequest } from "../../src/engine/types.ts";
 import { InvalidRequestError } from "../../src/errors.ts";
 import { FakeService } from "../support/fake_service.ts";
+import { httpError } from "../../src/http/errors.ts";
 
 const PERSON = {
   type: "object",
@@ -68,7 +69,7 @@ Deno.test("fromResponseFormat() refuses a malformed response_format with a 400 n
     await t.step(name, () => {
       assert.throws(() => fromResponseFormat(value), (err: unknown) => {
         assert.ok(err instanceof InvalidRequestError);
-        assert.equal(err.status, 400);
+        assert.equal(httpError(err).status, 400);
         assert.match(err.message, message);
         if (param) assert.equal(err.param, param);
         return true;
@@ -226,7 +227,7 @@ Deno.test("startStructured() fails with a 422 after two invalid answers, sending
   assert.equal(last.type, "error");
   const err = (last as { error: Error }).error;
   assert.ok(err instanceof StructuredOutputError);
-  assert.equal(err.status, 422);
+  assert.equal(httpError(err).status, 422);
   assert.equal(err.code, "structured_output_failed");
   assert.equal(err.param, "response_format");
   assert.match(err.message, /after 2 attempts: the answer is not JSON/);

@@ -18,6 +18,7 @@ import {
 import { DEFAULT_VISION_SETTINGS, type VisionSettings } from "../../src/vision/settings.ts";
 import { fakeEntry } from "../support/fake_npu.ts";
 import { makePng } from "../support/images.ts";
+import { httpError } from "../../src/http/errors.ts";
 
 const SETTINGS: PlanSettings = {
   perRunSampling: false,
@@ -197,7 +198,7 @@ Deno.test("planTurn() refuses images for a model without a vision encoder", () =
     () => planTurn(req([withImages("What is this?", pic(1))]), fakeEntry("m"), SETTINGS),
     (err: unknown) => {
       assert.ok(err instanceof VisionUnsupportedError);
-      assert.equal(err.status, 400);
+      assert.equal(httpError(err).status, 400);
       assert.equal(err.code, "model_not_vision");
       assert.match(err.message, /'m' does not accept images/);
       return true;

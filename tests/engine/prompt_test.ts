@@ -18,6 +18,7 @@ import {
   estimateTokens,
 } from "../../src/engine/prompt.ts";
 import type { ChatMessage } from "../../src/chat/messages.ts";
+import { httpError } from "../../src/http/errors.ts";
 
 const sys = (content: string): ChatMessage => ({ role: "system", content });
 const user = (content: string): ChatMessage => ({ role: "user", content });
@@ -417,9 +418,9 @@ Deno.test("buildPrompt() throws ContextLengthError when even the latest message 
         () => buildPrompt(row.conv, row.budget),
         (err: unknown) => {
           assert.ok(err instanceof ContextLengthError);
-          assert.equal(err.status, 400);
+          assert.equal(httpError(err).status, 400);
           assert.equal(err.code, "context_length_exceeded");
-          assert.equal(err.type, "invalid_request_error");
+          assert.equal(httpError(err).type, "invalid_request_error");
           assert.equal(err.param, "messages");
           assert.match(err.message, new RegExp(`about ${row.budget} prompt tokens`));
           return true;

@@ -17,6 +17,7 @@ import type {
 import { DEFAULT_SAMPLING } from "../../src/models/sampling.ts";
 import { type Lease, Scheduler, type SchedulerOptions } from "../../src/engine/scheduler.ts";
 import { ModelSessions } from "../../src/engine/session.ts";
+import { httpError } from "../../src/http/errors.ts";
 
 /** Records every call in one log, so tests can check the order of loads and destroys. */
 class FakeModel implements NpuModel {
@@ -159,9 +160,9 @@ function track<T>(p: Promise<T>): { settled: boolean; value?: T; error?: unknown
 function isBusy(retryAfter: string, message: RegExp): (err: unknown) => boolean {
   return (err) => {
     assert.ok(err instanceof ServerBusyError, `expected ServerBusyError, got ${err}`);
-    assert.equal(err.status, 503);
+    assert.equal(httpError(err).status, 503);
     assert.equal(err.code, "server_busy");
-    assert.equal(err.headers["Retry-After"], retryAfter);
+    assert.equal(httpError(err).headers["Retry-After"], retryAfter);
     assert.match(err.message, message);
     return true;
   };
@@ -169,7 +170,7 @@ function isBusy(retryAfter: string, message: RegExp): (err: unknown) => boolean 
 
 function isShuttingDown(err: unknown): boolean {
   assert.ok(err instanceof ShuttingDownError, `expected ShuttingDownError, got ${err}`);
-  assert.equal(err.status, 503);
+  assert.equal(httpError(err).status, 503);
   assert.equal(err.code, "shutting_down");
   return true;
 }

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { MAX_JSON_DEPTH, nestingError } from "../../src/http/json_body.ts";
 import { beforeBodyDeadline, RequestTimeoutError } from "../../src/http/body_deadline.ts";
 import { isOutOfDescriptors } from "../../src/http/server.ts";
+import { httpError } from "../../src/http/errors.ts";
 
 const deep = (n: number) => '{"a":'.repeat(n) + "1" + "}".repeat(n);
 
@@ -17,7 +18,7 @@ Deno.test("nestingError(): within the limit is fine, beyond it a 400 naming the 
   await t.step("100,000 deep in an unknown field names it", () => {
     const err = nestingError(`{"model":"phi","metadata":${deep(100_000)}}`);
     assert.ok(err);
-    assert.equal(err.status, 400);
+    assert.equal(httpError(err).status, 400);
     assert.equal(err.param, "metadata");
     assert.match(err.message, /nested deeper than 16384 levels/);
   });
@@ -49,9 +50,9 @@ Deno.test("beforeBodyDeadline(): a stalled body is a 408 and asks to close the c
   const never = new Promise<ArrayBuffer>(() => {});
   await assert.rejects(() => beforeBodyDeadline(never, deadline), (err: unknown) => {
     assert.ok(err instanceof RequestTimeoutError);
-    assert.equal(err.status, 408);
+    assert.equal(httpError(err).status, 408);
     assert.equal(err.code, "request_timeout");
-    assert.equal(err.headers.Connection, "close");
+    assert.equal(httpError(err).headers.Connection, "close");
     return true;
   });
   assert.ok(state.closing);

@@ -79,13 +79,16 @@ Deno.test("model admin: a server without write access says so instead of an inte
     import { ModelRegistry } from ${
     JSON.stringify(new URL("../../src/models/registry.ts", import.meta.url).href)
   };
+    import { httpError } from ${
+    JSON.stringify(new URL("../../src/http/errors.ts", import.meta.url).href)
+  };
     const admin = createModelAdmin({
       modelsDir: ${JSON.stringify(dir)},
       registry: new ModelRegistry([]),
       modelsInUse: () => [],
       refresh: () => Promise.resolve(),
     });
-    try { await admin.remove("phi"); } catch (err) { console.log(err.status, err.code, err.message); }
+    try { await admin.remove("phi"); } catch (err) { console.log(httpError(err).status, err.code, err.message); }
   `;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-read", "--allow-env", "-"],

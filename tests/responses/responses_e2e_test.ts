@@ -3,9 +3,9 @@ import { Hono } from "hono";
 import OpenAI from "openai";
 import { createApp } from "../../src/app.ts";
 import { silentLogger } from "../../src/log.ts";
-import { toApiError } from "../../src/errors.ts";
 import { responsesRoutes } from "../../src/http/responses/routes.ts";
 import { mockEngine } from "../support/engine.ts";
+import { httpError, openAiErrorBody } from "../../src/http/errors.ts";
 
 const CALL = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>';
 const TOOL = {
@@ -30,8 +30,8 @@ async function withClient(reply: string, fn: (client: OpenAI) => Promise<void>):
   const app = new Hono();
   // As the server app renders errors thrown by its routes.
   app.onError((err, c) => {
-    const api = toApiError(err);
-    return c.json(api.toBody(), api.status as 400);
+    const e = httpError(err);
+    return c.json(openAiErrorBody(e), e.status as 400);
   });
   app.route(
     "/v1",

@@ -3,6 +3,7 @@ import { decodeImage, type DecodeOptions } from "../../src/vision/decode.ts";
 import { jpegScale } from "../../src/vision/decode_jpeg.ts";
 import { ImageTooLargeError, InvalidImageError } from "../../src/vision/errors.ts";
 import { corruptPng, gridPaint, makeJpeg, makePng, makeWebp } from "../support/images.ts";
+import { httpError } from "../../src/http/errors.ts";
 
 const OPTS: DecodeOptions = {
   maxImageBytes: 1 << 20,
@@ -134,7 +135,7 @@ Deno.test("decodeImage() refuses bad data with a typed 400 naming the problem", 
     await t.step(name, () => {
       assert.throws(() => decodeImage(bytes, { ...OPTS, ...opts, param: "messages[0]" }), (err) => {
         assert.ok(err instanceof type, `${name}: ${err}`);
-        assert.equal(err.status, 400);
+        assert.equal(httpError(err).status, 400);
         assert.equal(err.param, "messages[0]");
         assert.match(err.message, message);
         return true;

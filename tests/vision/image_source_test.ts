@@ -6,6 +6,7 @@ import {
 } from "../../src/vision/errors.ts";
 import { loadImageBytes, type SourceOptions } from "../../src/vision/image_source.ts";
 import { DEFAULT_VISION_SETTINGS } from "../../src/vision/settings.ts";
+import { httpError } from "../../src/http/errors.ts";
 
 const PNG_1x1 =
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
@@ -52,9 +53,9 @@ Deno.test("loadImageBytes() refuses malformed input with a typed 400", async (t)
     await t.step(name, async () => {
       await assert.rejects(
         loadImageBytes(input, OFF),
-        (err: Error & { status: number; param: string }) => {
+        (err: Error & { param: string }) => {
           assert.ok(err instanceof (type as typeof Error), `${err}`);
-          assert.equal(err.status, 400);
+          assert.equal(httpError(err).status, 400);
           assert.equal(err.param, "messages[0].images[0]");
           assert.match(err.message, message);
           return true;

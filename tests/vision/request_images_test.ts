@@ -14,6 +14,7 @@ import { decodeImage } from "../../src/vision/decode.ts";
 import { DEFAULT_VISION_SETTINGS } from "../../src/vision/settings.ts";
 import { HAS_FIXTURES, loadFixture } from "../support/fixtures.ts";
 import { gridPaint, makeJpeg } from "../support/images.ts";
+import { httpError } from "../../src/http/errors.ts";
 
 const settings = DEFAULT_VISION_SETTINGS;
 
@@ -70,8 +71,8 @@ Deno.test("an image_url part without a url is a 400 on that message's content", 
         model: "m",
         messages: [{ role: "user", content: [{ type: "image_url", image_url: {} }] }],
       }, "r"),
-    (err: Error & { status: number; param: string }) =>
-      err.status === 400 && err.param === "messages[0].content",
+    (err: Error & { param: string }) =>
+      httpError(err).status === 400 && err.param === "messages[0].content",
   );
 });
 
@@ -111,7 +112,7 @@ Deno.test("a remote image URL is parsed, then refused by default when loaded", a
   }]);
   await assert.rejects(bytesOf(request.messages), (err) => {
     assert.ok(err instanceof RemoteImageError);
-    assert.equal(err.status, 400);
+    assert.equal(httpError(err).status, 400);
     assert.equal(err.param, "messages[0].images[0]");
     assert.match(err.message, /remote_images is off/);
     return true;

@@ -54,24 +54,3 @@ export function fromCompletion(c: ChatCompletionWire): Record<string, unknown> {
     usage: usage(c.usage),
   };
 }
-
-const ERROR_TYPES: Record<number, string> = {
-  400: "invalid_request_error",
-  401: "authentication_error",
-  403: "permission_error",
-  404: "not_found_error",
-  413: "request_too_large",
-  429: "rate_limit_error",
-  503: "overloaded_error",
-  529: "overloaded_error",
-};
-
-export function errorBody(status: number, message: string) {
-  return {
-    type: "error",
-    error: {
-      type: ERROR_TYPES[status] ?? (status < 500 ? "invalid_request_error" : "api_error"),
-      message,
-    },
-  };
-}

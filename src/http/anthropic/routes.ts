@@ -6,12 +6,12 @@
  */
 import { SSE_HEADERS } from "../sse.ts";
 import { Hono } from "hono";
-import { toApiError } from "../../errors.ts";
 import { readJson } from "../json_body.ts";
 import { streamResponse } from "../stream_body.ts";
 import { type ChatCall, forwardHeaders, passedHeaders, runChat } from "../chat_bridge/chat_wire.ts";
 import { toChatBody } from "./request.ts";
-import { errorBody, fromCompletion } from "./message.ts";
+import { fromCompletion } from "./message.ts";
+import { anthropicErrorBody as errorBody, httpError } from "../errors.ts";
 import { type AnthropicEvent, anthropicEvents } from "./stream.ts";
 
 export interface AnthropicDeps {
@@ -36,8 +36,8 @@ export function anthropicRoutes(deps: AnthropicDeps): Hono<{ Variables: { reques
   // The request id the server app assigned, when mounted in it.
   const app = new Hono<{ Variables: { requestId?: string } }>();
   app.onError((err, c) => {
-    const api = toApiError(err);
-    return c.json(errorBody(api.status, api.message), api.status as 400, api.headers);
+    const e = httpError(err);
+    return c.json(errorBody(e.status, e.error.message), e.status as 400, e.headers);
   });
   app.post("/messages", async (c) => {
     const translated = toChatBody(await readJson(c));

@@ -6,7 +6,8 @@
  * Leading whitespace is held back so a tool-call turn does not open an empty text block.
  */
 import type { ChatStreamItem, ChatUsageWire } from "../chat_bridge/chat_wire.ts";
-import { errorBody, messageId, stopReason, usage } from "./message.ts";
+import { messageId, stopReason, usage } from "./message.ts";
+import { anthropicErrorBody as errorBody } from "../errors.ts";
 
 export type AnthropicEvent = { type: string; [k: string]: unknown };
 

@@ -10,8 +10,7 @@ import { PullError } from "./errors.ts";
 export class FreeSpaceUnknownError extends PullError {
   constructor(dir: string, cause?: unknown) {
     super(
-      500,
-      "server_error",
+      "internal",
       "free_space_unknown",
       `Cannot measure the free space in ${dir} before pulling: run with --allow-sys=statfs ` +
         `(or --allow-run=df). ${cause instanceof Error ? cause.message : ""}`.trim(),

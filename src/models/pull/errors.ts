@@ -11,8 +11,7 @@ export class PullError extends ApiError {}
 export class InvalidReferenceError extends PullError {
   constructor(ref: string, why: string) {
     super(
-      400,
-      "invalid_request_error",
+      "invalid_request",
       "invalid_model_reference",
       `Invalid model reference '${ref.slice(0, 200)}': ${why}. ` +
         "Expected <owner>/<repo>[:<file or quant>], e.g. owner/Qwen3-1.7B-rkllm:w8a8.",
@@ -24,8 +23,7 @@ export class InvalidReferenceError extends PullError {
 export class InvalidModelNameError extends PullError {
   constructor(name: string) {
     super(
-      400,
-      "invalid_request_error",
+      "invalid_request",
       "invalid_model_name",
       `Invalid model folder name '${name.slice(0, 200)}': use a plain name without '/', '\\' ` +
         "or a leading '.'.",
@@ -36,7 +34,7 @@ export class InvalidModelNameError extends PullError {
 
 export class NoModelFileError extends PullError {
   constructor(repo: string) {
-    super(404, "invalid_request_error", "no_rkllm_file", `The repo ${repo} has no .rkllm file.`, {
+    super("not_found", "no_rkllm_file", `The repo ${repo} has no .rkllm file.`, {
       param: "model",
     });
   }
@@ -50,8 +48,7 @@ export class AmbiguousModelError extends PullError {
       ? "several .rkllm files"
       : `several files matching '${selector}'`;
     super(
-      400,
-      "invalid_request_error",
+      "invalid_request",
       "ambiguous_model_file",
       `The repo ${repo} holds ${what}: ${candidates.join(", ")}. ` +
         `Pick one with ${repo}:<file or quant>.`,
@@ -64,8 +61,7 @@ export class AmbiguousModelError extends PullError {
 export class SelectorNotMatchedError extends PullError {
   constructor(repo: string, selector: string, available: readonly string[]) {
     super(
-      404,
-      "invalid_request_error",
+      "not_found",
       "model_file_not_found",
       `No .rkllm file in ${repo} matches '${selector}'. Available: ${available.join(", ")}.`,
       { param: "model" },
@@ -79,7 +75,7 @@ export class HubUnauthorizedError extends PullError {
     const hint = hadToken
       ? "the HF_TOKEN given was rejected: check it is valid and not expired"
       : "the repo may be private: set HF_TOKEN to a Hugging Face access token with read access";
-    super(502, "server_error", "hub_unauthorized", `Hugging Face refused ${repo} (401): ${hint}.`);
+    super("upstream", "hub_unauthorized", `Hugging Face refused ${repo} (401): ${hint}.`);
   }
 }
 
@@ -94,8 +90,7 @@ export class HubForbiddenError extends PullError {
       ? "the HF_TOKEN's user has no access to it (a fine-grained token may lack read scope)"
       : "set HF_TOKEN to a token with access";
     super(
-      502,
-      "server_error",
+      "upstream",
       "hub_forbidden",
       `Hugging Face denied access to ${repo} (403): ${hint}.`,
     );
@@ -104,7 +99,7 @@ export class HubForbiddenError extends PullError {
 
 export class HubNotFoundError extends PullError {
   constructor(what: string) {
-    super(404, "invalid_request_error", "hub_not_found", `Not found on Hugging Face: ${what}.`, {
+    super("not_found", "hub_not_found", `Not found on Hugging Face: ${what}.`, {
       param: "model",
     });
   }
@@ -113,15 +108,14 @@ export class HubNotFoundError extends PullError {
 /** The Hub could not be reached, answered with an unexpected status, or dropped the transfer. */
 export class HubUnavailableError extends PullError {
   constructor(message: string, cause?: unknown) {
-    super(502, "server_error", "hub_unavailable", message, { cause });
+    super("upstream", "hub_unavailable", message, { cause });
   }
 }
 
 export class ChecksumMismatchError extends PullError {
   constructor(file: string, expected: string, actual: string) {
     super(
-      502,
-      "server_error",
+      "upstream",
       "checksum_mismatch",
       `Downloaded ${file} does not match its published hash (expected ${expected}, got ` +
         `${actual}); the partial file was removed, pull again.`,
@@ -133,8 +127,7 @@ export class ChecksumMismatchError extends PullError {
 export class InsufficientSpaceError extends PullError {
   constructor(dir: string, needed: number, available: number) {
     super(
-      507,
-      "server_error",
+      "insufficient_storage",
       "insufficient_storage",
       `Not enough free space in ${dir}: the pull needs ${formatBytes(needed)}, ` +
         `${formatBytes(available)} are free.`,
@@ -146,8 +139,7 @@ export class InsufficientSpaceError extends PullError {
 export class DiskFullError extends PullError {
   constructor(file: string, cause?: unknown) {
     super(
-      507,
-      "server_error",
+      "insufficient_storage",
       "disk_full",
       `No space left while writing ${file}; free some space and pull again (it resumes).`,
       { cause },
@@ -159,8 +151,7 @@ export class DiskFullError extends PullError {
 export class ModelFolderConflictError extends PullError {
   constructor(dir: string, others: readonly string[]) {
     super(
-      409,
-      "invalid_request_error",
+      "conflict",
       "model_folder_taken",
       `${dir} already holds ${others.join(", ")}; remove that model first or pull under another ` +
         "name.",
@@ -172,8 +163,7 @@ export class ModelFolderConflictError extends PullError {
 export class LocalModelNotFoundError extends PullError {
   constructor(name: string, dir: string) {
     super(
-      404,
-      "invalid_request_error",
+      "not_found",
       "model_not_found",
       `No model folder '${name.slice(0, 200)}' in ${dir}.`,
       { param: "model" },
@@ -184,8 +174,7 @@ export class LocalModelNotFoundError extends PullError {
 export class ModelInUseError extends PullError {
   constructor(name: string) {
     super(
-      409,
-      "invalid_request_error",
+      "conflict",
       "model_in_use",
       `The model '${name}' is loaded; it cannot be removed until it is unloaded.`,
       { param: "model" },
