@@ -5,7 +5,7 @@
  * folder and the HF_ENDPOINT / HF_TOKEN values; this module reads no environment.
  */
 import { formatBytes } from "../models/pull/errors.ts";
-import { type PullEvent, pullModel } from "../models/pull/pull.ts";
+import { type PullEvent, pullModel, type PullOptions } from "../models/pull/pull.ts";
 import { removeModel, type RemoveOptions } from "../models/pull/remove.ts";
 
 export interface Terminal {
@@ -16,13 +16,8 @@ export interface Terminal {
   readonly columns: number;
 }
 
-export interface PullCommandOptions {
-  modelsDir: string;
-  endpoint?: string;
-  token?: string;
-  revision?: string;
-  name?: string;
-  signal?: AbortSignal;
+export interface PullCommandOptions
+  extends Pick<PullOptions, "modelsDir" | "endpoint" | "token" | "revision" | "name" | "signal"> {
   out?: Terminal;
   err?: Terminal;
   /** Milliseconds; for tests. */

@@ -6,10 +6,12 @@
  * Knows nothing of HTTP or FFI.
  */
 import { ModelLoadError, RuntimeWedgedError } from "../errors.ts";
+import type { Logger } from "../log.ts";
 import type { ModelEntry } from "../models/registry.ts";
 import type { VisionModel } from "../models/vision_model.ts";
 import type { ModelLoadParams } from "../rkllm/npu.ts";
 import type { EncoderLoad, Lease, LoadedModel, Scheduler } from "./scheduler.ts";
+import type { ModelSessions } from "./session.ts";
 
 /** Load settings that are the server's, not the model's. */
 export interface LoadSettings {
@@ -18,6 +20,13 @@ export interface LoadSettings {
   embedFlash: boolean;
   /** NPU cores for vision encoders (rknn core mask; 0 = the runtime's choice). */
   visionCoreMask?: number;
+}
+
+/** What the runner and the embedder share: the NPU, the sessions of its models, the log. */
+export interface EngineParts {
+  admin: NpuAdmin;
+  sessions: ModelSessions;
+  log: Logger;
 }
 
 export class NpuAdmin {

@@ -94,11 +94,12 @@ export class ChatEngine implements ChatService {
       embedFlash: opts.embedFlash,
       visionCoreMask: opts.visionCoreMask,
     }, opts.onLoadFailed);
-    this.#runner = new TurnRunner(this.#admin, sessions, {
+    const parts = { admin: this.#admin, sessions, log };
+    this.#runner = new TurnRunner(parts, {
       ...opts,
       abortGraceMs: opts.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS,
-    }, log);
-    this.#embedder = new Embedder(registry, this.#admin, sessions, log, opts.totalTimeoutMs);
+    });
+    this.#embedder = new Embedder(registry, parts, opts.totalTimeoutMs);
   }
 
   #info(entry: ModelEntry): ModelInfo {

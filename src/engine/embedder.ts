@@ -11,34 +11,23 @@ import {
   GenerationTimeoutError,
   ModelNotFoundError,
 } from "../errors.ts";
-import type { Logger } from "../log.ts";
 import type { ModelRegistry } from "../models/registry.ts";
-import type { NpuAdmin } from "./admin.ts";
+import type { EngineParts } from "./admin.ts";
 import { normalizeEmbedding } from "./embedding.ts";
 import { stripNul } from "./plan.ts";
 import { estimateTokens } from "./prompt.ts";
-import { type ModelSessions, ReloadNeeded } from "./session.ts";
+import { ReloadNeeded } from "./session.ts";
 import type { EmbeddingResult } from "./types.ts";
 
 export class Embedder {
   readonly #registry: ModelRegistry;
-  readonly #admin: NpuAdmin;
-  readonly #sessions: ModelSessions;
-  readonly #log: Logger;
+  readonly #parts: EngineParts;
   /** The whole request's limit (the generation timeout): inputs run one after the other. */
   readonly #timeoutMs: number;
 
-  constructor(
-    registry: ModelRegistry,
-    admin: NpuAdmin,
-    sessions: ModelSessions,
-    log: Logger,
-    timeoutMs: number,
-  ) {
+  constructor(registry: ModelRegistry, parts: EngineParts, timeoutMs: number) {
     this.#registry = registry;
-    this.#admin = admin;
-    this.#sessions = sessions;
-    this.#log = log;
+    this.#parts = parts;
     this.#timeoutMs = timeoutMs;
   }
 
@@ -59,14 +48,14 @@ export class Embedder {
       }
     });
     const texts = inputs.map(stripNul);
-    const lease = await this.#admin.acquire(opts.signal);
+    const lease = await this.#parts.admin.acquire(opts.signal);
     try {
-      let loaded = await this.#admin.load(lease, entry);
+      let loaded = await this.#parts.admin.load(lease, entry);
       try {
-        await this.#sessions.of(loaded.npu, entry).prepareSideRun();
+        await this.#parts.sessions.of(loaded.npu, entry).prepareSideRun();
       } catch (err) {
         if (!(err instanceof ReloadNeeded)) throw err;
-        loaded = await this.#admin.reload(lease, entry, "a runtime call was refused");
+        loaded = await this.#parts.admin.reload(lease, entry, "a runtime call was refused");
       }
       const vectors: Float32Array[] = [];
       let promptTokens = 0;
@@ -108,7 +97,7 @@ export class Embedder {
         vectors.push(normalizeEmbedding(hidden.vector, opts.dimensions));
         promptTokens += hidden.tokens;
       }
-      this.#log.info("engine", "embedded", {
+      this.#parts.log.info("engine", "embedded", {
         model: entry.id,
         inputs: inputs.length,
         tokens: promptTokens,

@@ -7,21 +7,15 @@
  * Knows nothing of HTTP wire formats or FFI.
  */
 import { ModelLoadError, RkllmError } from "../errors.ts";
-import type { Logger } from "../log.ts";
 import type { ModelEntry } from "../models/registry.ts";
 import type { NpuImages } from "../rkllm/npu.ts";
 import { type CollectedImage, embedImages, loadImages } from "../vision/images.ts";
 import { DEFAULT_VISION_SETTINGS, type VisionSettings } from "../vision/settings.ts";
-import type { NpuAdmin } from "./admin.ts";
+import type { EngineParts } from "./admin.ts";
 import { type GenerationOutcome, startGeneration } from "./generation.ts";
 import type { NpuTurnPlan } from "./plan.ts";
 import { replayGeneration } from "./replay.ts";
-import {
-  type ModelSession,
-  type ModelSessions,
-  type PreparedTurn,
-  ReloadNeeded,
-} from "./session.ts";
+import { type ModelSession, type PreparedTurn, ReloadNeeded } from "./session.ts";
 import type { LoadedModel } from "./scheduler.ts";
 import { ToolCallParser } from "./tool_calls.ts";
 import type { ChatEvent, ChatGeneration, EngineObserver } from "./types.ts";
@@ -41,16 +35,12 @@ export interface TurnRunnerOptions {
 }
 
 export class TurnRunner {
-  readonly #admin: NpuAdmin;
-  readonly #sessions: ModelSessions;
+  readonly #parts: EngineParts;
   readonly #opts: TurnRunnerOptions;
-  readonly #log: Logger;
 
-  constructor(admin: NpuAdmin, sessions: ModelSessions, opts: TurnRunnerOptions, log: Logger) {
-    this.#admin = admin;
-    this.#sessions = sessions;
+  constructor(parts: EngineParts, opts: TurnRunnerOptions) {
+    this.#parts = parts;
     this.#opts = opts;
-    this.#log = log;
   }
 
   /**
@@ -64,31 +54,34 @@ export class TurnRunner {
     signal?: AbortSignal,
     onEnd?: (outcome: GenerationOutcome) => void,
   ): Promise<ChatGeneration> {
-    const lease = await this.#admin.acquire(signal);
+    const lease = await this.#parts.admin.acquire(signal);
     try {
       // The client may have gone while it waited: do not load or generate for nobody.
       signal?.throwIfAborted();
-      let loaded = await this.#admin.load(lease, entry);
+      let loaded = await this.#parts.admin.load(lease, entry);
       signal?.throwIfAborted();
-      let session = await this.#sessions.ready(loaded.npu, entry);
+      let session = await this.#parts.sessions.ready(loaded.npu, entry);
       let prepared: PreparedTurn;
       try {
         prepared = await session.prepare(plan);
       } catch (err) {
         // A refused runtime call: a fresh load is a clean state; the turn then starts cold.
         if (!(err instanceof ReloadNeeded || err instanceof RkllmError)) throw err;
-        this.#log.warn("engine", "runtime call refused; reloading the model", {
+        this.#parts.log.warn("engine", "runtime call refused; reloading the model", {
           id: requestId,
           model: entry.id,
           error: err.message,
         });
-        loaded = await this.#admin.reload(lease, entry, "a runtime call was refused");
-        session = await this.#sessions.ready(loaded.npu, entry);
+        loaded = await this.#parts.admin.reload(lease, entry, "a runtime call was refused");
+        session = await this.#parts.sessions.ready(loaded.npu, entry);
         prepared = await session.prepare(plan);
       }
       if (prepared.kind === "replay") {
         lease.release();
-        this.#log.info("engine", "answered without a run", { id: requestId, kv: prepared.kv });
+        this.#parts.log.info("engine", "answered without a run", {
+          id: requestId,
+          kv: prepared.kv,
+        });
         return replayGeneration({
           requestId,
           model: entry.id,
@@ -98,7 +91,7 @@ export class TurnRunner {
       }
       const encodeStarted = performance.now();
       const images = await this.#images(session, loaded, entry, prepared.images ?? [], signal);
-      this.#log.info("engine", "run", {
+      this.#parts.log.info("engine", "run", {
         id: requestId,
         model: entry.id,
         kind: plan.kind,
@@ -108,7 +101,7 @@ export class TurnRunner {
         encode_ms: images ? Math.round(performance.now() - encodeStarted) : undefined,
         thinking: plan.enableThinking,
       });
-      this.#log.debug("engine", "prompt", { id: requestId, prompt: prepared.input.prompt });
+      this.#parts.log.debug("engine", "prompt", { id: requestId, prompt: prepared.input.prompt });
       const run = loaded.npu.run({
         ...prepared.input,
         images,
@@ -131,8 +124,8 @@ export class TurnRunner {
       }, async (outcome) => {
         if (outcome.wedged) {
           // The native run is still going: the NPU stays held, nothing else may run.
-          this.#admin.markWedged(outcome.error!);
-          this.#log.error("engine", "the NPU runtime is wedged", {
+          this.#parts.admin.markWedged(outcome.error!);
+          this.#parts.log.error("engine", "the NPU runtime is wedged", {
             id: requestId,
             error: outcome.error!.message,
           });
@@ -144,7 +137,7 @@ export class TurnRunner {
           onEnd?.(outcome);
         } catch (err) {
           session.forget();
-          this.#log.warn("engine", "could not update the KV-cache record", {
+          this.#parts.log.warn("engine", "could not update the KV-cache record", {
             id: requestId,
             error: String(err),
           });
@@ -233,13 +226,13 @@ export class TurnRunner {
       result: result === "paused" ? "finish" : result,
     });
     if (outcome.stopped === "timeout" && !outcome.error) {
-      this.#log.warn("engine", "answer cut by the generation timeout", {
+      this.#parts.log.warn("engine", "answer cut by the generation timeout", {
         id: requestId,
         tokens: outcome.tokens,
         seconds: this.#opts.totalTimeoutMs / 1000,
       });
     }
-    this.#log.info("engine", "run ended", {
+    this.#parts.log.info("engine", "run ended", {
       id: requestId,
       result,
       finish: outcome.finishReason ?? undefined,

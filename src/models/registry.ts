@@ -117,9 +117,4 @@ export class ModelRegistry {
     for (const [alias, target] of this.#aliases) if (target === id) out.push(alias);
     return out.sort();
   }
-
-  /** Ids in registry order, then aliases sorted: for "model 'x' not found; available: …". */
-  allNames(): string[] {
-    return [...this.#ids, ...[...this.#aliases.keys()].sort()];
-  }
 }

@@ -176,21 +176,25 @@ export function chatToRequest(
   requestId: string,
   modelId: string,
 ): ConvertedRequest {
-  const messages = toChatMessages(body.messages ?? []);
+  const tools = body.tools?.map((t) => ({
+    name: t.function.name,
+    description: t.function.description ?? undefined,
+    parameters: t.function.parameters ?? undefined,
+  })) ?? [];
   return {
-    request: {
-      requestId,
-      model: modelId,
-      messages,
-      ...generationFields(body),
-      tools: body.tools?.map((t) => ({
-        name: t.function.name,
-        description: t.function.description ?? undefined,
-        parameters: t.function.parameters ?? undefined,
-      })) ?? [],
-    },
+    request: chatRequest(body, requestId, modelId, toChatMessages(body.messages ?? []), tools),
     ignored: [],
   };
+}
+
+function chatRequest(
+  body: OllamaChatBody | OllamaGenerateBody,
+  requestId: string,
+  model: string,
+  messages: ChatMessage[],
+  tools: ChatRequest["tools"],
+): ChatRequest {
+  return { requestId, model, messages, ...generationFields(body), tools };
 }
 
 /**
@@ -209,13 +213,7 @@ export function generateToRequest(
   if (body.images?.length) user.images = base64Images(body.images);
   messages.push(user);
   return {
-    request: {
-      requestId,
-      model: modelId,
-      messages,
-      ...generationFields(body),
-      tools: [],
-    },
+    request: chatRequest(body, requestId, modelId, messages, []),
     ignored: ignoredOf({
       raw: body.raw === true,
       template: Boolean(body.template),
