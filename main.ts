@@ -70,7 +70,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case "models":
         return await listModels(config, log);
       case "doctor":
-        return await doctor(config);
+        return await doctor(config, { probeCache: args.options["probe-cache"] });
       case "pull": {
         // Ctrl-C leaves the partial download in place; the next pull resumes it.
         const abort = new AbortController();

@@ -444,7 +444,13 @@ export const COMMANDS = [
     name: "doctor",
     usage: "doctor",
     description: "Check driver, runtime library, models and permissions.",
-    options: [],
+    options: [
+      {
+        flag: "probe-cache",
+        description: "Load this model and measure what the runtime's KV cache does (the server's " +
+          "calibration): keep_history=0, pauses, range clears, prompt-cache files.",
+      },
+    ],
   },
   {
     name: "pull",
