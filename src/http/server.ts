@@ -44,7 +44,7 @@ function dispatch(handler: Handler, request: Request, deadline: BodyDeadline) {
   return handler(chunked ? withBodyDeadline(request, deadline) : request, deadline);
 }
 
-/** Deno's per-connection server; `undefined` where this Deno does not expose it. */
+/** Deno's per-connection server (`serveHttpOnConnection`). */
 export type ServeConnection = (
   conn: Deno.Conn,
   signal: AbortSignal,
@@ -60,18 +60,14 @@ export interface HttpServerOptions {
   limits: ConnectionLimits;
   log: Logger;
   onListen?: (addr: Deno.NetAddr) => void;
-  /** Injected for tests; defaults to Deno's internal per-connection server. */
+  /** Defaults to Deno's internal per-connection server; null = plain `Deno.serve`. */
   serveConnection?: ServeConnection | null;
-  /** Monotonic milliseconds; injected for tests. */
-  now?: () => number;
 }
 
 export interface HttpServer {
   readonly addr: Deno.NetAddr;
   /** Stop accepting, let requests in progress finish, close idle connections. */
   shutdown(): Promise<void>;
-  /** Open connections (0 under the `Deno.serve` fallback, which does not expose them). */
-  connections(): number;
 }
 
 /** `serveHttpOnConnection` from Deno's internals, if this Deno has it. */
@@ -104,6 +100,8 @@ interface Connection {
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const CLOSE_AFTER_RESPONSE_MS = 50;
+/** Requests still running at shutdown get this long before their connections are cut. */
+const SHUTDOWN_GRACE_MS = 4000;
 
 /**
  * Closes a connection. When it has just ended on its own (hyper closes after a response whose
@@ -127,8 +125,6 @@ function cut(c: Connection): void {
     cutting = false;
   }
 }
-/** Requests still running at shutdown get this long before their connections are cut. */
-const SHUTDOWN_GRACE_MS = 4000;
 
 /** Starts the server; throws Deno's error (AddrInUse, PermissionDenied…) if it cannot listen. */
 export function serveHttp(opts: HttpServerOptions): HttpServer {
@@ -136,7 +132,7 @@ export function serveHttp(opts: HttpServerOptions): HttpServer {
     ? denoServeConnection()
     : opts.serveConnection;
   if (!serveConnection) return fallbackServer(opts);
-  const now = opts.now ?? (() => performance.now());
+  const now = () => performance.now();
   const { log, limits } = opts;
   const listener = Deno.listen({ hostname: opts.hostname, port: opts.port });
   const addr = listener.addr as Deno.NetAddr;
@@ -193,12 +189,13 @@ export function serveHttp(opts: HttpServerOptions): HttpServer {
   opts.onListen?.(addr);
   return {
     addr,
-    connections: () => open.size,
     async shutdown() {
       stopping = true;
       clearInterval(reaper);
       listener.close();
       await accepting;
+      // Idle connections go at once; those with a request in progress may finish it.
+      for (const c of open) if (c.inFlight === 0) cut(c);
       const graceful = Promise.all([...open].map((c) => c.server?.shutdown().catch(() => {})));
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
@@ -227,8 +224,8 @@ async function acceptLoop(
   log: Logger,
 ): Promise<void> {
   let reserve = openReserve();
-  let shed = 0;
-  let episodeStart = 0;
+  /** The current run of failed accepts: since when, and how many connections were shed. */
+  let episode: { since: number; shed: number } | null = null;
   for (;;) {
     let conn: Deno.Conn;
     try {
@@ -240,18 +237,18 @@ async function acceptLoop(
         await delay(100);
         continue;
       }
-      if (shed === 0) {
-        episodeStart = Date.now();
+      if (!episode) {
+        episode = { since: Date.now(), shed: 0 };
         log.warn("http", "out of file descriptors: refusing new connections until some close", {
           open_connections: openCount(),
         });
       }
-      shed++;
       if (reserve) {
         reserve.close();
         reserve = null;
         try {
           (await listener.accept()).close();
+          episode.shed++;
         } catch {
           // another descriptor was taken meanwhile: wait below
         }
@@ -260,12 +257,12 @@ async function acceptLoop(
       await delay(reserve ? 10 : 100);
       continue;
     }
-    if (shed > 0) {
+    if (episode) {
       log.info("http", "accepting connections again", {
-        refused: shed,
-        after_ms: Date.now() - episodeStart,
+        refused: episode.shed,
+        after_ms: Date.now() - episode.since,
       });
-      shed = 0;
+      episode = null;
     }
     reserve ??= openReserve();
     serve(conn);
@@ -287,9 +284,10 @@ function startReaper(
   limits: ConnectionLimits,
   now: () => number,
   log: Logger,
-): ReturnType<typeof setInterval> {
+): ReturnType<typeof setInterval> | undefined {
   const active = [limits.headerTimeoutMs, limits.idleTimeoutMs].filter((ms) => ms > 0);
-  const every = active.length ? Math.min(1000, Math.max(50, Math.min(...active) / 4)) : 60_000;
+  if (!active.length) return undefined;
+  const every = Math.min(1000, Math.max(50, Math.min(...active) / 4));
   return setInterval(() => {
     const t = now();
     let header = 0;
@@ -324,5 +322,5 @@ function fallbackServer(opts: HttpServerOptions): HttpServer {
     onListen: () => {},
   }, (request) => dispatch(opts.handler, request, deadlineFor(opts.limits, () => {})));
   opts.onListen?.(server.addr);
-  return { addr: server.addr, shutdown: () => server.shutdown(), connections: () => 0 };
+  return { addr: server.addr, shutdown: () => server.shutdown() };
 }
