@@ -217,7 +217,15 @@ export function createApp(deps: AppDeps): Hono<Env> {
     app.post(`${prefix}/embeddings`, embeddings);
     app.route(prefix || "/", models);
   }
-  app.route("/api", ollamaRoutes(deps.service, { log: deps.log, now, admin: deps.modelAdmin }));
+  app.route(
+    "/api",
+    ollamaRoutes(deps.service, {
+      log: deps.log,
+      now,
+      admin: deps.modelAdmin,
+      maxMessages: deps.maxMessages,
+    }),
+  );
   // The Responses and Messages APIs translate to a chat completion and back, through this app's
   // own chat route, so KV reuse, RAG, tasks and tools behave exactly as for chat.
   const viaChat = {

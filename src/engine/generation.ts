@@ -176,6 +176,8 @@ async function pump(
     runtimeError: null,
   };
   let finished = false;
+  /** Tokens that went into the answer (not those the runtime sent after a stop or the limit). */
+  let answerTokens = 0;
   const firstTimer = setTimeout(() => stop("first_token_timeout"), limits.firstTokenTimeoutMs);
   const totalTimer = setTimeout(() => stop("timeout"), limits.totalTimeoutMs);
   /** Stop sequences and the token limit end the answer itself: text after them is dropped. */
@@ -218,6 +220,7 @@ async function pump(
       outcome.rawText += event.text;
       // After any other stop the text still counts: the cache holds it, and a reader may read it.
       if (answerEnded()) return;
+      answerTokens++;
       split(think.push(event.text));
       if (outcome.tokens >= limits.maxTokens) stop("length");
     } else if (event.type === "finish") {
@@ -265,7 +268,7 @@ async function pump(
   if (!outcome.error) finishAnswer(outcome, think, stops, limits, split, content, out);
   await onEnd(outcome);
   if (outcome.error) out.push({ type: "error", error: outcome.error });
-  else out.push(doneEvent(outcome, limits));
+  else out.push(doneEvent(outcome, limits, answerTokens));
   out.close();
 }
 
@@ -334,9 +337,13 @@ function finishAnswer(
     : "stop";
 }
 
-function doneEvent(outcome: GenerationOutcome, limits: GenerationLimits): ChatEvent {
+function doneEvent(
+  outcome: GenerationOutcome,
+  limits: GenerationLimits,
+  answerTokens: number,
+): ChatEvent {
   const perf = outcome.perf;
-  const completionTokens = perf && outcome.stopped === null ? perf.generateTokens : outcome.tokens;
+  const completionTokens = perf && outcome.stopped === null ? perf.generateTokens : answerTokens;
   const promptTokens = perf ? perf.prefillTokens : limits.promptTokensEstimate;
   const usage: Usage = {
     promptTokens,

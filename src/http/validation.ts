@@ -44,3 +44,19 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.outp
   if (!parsed.success) throw validationError(parsed.error);
   return parsed.data;
 }
+
+export interface ChatLimits {
+  /** Most messages one request may hold (the `max_messages` setting). */
+  maxMessages: number;
+}
+
+/** A 400 when a conversation has more messages than `maxMessages`. */
+export function checkMessageCount(count: number, limits: ChatLimits): void {
+  if (count > limits.maxMessages) {
+    throw new InvalidRequestError(
+      `Invalid 'messages': ${count} messages is more than this server accepts (${limits.maxMessages}).`,
+      "messages",
+      "too_many_messages",
+    );
+  }
+}

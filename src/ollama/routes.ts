@@ -24,7 +24,7 @@ import type {
 import { readJson } from "../http/json_body.ts";
 import type { Logger } from "../log.ts";
 import type { ModelAdmin } from "../models/admin.ts";
-import { parseBody } from "../http/validation.ts";
+import { checkMessageCount, parseBody } from "../http/validation.ts";
 import { collectReply, type Reply } from "../http/reply.ts";
 import { adminRoutes } from "./admin_routes.ts";
 import { embedRoutes } from "./embed_routes.ts";
@@ -67,6 +67,8 @@ export interface OllamaDeps {
   clock?: () => number;
   /** Pull and delete; absent: those routes answer 501. */
   admin?: ModelAdmin;
+  /** Most messages one chat request may hold (`max_messages`); unbounded when absent. */
+  maxMessages?: number;
 }
 
 type Env = { Variables: { requestId: string } };
@@ -268,6 +270,11 @@ export function ollamaRoutes(service: ChatService, deps: OllamaDeps): Hono<Env> 
     let body: OllamaChatBody | OllamaGenerateBody;
     let converted: ConvertedRequest | null;
     if (kind === "chat") {
+      // Before validation: checking 100,000 messages would itself hold the event loop.
+      const given = (raw as { messages?: unknown } | null)?.messages;
+      if (Array.isArray(given)) {
+        checkMessageCount(given.length, { maxMessages: deps.maxMessages ?? Infinity });
+      }
       const chat = parseBody(chatBodySchema, raw);
       body = chat;
       converted = chat.messages?.length

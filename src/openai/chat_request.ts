@@ -4,8 +4,12 @@
  * in a known field is a 400 naming the offending `param`. Pure.
  */
 import { z } from "zod";
-import { parseBody, samplingShape } from "../http/validation.ts";
-import { InvalidRequestError } from "../errors.ts";
+import {
+  type ChatLimits,
+  checkMessageCount,
+  parseBody,
+  samplingShape,
+} from "../http/validation.ts";
 import { type ChatRequest, SAMPLING_FIELDS, type SamplingField } from "../engine/types.ts";
 import { type ChatMessage, type ImageInput, type Role } from "../chat/messages.ts";
 
@@ -121,24 +125,8 @@ export interface ParsedChatRequest {
   ignored: string[];
 }
 
-export interface ChatLimits {
-  /** Most messages one request may hold (the `max_messages` setting). */
-  maxMessages: number;
-}
-
 /** No bound: for callers that have already checked (legacy completions send one message). */
 const UNLIMITED: ChatLimits = { maxMessages: Infinity };
-
-/** A 400 when a conversation has more messages than `maxMessages`. */
-export function checkMessageCount(count: number, limits: ChatLimits): void {
-  if (count > limits.maxMessages) {
-    throw new InvalidRequestError(
-      `Invalid 'messages': ${count} messages is more than this server accepts (${limits.maxMessages}).`,
-      "messages",
-      "too_many_messages",
-    );
-  }
-}
 
 /** Validates a parsed JSON body and converts it. `requestId` names the generation. */
 export function toChatRequest(

@@ -2,7 +2,8 @@
  * rkllm.h — declarations of the Rockchip RKLLM runtime C API (librkllmrt.so) as used by the
  * mock library in this folder and by probe.c.
  *
- * Written from the layout tables in /work/shared/spec/rkllm-abi.md (section D). Two ABIs are
+ * Written from the layout tables of the runtime ABI specification the project was given (its
+ * section D: struct layouts for runtime 1.2.3 and 1.3.0). Two ABIs are
  * supported and selected at compile time:
  *
  *     -DRKLLM_ABI=123   runtime v1.2.3 (default)

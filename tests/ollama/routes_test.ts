@@ -443,3 +443,16 @@ Deno.test("durations come from the injected clock, in nanoseconds", async () => 
   assert.equal(body.prompt_eval_duration, 350_000_000);
   assert.equal(body.eval_duration, 400_000_000);
 });
+
+Deno.test("POST /api/chat refuses more than max_messages messages, as the OpenAI route does", async () => {
+  const { app } = fakeApp({ maxMessages: 3 });
+  const messages = Array.from({ length: 4 }, () => ({ role: "user", content: "x" }));
+  for (const path of ["/api/chat", "/v1/chat/completions"]) {
+    const res = await app.request(path, {
+      method: "POST",
+      body: JSON.stringify({ model: "qwen3", stream: false, messages }),
+    });
+    assert.equal(res.status, 400, path);
+    assert.match(JSON.stringify(await res.json()), /4 messages is more than this server accepts/);
+  }
+});

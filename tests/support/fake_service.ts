@@ -127,7 +127,13 @@ export class FakeService implements ChatService {
 
 /** The app over a FakeService (or the given service) with a fixed clock, and a JSON POST helper. */
 export function fakeApp<S extends ChatService = FakeService>(
-  opts: { maxBodyBytes?: number; apiKey?: string; service?: S; modelAdmin?: ModelAdmin } = {},
+  opts: {
+    maxBodyBytes?: number;
+    apiKey?: string;
+    service?: S;
+    modelAdmin?: ModelAdmin;
+    maxMessages?: number;
+  } = {},
 ) {
   const service = (opts.service ?? new FakeService()) as S;
   const app = createApp({
@@ -139,6 +145,7 @@ export function fakeApp<S extends ChatService = FakeService>(
     now: () => 1_700_000_000_000,
     apiKey: opts.apiKey,
     modelAdmin: opts.modelAdmin,
+    maxMessages: opts.maxMessages,
   });
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {

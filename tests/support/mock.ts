@@ -13,12 +13,14 @@ export const RUN_MAIN = [
   "run",
   // As in the compiled binary: V8 keeps its heap near the working set (see the README).
   "--v8-flags=--optimize-for-size",
+  "--unstable-no-legacy-abort",
   "--allow-ffi",
   "--allow-read",
   "--allow-env",
   "--allow-net",
   // Saved KV caches (and model pulls) write files.
   "--allow-write",
+  "--allow-sys=statfs",
   join(ROOT, "main.ts"),
 ];
 
