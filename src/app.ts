@@ -28,6 +28,8 @@ export interface AppDeps {
   log: Logger;
   /** Seconds between SSE keep-alive comments; 0 disables. */
   keepAliveSeconds: number;
+  /** Cut off a streaming client that stops reading for this long (ms; absent: no limit). */
+  writeStallMs?: number;
   maxBodyBytes: number;
   /** Most messages one chat request may hold; more → 400. Unbounded when absent. */
   maxMessages?: number;
@@ -201,12 +203,14 @@ export function createApp(deps: AppDeps): Hono<Env> {
     log: deps.log,
     maxMessages: deps.maxMessages,
     keepAliveMs: deps.keepAliveSeconds * 1000,
+    writeStallMs: deps.writeStallMs,
     now: () => Math.floor(now() / 1000),
   });
   const completions = completionsHandler({
     service: deps.service,
     log: deps.log,
     keepAliveMs: deps.keepAliveSeconds * 1000,
+    writeStallMs: deps.writeStallMs,
     now: () => Math.floor(now() / 1000),
   });
   const embeddings = embeddingsHandler(deps.service);
@@ -224,6 +228,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       now,
       admin: deps.modelAdmin,
       maxMessages: deps.maxMessages,
+      writeStallMs: deps.writeStallMs,
     }),
   );
   // The Responses and Messages APIs translate to a chat completion and back, through this app's

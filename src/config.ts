@@ -270,6 +270,16 @@ export const SETTINGS = [
     description: "Exit with status 70 when the runtime is wedged, so systemd restarts the service.",
   },
   {
+    key: "write_stall_timeout",
+    flag: "write-stall-timeout",
+    env: "RKLLM_WRITE_STALL_TIMEOUT",
+    default: 60,
+    schema: seconds,
+    seconds: true,
+    description: "Seconds a streaming client may read nothing while an answer waits for it " +
+      "before its connection is cut (0: no limit). The NPU is never held by a slow reader.",
+  },
+  {
     key: "keepalive_interval",
     flag: "keepalive-interval",
     env: "RKLLM_KEEPALIVE_INTERVAL",

@@ -231,6 +231,7 @@ Deno.test("resolveConfig() applies defaults", async (t) => {
       generation_timeout: 600,
       abort_grace: 10,
       exit_on_wedged: true,
+      write_stall_timeout: 60,
       keepalive_interval: 5,
       rag_cache_ttl: 300,
       task_modes:

@@ -131,6 +131,7 @@ export async function serve(config: ResolvedConfig, log: Logger): Promise<number
     service: engine,
     log,
     keepAliveSeconds: config.keepalive_interval,
+    writeStallMs: config.ms.write_stall_timeout,
     maxBodyBytes: config.max_body_bytes,
     maxMessages: config.max_messages,
     apiKey: config.apiKey,

@@ -102,22 +102,34 @@ export function buildPrompt(
   const question = conv.turns.at(-1)?.content ?? "";
   const system = cleanSystemPrompt(conv.system, question);
   const maxImages = opts.maxImages ?? Infinity;
-  let turns = conv.turns;
-  let dropped = 0;
-  const cost = (ts: readonly Turn[]): number =>
-    conversationTokens({ system, turns: [...ts], imageTokens: conv.imageTokens }) +
-    TEMPLATE_TOKENS_PER_TURN;
-  while (turns.length > 1 && (cost(turns) > budgetTokens || imagesIn(turns) > maxImages)) {
+  // Costs computed once, dropped from the front with running sums: linear in the turns.
+  const perImage = conv.imageTokens ?? 0;
+  const all = conv.turns;
+  const costs = all.map((t) =>
+    estimateTokens(t.content) + TEMPLATE_TOKENS_PER_TURN + (t.images?.length ?? 0) * perImage
+  );
+  let remaining = costs.reduce((a, b) => a + b, 0);
+  let images = imagesIn(all);
+  const base = estimateTokens(system) + TEMPLATE_TOKENS_PER_TURN;
+  let start = 0;
+  while (
+    all.length - start > 1 && (base + remaining > budgetTokens || images > maxImages)
+  ) {
     // Drop a whole exchange at a time so the transcript never starts with an orphan answer.
     // Never as far as the last turn, though, even when it is an assistant turn.
-    const cut = turns.length > 2 && turns[0].role === "user" && turns[1].role === "assistant"
+    const cut = all.length - start > 2 && all[start].role === "user" &&
+        all[start + 1].role === "assistant"
       ? 2
       : 1;
-    turns = turns.slice(cut);
-    dropped += cut;
+    for (let i = start; i < start + cut; i++) {
+      remaining -= costs[i];
+      images -= all[i].images?.length ?? 0;
+    }
+    start += cut;
   }
-  const estimated = cost(turns);
-  const images = imagesIn(turns);
+  const turns = all.slice(start);
+  const dropped = start;
+  const estimated = base + remaining;
   if (estimated > budgetTokens) {
     const each = images ? ` (each image counts as about ${conv.imageTokens} tokens)` : "";
     throw new ContextLengthError(

@@ -41,6 +41,8 @@ export interface ProtocolStreamOptions {
   headers?: Record<string, string>;
   /** Called for every delta (Ollama times its phases with it). */
   onDelta?: () => void;
+  /** Cut off a client that stops reading for this long (ms; absent: no limit). */
+  writeStallMs?: number;
 }
 
 export function protocolStream<T>(
@@ -89,6 +91,7 @@ export function protocolStream<T>(
     frame: framing.frame,
     keepAlive: framing.keepAlive,
     headers: { ...framing.headers, ...opts.headers },
+    stallMs: opts.writeStallMs,
     onCancel: () => {
       disconnected = true;
       opts.log.info(opts.component, "client disconnected", { id: gen.requestId });

@@ -13,6 +13,11 @@ export interface StreamBodyOptions<T> {
   headers: Record<string, string>;
   /** Called once when the client disconnects before the source ended. */
   onCancel?: () => void;
+  /**
+   * A client that reads nothing for this long while a frame waits for it is cut off (ms; 0 or
+   * absent: no limit), so it cannot hold a connection and its buffer forever.
+   */
+  stallMs?: number;
 }
 
 export function streamResponse<T>(source: AsyncGenerator<T>, opts: StreamBodyOptions<T>): Response {
@@ -20,9 +25,11 @@ export function streamResponse<T>(source: AsyncGenerator<T>, opts: StreamBodyOpt
   let finished = false;
   let wrote = false;
   let timer: ReturnType<typeof setInterval> | undefined;
+  let stall: ReturnType<typeof setTimeout> | undefined;
   const finish = (): void => {
     finished = true;
     clearInterval(timer);
+    clearTimeout(stall);
   };
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -34,6 +41,7 @@ export function streamResponse<T>(source: AsyncGenerator<T>, opts: StreamBodyOpt
       }, keepAlive.everyMs);
     },
     async pull(controller) {
+      clearTimeout(stall);
       let next: IteratorResult<T>;
       try {
         next = await source.next();
@@ -54,6 +62,16 @@ export function streamResponse<T>(source: AsyncGenerator<T>, opts: StreamBodyOpt
       }
       wrote = true;
       controller.enqueue(opts.frame(next.value));
+      // The next pull comes when the client has taken this frame: until then it is stalled.
+      if (opts.stallMs) {
+        stall = setTimeout(() => {
+          if (finished) return;
+          finish();
+          opts.onCancel?.();
+          void source.return(undefined);
+          controller.error(new Error("the client stopped reading"));
+        }, opts.stallMs);
+      }
     },
     async cancel() {
       if (finished) return;

@@ -69,6 +69,8 @@ export interface OllamaDeps {
   admin?: ModelAdmin;
   /** Most messages one chat request may hold (`max_messages`); unbounded when absent. */
   maxMessages?: number;
+  /** Cut off a streaming client that stops reading for this long (ms). */
+  writeStallMs?: number;
 }
 
 type Env = { Variables: { requestId: string } };
@@ -240,6 +242,7 @@ export function ollamaRoutes(service: ChatService, deps: OllamaDeps): Hono<Env> 
         component: "ollama",
         headers,
         onDelta: () => timer.mark(),
+        writeStallMs: deps.writeStallMs,
       },
     );
   }

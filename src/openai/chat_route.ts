@@ -28,6 +28,8 @@ export interface ChatRouteDeps {
   service: ChatService;
   log: Logger;
   keepAliveMs: number;
+  /** Cut off a streaming client that stops reading for this long (ms). */
+  writeStallMs?: number;
   /** Most messages one request may hold (`max_messages`); unbounded when absent. */
   maxMessages?: number;
   /** Injected clock (seconds) for `created`. */
@@ -92,5 +94,11 @@ function streamResponse(
       JSON.stringify(chunk(meta, {}, event.finishReason, includeUsage)),
       ...(includeUsage ? [JSON.stringify(usageChunk(meta, event.usage))] : []),
     ],
-  }, { log: deps.log, component: "chat", keepAliveMs: deps.keepAliveMs, headers });
+  }, {
+    log: deps.log,
+    component: "chat",
+    keepAliveMs: deps.keepAliveMs,
+    writeStallMs: deps.writeStallMs,
+    headers,
+  });
 }

@@ -44,6 +44,8 @@ export interface CompletionsDeps {
   service: ChatService;
   log: Logger;
   keepAliveMs: number;
+  /** Cut off a streaming client that stops reading for this long (ms). */
+  writeStallMs?: number;
   now: () => number;
 }
 
@@ -94,6 +96,12 @@ export function completionsHandler(deps: CompletionsDeps) {
           ? [JSON.stringify({ ...base, choices: [], usage: usageWire(event.usage) })]
           : []),
       ],
-    }, { log: deps.log, component: "completions", keepAliveMs: deps.keepAliveMs, headers });
+    }, {
+      log: deps.log,
+      component: "completions",
+      keepAliveMs: deps.keepAliveMs,
+      writeStallMs: deps.writeStallMs,
+      headers,
+    });
   };
 }

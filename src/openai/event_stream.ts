@@ -24,6 +24,7 @@ export interface EventStreamDeps {
   /** Log component ("chat", "completions"). */
   component: string;
   keepAliveMs: number;
+  writeStallMs?: number;
   headers?: Record<string, string>;
 }
 

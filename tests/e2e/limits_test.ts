@@ -252,3 +252,46 @@ Deno.test("e2e: embeddings obey the generation timeout and free the NPU", async 
     await one.body?.cancel();
   });
 });
+
+Deno.test("e2e: a client that stops reading holds neither the NPU nor its connection", async () => {
+  await withServer({
+    // An answer larger than the loopback socket buffers can hold.
+    models: { Big: "big.rkllm" },
+    env: { RKLLM_MOCK_TOKENS: "200000" },
+    args: [
+      "--write-stall-timeout",
+      "0.5",
+      "--max-new-tokens",
+      "200000",
+      "--default-context",
+      "400000",
+    ],
+  }, async (server) => {
+    // A raw client: sends a streamed request, then reads nothing at all.
+    const { port } = new URL(server.url);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+    const body = JSON.stringify({
+      model: "big",
+      stream: true,
+      max_tokens: 200000,
+      messages: [{ role: "user", content: "Tell me everything." }],
+    });
+    await conn.write(new TextEncoder().encode(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${body.length}\r\n\r\n${body}`,
+    ));
+    await new Promise((r) => setTimeout(r, 300));
+    const started = performance.now();
+    const other = await post(server, { model: "big", max_tokens: 3 });
+    assert.equal(other.status, 200, "served while the first client reads nothing");
+    await other.body?.cancel();
+    assert.ok(performance.now() - started < 5000);
+    // The server gives up on the silent reader: its stream is cut.
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && !server.logs.some((l) => /client disconnected/.test(l))) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    conn.close();
+    assert.ok(server.logs.some((l) => /client disconnected/.test(l)), "the stalled stream was cut");
+  });
+});
