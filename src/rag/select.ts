@@ -42,6 +42,7 @@ import {
   questionEntities,
 } from "./entities.ts";
 import { PRICE } from "./lines.ts";
+import { addressWords, inAddress, nameWords, substituted } from "./coverage.ts";
 import { allUnits, MAX_READ_CHARS, readSources, sourceUnits, type Unit } from "./units.ts";
 
 export interface KeptParagraph {
@@ -401,15 +402,37 @@ export function relevantPages(
   terms: readonly QueryTerm[],
   entities: readonly EntityGroup[],
   wordsOf: (text: string) => string[] = matchWords,
+  /** The question's name-shaped words (coverage.ts nameWords()). */
+  questionNames: ReadonlySet<string> = new Set(),
 ): Set<string> {
   // Coverage weighs the conversation's words too: a follow-up ("and how tall is the second
   // one?") names little of its own.
   const total = terms.reduce((n, t) => n + t.weight, 0);
-  const pages = new Map<string, { cover: number; named: Set<number>; content: boolean }>();
+  const own = terms.filter((t) => t.weight === 1);
+  const texts = new Map<string, { text: string[]; address: string[] }>();
+  for (const s of read) {
+    const page = texts.get(s.id) ?? { text: [], address: [] };
+    texts.set(s.id, page);
+    page.text.push(s.text);
+    if (s.name) page.address.push(s.name);
+  }
+  const addresses = new Map<string, string[]>();
+  for (const [id, { address }] of texts) addresses.set(id, addressWords(address.join(" ")));
+  const pages = new Map<
+    string,
+    { cover: number; named: Set<number>; content: boolean; swapped: Set<number> }
+  >();
   for (const u of units) {
-    const page = pages.get(u.sourceId) ?? { cover: 0, named: new Set<number>(), content: false };
+    const page = pages.get(u.sourceId) ??
+      { cover: 0, named: new Set<number>(), content: false, swapped: new Set<number>() };
     pages.set(u.sourceId, page);
-    const m = termMatches(terms, u.text, wordsOf(u.text));
+    const w = wordsOf(u.text);
+    // A substitute counts when the page is about it: its address names it.
+    const address = addresses.get(u.sourceId) ?? [];
+    for (const { term, by } of substituted(own, w, nameWords(u.text), questionNames)) {
+      if (by.some((b) => inAddress(b, address))) page.swapped.add(term);
+    }
+    const m = termMatches(terms, u.text, w);
     m.forEach((v, t) => v > 0 && terms[t].weight === 1 && page.named.add(t));
     page.content ||= !u.soft && m.some((v) => v > 0);
     if (total > 0) {
@@ -418,12 +441,18 @@ export function relevantPages(
   }
   let most = 0;
   for (const page of pages.values()) most = Math.max(most, page.named.size);
-  const texts = new Map<string, { text: string[]; address: string[] }>();
-  for (const s of read) {
-    const page = texts.get(s.id) ?? { text: [], address: [] };
-    texts.set(s.id, page);
-    page.text.push(s.text);
-    if (s.name) page.address.push(s.name);
+  // A question word the page substitutes and never names (in its text or its address), while
+  // another page names it: the page is about the other thing.
+  const names = (id: string, q: number) =>
+    pages.get(id)?.named.has(q) || inAddress(own[q].term, addresses.get(id) ?? []);
+  const swaps = new Map<string, boolean>();
+  for (const [id, page] of pages) {
+    swaps.set(
+      id,
+      [...page.swapped].some((q) =>
+        !names(id, q) && [...pages.keys()].some((other) => other !== id && names(other, q))
+      ),
+    );
   }
   // Names: a page must name more than half of the question's identifier groups (a model, a
   // version, a year: absolute), and more than half as many of its other names (Linux, Belém,
@@ -445,6 +474,7 @@ export function relevantPages(
   for (const [id, page] of pages) {
     if (page.cover < SOURCE_COVERAGE) continue;
     if (most >= SINGLE_TERM_AGAINST && page.named.size < 2) continue;
+    if (swaps.get(id)) continue;
     const n = named.get(id) ?? { ids: 0, words: 0 };
     // Headings alone do not make a page ("Pool season" over another town's hours): some of its
     // text names the question, or it names the question's names.
@@ -502,6 +532,7 @@ export function selectContext(
     terms,
     questionEntities(question.slice(0, MAX_QUERY_CHARS)),
     wordsOf,
+    nameWords(question.slice(0, MAX_QUERY_CHARS)),
   );
 
   const candidates: Candidate[] = [];

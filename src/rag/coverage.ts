@@ -1,0 +1,121 @@
+/**
+ * How a page covers the question, beyond sharing its words: whether it puts other words where
+ * the question's stand. A near miss writes the question's own frame around another filler:
+ * "the last bus from Copenhagen to Aarhus" for "the last train from Copenhagen to Aarhus",
+ * "change the default browser in Ubuntu" for "change the default shell to zsh in Ubuntu". Read
+ * as a sequence of content words, a page sentence that matches two question terms in the
+ * question's order, with other words between them where the question has its own, substitutes
+ * those question words; a page that never names them is about the other thing.
+ *
+ * Pure: no Deno APIs, no clock, no I/O. Imports only src/rag/*.
+ */
+import { inText, type QueryTerm, termMatch } from "./relevance.ts";
+import { fold } from "./entities.ts";
+import { isAnyStopword, isCjk, words } from "./text.ts";
+
+/** Page words between two anchors that can stand for question words (more is another text). */
+const MAX_FILLER = 3;
+
+/** Index of the question term a word matches, or -1. */
+export function termIndex(terms: readonly QueryTerm[], word: string): number {
+  for (const [t, { term }] of terms.entries()) {
+    if (inText(term)) {
+      if (word.length >= 2 && (word.includes(term) || (isCjk(word) && term.includes(word)))) {
+        return t;
+      }
+    } else if (termMatch(term, word) > 0) return t;
+  }
+  return -1;
+}
+
+const TOKEN = /[\p{L}\p{M}\p{Nd}_]+/gu;
+/** A sentence starts after these, so its first capital says nothing. */
+const SENTENCE_END = /[.!?。！？:]\s*$/;
+
+/**
+ * The lower-cased words of a text shaped like names: with digits and letters, in capitals
+ * throughout, or capitalised where no sentence starts (RDP, S23, Reina, Niemczech, Nürnberg).
+ */
+export function nameWords(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of text.matchAll(TOKEN)) {
+    const w = m[0];
+    const digits = /\p{Nd}/u.test(w);
+    const letters = /\p{L}/u.test(w);
+    const caps = w.length >= 2 && w === w.toUpperCase() && w !== w.toLowerCase();
+    const capital = /^\p{Lu}/u.test(w) && m.index > 0 &&
+      !SENTENCE_END.test(text.slice(Math.max(0, m.index - 4), m.index));
+    if ((digits && letters) || caps || capital) out.add(w.toLowerCase());
+  }
+  return out;
+}
+
+/**
+ * The words of a page address, folded (accents off) with German transliterations read back
+ * (nuernberg = nürnberg, fuerth = fürth).
+ */
+export function addressWords(address: string): string[] {
+  return words(fold(address).replace(/(?<=[a-z])(?:ae|oe|ue)/g, (m) => m[0]));
+}
+
+/** The address names the word (folded): as a word, a part of one, or an inflection. */
+export function inAddress(word: string, address: readonly string[]): boolean {
+  const w = fold(word);
+  return address.some((a) => termMatch(w, a) > 0);
+}
+
+/** A question term a sentence puts other words in place of, and the names among them. */
+export interface Substitution {
+  term: number;
+  by: string[];
+}
+
+/**
+ * The question terms (indexes into `terms`, the question's own in question order) that a
+ * sentence puts other names in place of. Between two words matching terms i < j (j > i + 1),
+ * a run of up to MAX_FILLER content words with a name among them (`names`: the sentence's
+ * name-shaped words) stands for terms i+1 … j−1. Next to one matching word only (the sentence
+ * ends, or goes on with an earlier term), such a run stands for the neighbouring term when the
+ * question writes that one as a name too (`questionNames`: "Museo Reina Sofía" for "Museo del
+ * Prado"). A term the sentence names itself is never substituted.
+ */
+export function substituted(
+  terms: readonly QueryTerm[],
+  sentence: readonly string[],
+  names: ReadonlySet<string>,
+  questionNames: ReadonlySet<string> = new Set(),
+): Substitution[] {
+  const index = sentence.map((w) => termIndex(terms, w));
+  const inSentence = new Set(index);
+  const out: Substitution[] = [];
+  const isName = (q: number) => q >= 0 && q < terms.length && questionNames.has(terms[q].term);
+  let last = -1;
+  let run = 0;
+  let by: string[] = [];
+  const swap = (q: number) => {
+    if (q >= 0 && q < terms.length && !inSentence.has(q)) out.push({ term: q, by });
+  };
+  const close = (t: number) => {
+    if (by.length === 0 || run > MAX_FILLER) return;
+    if (last >= 0 && t > last + 1) {
+      for (let q = last + 1; q < t; q++) swap(q);
+      return;
+    }
+    if (last >= 0 && isName(last + 1)) swap(last + 1);
+    if (t >= 0 && last < 0 && isName(t - 1)) swap(t - 1);
+  };
+  sentence.forEach((w, k) => {
+    const t = index[k];
+    if (t < 0) {
+      if (!isAnyStopword(w)) run++;
+      if (names.has(w)) by.push(w);
+      return;
+    }
+    close(t);
+    last = t;
+    run = 0;
+    by = [];
+  });
+  close(-1);
+  return out;
+}
