@@ -13,6 +13,20 @@ import { inText, type QueryTerm, termMatch } from "./relevance.ts";
 import { fold } from "./entities.ts";
 import { isAnyStopword, isCjk, words } from "./text.ts";
 
+/** Shortest shared start that makes two words forms of one. */
+const MIN_SHARED_STEM = 4;
+/** Shortest word found at the start of an address word (bus in "busguiden"). */
+const MIN_ADDRESS_PREFIX = 3;
+
+/** Two words start alike: four letters or more, and half the shorter one (zamknięcia, zamknięty). */
+export function sameStem(a: string, b: string): boolean {
+  const x = fold(a);
+  const y = fold(b);
+  let i = 0;
+  while (i < x.length && i < y.length && x[i] === y[i]) i++;
+  return i >= MIN_SHARED_STEM && 2 * i >= Math.min(x.length, y.length);
+}
+
 /** Page words between two anchors that can stand for question words (more is another text). */
 const MAX_FILLER = 3;
 
@@ -58,13 +72,19 @@ export function addressWords(address: string): string[] {
   return words(fold(address).replace(/(?<=[a-z])(?:ae|oe|ue)/g, (m) => m[0]));
 }
 
-/** The address names the word (folded): as a word, a part of one, or an inflection. */
+/**
+ * The address names the word (folded): as a word, a part or an inflection of one, or the start of
+ * one (a domain glues words: "busguiden").
+ */
 export function inAddress(word: string, address: readonly string[]): boolean {
   const w = fold(word);
-  return address.some((a) => termMatch(w, a) > 0);
+  return address.some((a) =>
+    termMatch(w, a) > 0 ||
+    (w.length >= MIN_ADDRESS_PREFIX && a.length > w.length && a.startsWith(w))
+  );
 }
 
-/** A question term a sentence puts other words in place of, and the names among them. */
+/** A question term a sentence puts other words in place of, and those words. */
 export interface Substitution {
   term: number;
   by: string[];
@@ -72,12 +92,13 @@ export interface Substitution {
 
 /**
  * The question terms (indexes into `terms`, the question's own in question order) that a
- * sentence puts other names in place of. Between two words matching terms i < j (j > i + 1),
- * a run of up to MAX_FILLER content words with a name among them (`names`: the sentence's
- * name-shaped words) stands for terms i+1 … j−1. Next to one matching word only (the sentence
- * ends, or goes on with an earlier term), such a run stands for the neighbouring term when the
- * question writes that one as a name too (`questionNames`: "Museo Reina Sofía" for "Museo del
- * Prado"). A term the sentence names itself is never substituted.
+ * sentence puts other words in place of. Between two words matching terms i < j (j > i + 1), a
+ * run of up to MAX_FILLER content words (names or words with letters among them) stands for
+ * terms i+1 … j−1. Next to one matching word
+ * only (the sentence ends, or goes on with an earlier term), such a run stands for the
+ * neighbouring term when that one is a name in the question (`questionNames`: "Museo Reina
+ * Sofía" for "Museo del Prado") or a name stands in the run (`names`: the sentence's name-shaped
+ * words). A term the sentence names itself is never substituted, nor by a form of itself.
  */
 export function substituted(
   terms: readonly QueryTerm[],
@@ -88,27 +109,33 @@ export function substituted(
   const index = sentence.map((w) => termIndex(terms, w));
   const inSentence = new Set(index);
   const out: Substitution[] = [];
-  const isName = (q: number) => q >= 0 && q < terms.length && questionNames.has(terms[q].term);
   let last = -1;
   let run = 0;
   let by: string[] = [];
   const swap = (q: number) => {
-    if (q >= 0 && q < terms.length && !inSentence.has(q)) out.push({ term: q, by });
+    if (q < 0 || q >= terms.length || inSentence.has(q)) return;
+    const others = by.filter((w) => !sameStem(w, terms[q].term));
+    if (others.length > 0) out.push({ term: q, by: others });
   };
+  /** The run before a word matching term t (-1: the sentence's end) is closed. */
   const close = (t: number) => {
     if (by.length === 0 || run > MAX_FILLER) return;
     if (last >= 0 && t > last + 1) {
       for (let q = last + 1; q < t; q++) swap(q);
       return;
     }
-    if (last >= 0 && isName(last + 1)) swap(last + 1);
-    if (t >= 0 && last < 0 && isName(t - 1)) swap(t - 1);
+    const named = by.some((w) => names.has(w));
+    const oneSided = (q: number) =>
+      q >= 0 && q < terms.length && (named || questionNames.has(terms[q].term));
+    if (last >= 0 && oneSided(last + 1)) swap(last + 1);
+    if (t >= 0 && last < 0 && oneSided(t - 1)) swap(t - 1);
   };
   sentence.forEach((w, k) => {
     const t = index[k];
     if (t < 0) {
-      if (!isAnyStopword(w)) run++;
-      if (names.has(w)) by.push(w);
+      const stopword = isAnyStopword(w);
+      if (!stopword) run++;
+      if (names.has(w) || (!stopword && /\p{L}/u.test(w))) by.push(w);
       return;
     }
     close(t);

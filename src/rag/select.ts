@@ -429,7 +429,9 @@ export function relevantPages(
     const w = wordsOf(u.text);
     // A substitute counts when the page is about it: its address names it.
     const address = addresses.get(u.sourceId) ?? [];
-    for (const { term, by } of substituted(own, w, nameWords(u.text), questionNames)) {
+    // A question on the page asks in its own words; it tells nothing about what the page is.
+    const asks = QUESTION_END.test(u.text);
+    for (const { term, by } of asks ? [] : substituted(own, w, nameWords(u.text), questionNames)) {
       if (by.some((b) => inAddress(b, address))) page.swapped.add(term);
     }
     const m = termMatches(terms, u.text, w);

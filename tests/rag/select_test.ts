@@ -1,5 +1,6 @@
 /** Tests for src/rag/select.ts (query terms, matching, selection) and the plan's coldPrompt. */
 import assert from "node:assert/strict";
+import type { RagSource } from "../../src/rag/detect.ts";
 import {
   continues,
   echoes,
@@ -504,7 +505,7 @@ Deno.test("selectContext(): an FAQ question admits its answer, a related one doe
 });
 
 Deno.test("relevantPages() drops near misses by the question's names", async (t) => {
-  const kept = (q: string, sources: ReturnType<typeof src>[]) => [
+  const kept = (q: string, sources: RagSource[]) => [
     ...new Set(selectContext(sources, q, [], 10_000, 1000).kept.map((k) => k.sourceId)),
   ];
   await t.step("the other model: an identifier is missing", () => {
@@ -538,6 +539,49 @@ Deno.test("relevantPages() drops near misses by the question's names", async (t)
     assert.deepEqual(
       kept("When will the new Thames tunnel open?", [
         src("1", "The Silvertown Tunnel is due to open to traffic on 7 April 2025."),
+      ]),
+      ["1"],
+    );
+  });
+  await t.step("a page that puts its own subject where the question's word stands", () => {
+    const at = (id: string, name: string, text: string) => ({ id, name, text });
+    const q = "Wann hat das Hallenbad Süd in Erlangen am Wochenende geöffnet?";
+    assert.deepEqual(
+      kept(q, [
+        at(
+          "1",
+          "https://www.erlangen.example.de/hallenbad-sued",
+          "Das Hallenbad Süd hat am Wochenende von 8 bis 18 Uhr geöffnet.",
+        ),
+        at(
+          "2",
+          "https://www.nuernberg.example.de/hallenbad-sued",
+          "Öffnungszeiten Hallenbad Süd Nürnberg\nAm Wochenende von 9 bis 17 Uhr geöffnet.",
+        ),
+      ]),
+      ["1"],
+    );
+    // The same page without its address says nothing about what it is about.
+    assert.deepEqual(
+      kept(q, [
+        at(
+          "1",
+          "https://www.erlangen.example.de/hallenbad-sued",
+          "Das Hallenbad Süd hat am Wochenende von 8 bis 18 Uhr geöffnet.",
+        ),
+        src("2", "Öffnungszeiten Hallenbad Süd Nürnberg\nAm Wochenende von 9 bis 17 Uhr geöffnet."),
+      ]),
+      ["1", "2"],
+    );
+  });
+  await t.step("a substitute no other page contradicts drops none", () => {
+    assert.deepEqual(
+      kept("When will the new Thames tunnel open?", [
+        {
+          id: "1",
+          name: "https://news.example/silvertown-tunnel",
+          text: "The Silvertown Tunnel is due to open on 7 April 2025.",
+        },
       ]),
       ["1"],
     );
