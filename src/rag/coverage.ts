@@ -27,6 +27,7 @@ export function sameStem(a: string, b: string): boolean {
   return i >= MIN_SHARED_STEM && 2 * i >= Math.min(x.length, y.length);
 }
 
+const NUMBER = /^\p{Nd}+$/u;
 /** Page words between two anchors that can stand for question words (more is another text). */
 const MAX_FILLER = 3;
 
@@ -110,38 +111,55 @@ export function substituted(
   const inSentence = new Set(index);
   const out: Substitution[] = [];
   let last = -1;
-  let run = 0;
-  let by: string[] = [];
-  const swap = (q: number) => {
+  /** The words since the last matching one: content words, and names even if stopwords. */
+  let run: { word: string; content: boolean }[] = [];
+  const swap = (q: number, by: readonly { word: string }[]) => {
     if (q < 0 || q >= terms.length || inSentence.has(q)) return;
-    const others = by.filter((w) => !sameStem(w, terms[q].term));
+    // A number stands only for a number (Pi 4 for Pi 5) and a word for a word, a form of the
+    // word itself for none.
+    const number = NUMBER.test(terms[q].term);
+    const others = by.map((b) => b.word).filter((w) =>
+      !sameStem(w, terms[q].term) && number === NUMBER.test(w)
+    );
     if (others.length > 0) out.push({ term: q, by: others });
+  };
+  /** At most MAX_FILLER content words (and the names among them) from one end of the run. */
+  const near = (fromEnd: boolean) => {
+    const words = fromEnd ? [...run].reverse() : run;
+    const out: typeof run = [];
+    let content = 0;
+    for (const w of words) {
+      if (w.content && ++content > MAX_FILLER) break;
+      out.push(w);
+    }
+    return fromEnd ? out.reverse() : out;
   };
   /** The run before a word matching term t (-1: the sentence's end) is closed. */
   const close = (t: number) => {
-    if (by.length === 0 || run > MAX_FILLER) return;
+    if (run.length === 0) return;
     if (last >= 0 && t > last + 1) {
-      for (let q = last + 1; q < t; q++) swap(q);
+      if (run.filter((w) => w.content).length <= MAX_FILLER) {
+        for (let q = last + 1; q < t; q++) swap(q, run);
+      }
       return;
     }
-    const named = by.some((w) => names.has(w));
-    const oneSided = (q: number) =>
-      q >= 0 && q < terms.length && (named || questionNames.has(terms[q].term));
-    if (last >= 0 && oneSided(last + 1)) swap(last + 1);
-    if (t >= 0 && last < 0 && oneSided(t - 1)) swap(t - 1);
+    const oneSided = (q: number, by: typeof run) => {
+      if (q < 0 || q >= terms.length) return;
+      if (questionNames.has(terms[q].term) || by.some((b) => names.has(b.word))) swap(q, by);
+    };
+    if (last >= 0) oneSided(last + 1, near(false));
+    if (t >= 0 && last < 0) oneSided(t - 1, near(true));
   };
   sentence.forEach((w, k) => {
     const t = index[k];
     if (t < 0) {
-      const stopword = isAnyStopword(w);
-      if (!stopword) run++;
-      if (names.has(w) || (!stopword && /\p{L}/u.test(w))) by.push(w);
+      const content = !isAnyStopword(w) && (/\p{L}/u.test(w) || NUMBER.test(w));
+      if (content || names.has(w)) run.push({ word: w, content });
       return;
     }
     close(t);
     last = t;
-    run = 0;
-    by = [];
+    run = [];
   });
   close(-1);
   return out;

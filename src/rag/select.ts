@@ -100,6 +100,19 @@ const MAX_COMPARED_WORDS = 64;
 const NOT_WORDS = /[@#][\p{L}\p{N}_]+|https?:\/\/\S*|www\.\S*/gu;
 const QUESTION_END = /[?？]$/;
 
+/**
+ * A capital letter or a digit standing alone after a word, mid-sentence: a name's part (vitamin
+ * D, Plan B, Raspberry Pi 5), not a stopword (English "I" is the one such capital that is not).
+ */
+const SINGLE_NAME = /(?<=[\p{L}\p{N}]\s+)[\p{Lu}\p{Nd}](?=$|[\s?!.,;:)])/gu;
+
+/** The single-character names of a text (lower-cased). */
+export function singleNames(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of text.matchAll(SINGLE_NAME)) if (m[0] !== "I") out.add(m[0].toLowerCase());
+  return out;
+}
+
 /** Question words weighted 1, recent conversation words weighted less; stopwords left out. */
 export function queryTerms(question: string, conversation: readonly string[]): QueryTerm[] {
   const terms = new Map<string, number>();
@@ -117,7 +130,13 @@ export function queryTerms(question: string, conversation: readonly string[]): Q
       else if (run !== "") set(run, weight * SINGLE_CHARACTER);
       run = "";
     };
+    const single = singleNames(text.slice(0, MAX_QUERY_CHARS));
     for (const w of tokens) {
+      if (single.has(w)) {
+        flush();
+        set(w, weight);
+        continue;
+      }
       if ((w.length < 2 && !isCjk(w)) || isStopword(w, lang)) {
         flush();
         continue;
@@ -451,8 +470,12 @@ export function relevantPages(
   for (const [id, page] of pages) {
     swaps.set(
       id,
+      // A number put in another's place needs no other page to name the question's (Pi 4 for
+      // Pi 5); a word may be context the answer pages never repeat (Silvertown for Thames).
       [...page.swapped].some((q) =>
-        !names(id, q) && [...pages.keys()].some((other) => other !== id && names(other, q))
+        !names(id, q) &&
+        (/^\p{Nd}+$/u.test(own[q].term) ||
+          [...pages.keys()].some((other) => other !== id && names(other, q)))
       ),
     );
   }
@@ -534,7 +557,10 @@ export function selectContext(
     terms,
     questionEntities(question.slice(0, MAX_QUERY_CHARS)),
     wordsOf,
-    nameWords(question.slice(0, MAX_QUERY_CHARS)),
+    new Set([
+      ...nameWords(question.slice(0, MAX_QUERY_CHARS)),
+      ...singleNames(question.slice(0, MAX_QUERY_CHARS)),
+    ]),
   );
 
   const candidates: Candidate[] = [];

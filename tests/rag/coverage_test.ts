@@ -12,7 +12,7 @@ import {
   substituted,
   termIndex,
 } from "../../src/rag/coverage.ts";
-import { matchWords, queryTerms } from "../../src/rag/select.ts";
+import { matchWords, queryTerms, singleNames } from "../../src/rag/select.ts";
 
 const own = (question: string) => queryTerms(question, []).filter((t) => t.weight === 1);
 
@@ -101,7 +101,8 @@ Deno.test("sameStem() tells forms of one word from other words", async (t) => {
 Deno.test("substituted() finds the question words a sentence puts others in place of", async (t) => {
   const swapped = (question: string, sentence: string) => {
     const terms = own(question);
-    return substituted(terms, matchWords(sentence), nameWords(sentence), nameWords(question))
+    const names = new Set([...nameWords(question), ...singleNames(question)]);
+    return substituted(terms, matchWords(sentence), nameWords(sentence), names)
       .map((s) => `${terms[s.term].term}<-${s.by.join("+")}`);
   };
   const rows: [string, string, string, string[]][] = [
@@ -122,6 +123,18 @@ Deno.test("substituted() finds the question words a sentence puts others in plac
       "Combien coûte un passeport pour un adulte ?",
       "La carte Navigo est gratuite pour un adulte.",
       ["passeport<-carte+navigo+gratuite"],
+    ],
+    [
+      "a number only for a number, next to the word before it",
+      "Why does my Raspberry Pi 5 reboot?",
+      "I pushed my Raspberry Pi 4 to 2.0 GHz and it has been stable for weeks.",
+      ["5<-4"],
+    ],
+    [
+      "a single capital is a name (vitamin D)",
+      "Qual è la dose giornaliera di vitamina D per un adulto?",
+      "Vitamina C: la dose giornaliera per un adulto è 90 mg.",
+      ["d<-c"],
     ],
     [
       "a word the sentence names itself is not substituted",
@@ -156,5 +169,20 @@ Deno.test("substituted() finds the question words a sentence puts others in plac
   ];
   for (const [name, question, sentence, expected] of rows) {
     await t.step(name, () => assert.deepEqual(swapped(question, sentence), expected));
+  }
+});
+
+Deno.test("singleNames() finds a capital or a digit standing alone after a word", async (t) => {
+  const rows: [string, string[]][] = [
+    ["How much vitamin D does an adult need?", ["d"]],
+    ["Why does my Raspberry Pi 5 reboot?", ["5"]],
+    ["Can I use Plan B here?", ["b"]],
+    ["Dove si trova l'Università d'Italia?", []],
+    ["A quick question", []],
+  ];
+  for (const [text, expected] of rows) {
+    await t.step(`singleNames(${JSON.stringify(text)})`, () => {
+      assert.deepEqual([...singleNames(text)], expected);
+    });
   }
 });

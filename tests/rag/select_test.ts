@@ -32,9 +32,9 @@ Deno.test("queryTerms() keeps the question's words worth matching", async (t) =>
       "paris",
     ]],
     [
-      "punctuation goes from the ends, not from inside (1.7b)",
+      "punctuation goes from the ends, not from inside (1.7b); a model's digit stays",
       "How fast can the Orange Pi 5 Plus NPU run Qwen3 1.7B?",
-      ["fast", "orange", "pi", "npu", "qwen3", "1.7b"],
+      ["fast", "orange", "pi", "5", "npu", "qwen3", "1.7b"],
     ],
     ["quotes and brackets go", "“Quoted” (words), «here»!", ["quoted"]],
     ["one-letter words go", "a b c x y", []],
