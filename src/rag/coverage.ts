@@ -115,11 +115,12 @@ export function substituted(
   let run: { word: string; content: boolean }[] = [];
   const swap = (q: number, by: readonly { word: string }[]) => {
     if (q < 0 || q >= terms.length || inSentence.has(q)) return;
-    // A number stands only for a number (Pi 4 for Pi 5) and a word for a word, a form of the
-    // word itself for none.
+    // A number stands only for a number (Pi 4 for Pi 5), a name only for a name (RDP for SSH),
+    // a form of the word itself for none.
     const number = NUMBER.test(terms[q].term);
+    const name = questionNames.has(terms[q].term);
     const others = by.map((b) => b.word).filter((w) =>
-      !sameStem(w, terms[q].term) && number === NUMBER.test(w)
+      !sameStem(w, terms[q].term) && number === NUMBER.test(w) && (!name || names.has(w))
     );
     if (others.length > 0) out.push({ term: q, by: others });
   };

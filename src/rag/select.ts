@@ -99,6 +99,7 @@ const MAX_COMPARED_WORDS = 64;
 /** Handles, hashtags and links: addresses, not words of the text. */
 const NOT_WORDS = /[@#][\p{L}\p{N}_]+|https?:\/\/\S*|www\.\S*/gu;
 const QUESTION_END = /[?？]$/;
+const NUMBER = /^\p{Nd}+$/u;
 
 /**
  * A capital letter or a digit standing alone after a word, mid-sentence: a name's part (vitamin
@@ -464,19 +465,27 @@ export function relevantPages(
   for (const page of pages.values()) most = Math.max(most, page.named.size);
   // A question word the page substitutes and never names (in its text or its address), while
   // another page names it: the page is about the other thing.
+  // The page names a question word anywhere: text (chrome too) or address.
+  const pageWords = new Map<string, Set<string>>();
+  for (const [id, { text }] of texts) pageWords.set(id, new Set(wordsOf(text.join("\n"))));
   const names = (id: string, q: number) =>
-    pages.get(id)?.named.has(q) || inAddress(own[q].term, addresses.get(id) ?? []);
+    pages.get(id)?.named.has(q) || inAddress(own[q].term, addresses.get(id) ?? []) ||
+    [...pageWords.get(id) ?? []].some((w) => termMatch(own[q].term, w) > 0);
+  const others = (id: string) => [...pages.keys()].filter((other) => other !== id);
   const swaps = new Map<string, boolean>();
   for (const [id, page] of pages) {
     swaps.set(
       id,
-      // A number put in another's place needs no other page to name the question's (Pi 4 for
-      // Pi 5); a word may be context the answer pages never repeat (Silvertown for Thames).
-      [...page.swapped].some((q) =>
-        !names(id, q) &&
-        (/^\p{Nd}+$/u.test(own[q].term) ||
-          [...pages.keys()].some((other) => other !== id && names(other, q)))
-      ),
+      // Another page must stand for the question's word: for a name, by naming it (no page may
+      // repeat a word the question gives as context: Silvertown for Thames); for a plain word,
+      // by its address (a page about "tog" against the bus page). A number needs none (Pi 4 for
+      // Pi 5).
+      [...page.swapped].some((q) => {
+        if (names(id, q)) return false;
+        if (NUMBER.test(own[q].term)) return true;
+        if (questionNames.has(own[q].term)) return others(id).some((o) => names(o, q));
+        return others(id).some((o) => inAddress(own[q].term, addresses.get(o) ?? []));
+      }),
     );
   }
   // Names: a page must name more than half of the question's identifier groups (a model, a
