@@ -1,11 +1,12 @@
 /**
- * How a page covers the question, beyond sharing its words: whether it puts other words where
- * the question's stand. A near miss writes the question's own frame around another filler:
- * "the last bus from Copenhagen to Aarhus" for "the last train from Copenhagen to Aarhus",
- * "change the default browser in Ubuntu" for "change the default shell to zsh in Ubuntu". Read
- * as a sequence of content words, a page sentence that matches two question terms in the
- * question's order, with other words between them where the question has its own, substitutes
- * those question words; a page that never names them is about the other thing.
+ * Whether a page puts other names where the question's stand. A near miss writes the question's
+ * own frame around another name: "Copa de la Reina" for "Copa del Rey", "the RDP port" for "the
+ * SSH port", "Raspberry Pi 4" for "Raspberry Pi 5", "Hallenbad Süd Nürnberg" for "Hallenbad Süd
+ * in Erlangen". Read as a sequence of words, a page sentence that matches question terms in the
+ * question's order, with a name (or a number) of its own where the question has a name (or a
+ * number of as many digits), substitutes it. select.ts counts a substitute only when the page's
+ * address carries it (the page is about it) and the page never names the question's word.
+ * Plain words have no rivals here: their stand-ins are as often synonyms or translations.
  *
  * Pure: no Deno APIs, no clock, no I/O. Imports only src/rag/*.
  */
@@ -115,12 +116,15 @@ export function substituted(
   let run: { word: string; content: boolean }[] = [];
   const swap = (q: number, by: readonly { word: string }[]) => {
     if (q < 0 || q >= terms.length || inSentence.has(q)) return;
-    // A number stands only for a number (Pi 4 for Pi 5), a name only for a name (RDP for SSH),
-    // a form of the word itself for none.
     const number = NUMBER.test(terms[q].term);
-    const name = questionNames.has(terms[q].term);
+    // Only a name or a number has rivals; a plain word's stand-in is as often a synonym or a
+    // translation (ramo for branch) as another thing.
+    if (!number && !questionNames.has(terms[q].term)) return;
+    // A number stands only for a number of as many digits (Pi 4 for Pi 5, 2023 for 2024; not a
+    // price), a name only for a name (RDP for SSH), a form of the word itself for none.
     const others = by.map((b) => b.word).filter((w) =>
-      !sameStem(w, terms[q].term) && number === NUMBER.test(w) && (!name || names.has(w))
+      !sameStem(w, terms[q].term) &&
+      (number ? NUMBER.test(w) && w.length === terms[q].term.length : names.has(w))
     );
     if (others.length > 0) out.push({ term: q, by: others });
   };
@@ -144,12 +148,8 @@ export function substituted(
       }
       return;
     }
-    const oneSided = (q: number, by: typeof run) => {
-      if (q < 0 || q >= terms.length) return;
-      if (questionNames.has(terms[q].term) || by.some((b) => names.has(b.word))) swap(q, by);
-    };
-    if (last >= 0) oneSided(last + 1, near(false));
-    if (t >= 0 && last < 0) oneSided(t - 1, near(true));
+    if (last >= 0) swap(last + 1, near(false));
+    if (t >= 0 && last < 0) swap(t - 1, near(true));
   };
   sentence.forEach((w, k) => {
     const t = index[k];

@@ -403,7 +403,9 @@ export function sections(
       }
       taken.push(lines[j]);
     }
-    if (taken.length < 2 || !taken.some((i) => counted(units[i]))) return;
+    // Lines, not units: a spec block of three fields is one unit.
+    const takenLines = taken.reduce((n, i) => n + units[i].text.split("\n").length, 0);
+    if (takenLines < 2 || !taken.some((i) => counted(units[i]))) return;
     for (const i of [h, ...taken]) if (!out.has(i)) out.set(i, scores[h]);
   });
   return out;
@@ -476,16 +478,12 @@ export function relevantPages(
   for (const [id, page] of pages) {
     swaps.set(
       id,
-      // Another page must stand for the question's word: for a name, by naming it (no page may
-      // repeat a word the question gives as context: Silvertown for Thames); for a plain word,
-      // by its address (a page about "tog" against the bus page). A number needs none (Pi 4 for
-      // Pi 5).
-      [...page.swapped].some((q) => {
-        if (names(id, q)) return false;
-        if (NUMBER.test(own[q].term)) return true;
-        if (questionNames.has(own[q].term)) return others(id).some((o) => names(o, q));
-        return others(id).some((o) => inAddress(own[q].term, addresses.get(o) ?? []));
-      }),
+      // A number put in another's place needs no other page to name the question's (Pi 4 for
+      // Pi 5); a name does (no page may repeat a name the question gives as context: Silvertown
+      // for Thames).
+      [...page.swapped].some((q) =>
+        !names(id, q) && (NUMBER.test(own[q].term) || others(id).some((o) => names(o, q)))
+      ),
     );
   }
   // Names: a page must name more than half of the question's identifier groups (a model, a
