@@ -12,7 +12,7 @@
  */
 import { inText, type QueryTerm, termMatch } from "./relevance.ts";
 import { fold } from "./entities.ts";
-import { isAnyStopword, isCjk, words } from "./text.ts";
+import { foldWord, isAnyStopword, isCjk, words } from "./text.ts";
 
 /** Shortest shared start that makes two words forms of one. */
 const MIN_SHARED_STEM = 4;
@@ -61,7 +61,7 @@ export function nameWords(text: string): Set<string> {
     const caps = w.length >= 2 && w === w.toUpperCase() && w !== w.toLowerCase();
     const capital = /^\p{Lu}/u.test(w) && m.index > 0 &&
       !SENTENCE_END.test(text.slice(Math.max(0, m.index - 4), m.index));
-    if ((digits && letters) || caps || capital) out.add(w.toLowerCase());
+    if ((digits && letters) || caps || capital) out.add(foldWord(w.toLowerCase()));
   }
   return out;
 }

@@ -33,7 +33,15 @@
 import { dedupe, dropRepeatedSentences } from "./dedupe.ts";
 import type { RagSource } from "./detect.ts";
 import { bm25, inText, type QueryTerm, termMatch, textFrequency } from "./relevance.ts";
-import { detectLanguage, isAnyStopword, isCjk, isStopword, type Language, words } from "./text.ts";
+import {
+  detectLanguage,
+  foldWord,
+  isAnyStopword,
+  isCjk,
+  isStopword,
+  type Language,
+  words,
+} from "./text.ts";
 import {
   type EntityGroup,
   hasIdentifier,
@@ -120,7 +128,8 @@ export function queryTerms(question: string, conversation: readonly string[]): Q
   const add = (text: string, weight: number) => {
     const tokens = words(text.slice(0, MAX_QUERY_CHARS));
     const lang: Language = detectLanguage(tokens, text.slice(0, MAX_QUERY_CHARS));
-    const set = (w: string, weight: number) => {
+    const set = (word: string, weight: number) => {
+      const w = foldWord(word);
       if (terms.size < MAX_QUERY_TERMS) terms.set(w, Math.max(terms.get(w) ?? 0, weight));
     };
     // Single CJK characters in a row are a name the segmenter did not know (珠穆朗玛峰): one
@@ -158,7 +167,7 @@ export function queryTerms(question: string, conversation: readonly string[]): Q
 
 /** The words of a text that a query can match: handles, hashtags and links are none. */
 export function matchWords(text: string): string[] {
-  return words(text.replace(NOT_WORDS, " "));
+  return words(text.replace(NOT_WORDS, " ")).map(foldWord);
 }
 
 /** How well each term matches a text: 1 for a word of it, a fraction for a part, else 0. */
@@ -535,7 +544,7 @@ export function selectContext(
   const read = readSources(sources, Math.max(MAX_READ_CHARS, 2 * budgetChars));
   const all = read.flatMap((s, i) => sourceUnits(s, i));
   const terms = queryTerms(question, conversation);
-  const asked = new Set(words(question.slice(0, MAX_QUERY_CHARS)));
+  const asked = new Set(matchWords(question.slice(0, MAX_QUERY_CHARS)));
   const distinct = dropRepeatedSentences(dedupe(all));
   const unique = distinct
     .flatMap((u) => withoutEchoes(trimChromeField(u, terms), asked, terms) ?? []);

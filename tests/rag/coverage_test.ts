@@ -38,12 +38,12 @@ Deno.test("termIndex() finds the question term a word matches", async (t) => {
   });
 });
 
-Deno.test("nameWords() keeps words shaped like names", async (t) => {
+Deno.test("nameWords() keeps words shaped like names, folded", async (t) => {
   const rows: [string, string[]][] = [
     ["The Roborock S8 Pro has a dock.", ["roborock", "s8", "pro"]],
     ["Change the RDP port on Windows.", ["rdp", "windows"]],
     ["Bus. Then the train.", []],
-    ["El Museo Reina Sofía abre", ["museo", "reina", "sofía"]],
+    ["El Museo Reina Sofía abre", ["museo", "reina", "sofia"]],
     ["갤럭시 S23 울트라", ["s23"]],
     ["price 86 euros", []],
   ];
@@ -122,7 +122,7 @@ Deno.test("substituted() finds the question words a sentence puts others in plac
       "after the last question word, where the question has a name",
       "¿A qué hora abre el Museo del Prado los domingos?",
       "El Museo Reina Sofía abre los domingos.",
-      ["prado<-reina+sofía"],
+      ["prado<-reina+sofia"],
     ],
     [
       "a name only for a name",

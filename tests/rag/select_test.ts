@@ -617,3 +617,33 @@ Deno.test("trimChromeField() keeps a price or a field under a naming heading", (
   assert.equal(trimChromeField(unit(hours, "Opening hours"), q).text, hours);
   assert.equal(trimChromeField(unit(hours, "Add to cart"), q).text, "Sat: 10–14");
 });
+
+Deno.test("selectContext(): a spec block under the product's title is its section", () => {
+  const text = [
+    "Home > Smartphones > Fairphone",
+    "Fairphone 5 specificaties",
+    "Gewicht: 212 gram",
+    "Scherm: 6,46 inch OLED",
+    "Accu: 4200 mAh, vervangbaar",
+    "In winkelwagen",
+  ].join("\n");
+  const r = selectContext([src("1", text)], "Hoeveel weegt de Fairphone 5?", [], 10_000, 1000);
+  assert.ok(r.kept.some((k) => k.text.includes("Gewicht: 212 gram")));
+});
+
+Deno.test("queryTerms() and matching read words without their accents", () => {
+  assert.deepEqual(queryTerms("Quando começa o horário de verão?", []).map((t) => t.term), [
+    "comeca",
+    "horario",
+    "verao",
+  ]);
+  // A page written without accents still matches.
+  const r = selectContext(
+    [src("1", "O horario de verao comeca no domingo, 30 de marco.")],
+    "Quando começa o horário de verão?",
+    [],
+    10_000,
+    1000,
+  );
+  assert.equal(r.kept.length, 1);
+});
