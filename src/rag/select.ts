@@ -167,7 +167,9 @@ export function queryTerms(question: string, conversation: readonly string[]): Q
 
 /** The words of a text that a query can match: handles, hashtags and links are none. */
 export function matchWords(text: string): string[] {
-  return words(text.replace(NOT_WORDS, " ")).map(foldWord);
+  const out = words(text.replace(NOT_WORDS, " "));
+  // Most pages are ASCII: nothing to fold.
+  return /^[\x00-\x7f]*$/.test(text) ? out : out.map(foldWord);
 }
 
 /** How well each term matches a text: 1 for a word of it, a fraction for a part, else 0. */
@@ -447,6 +449,10 @@ export function relevantPages(
     page.text.push(s.text);
     if (s.name) page.address.push(s.name);
   }
+  // The question's names and numbers: the words a near miss puts others in place of.
+  const rivalled = own.flatMap((t, q) =>
+    NUMBER.test(t.term) || questionNames.has(t.term) ? [q] : []
+  );
   const addresses = new Map<string, string[]>();
   for (const [id, { address }] of texts) addresses.set(id, addressWords(address.join(" ")));
   const pages = new Map<
@@ -458,14 +464,18 @@ export function relevantPages(
       { cover: 0, named: new Set<number>(), content: false, swapped: new Set<number>() };
     pages.set(u.sourceId, page);
     const w = wordsOf(u.text);
-    // A substitute counts when the page is about it: its address names it.
-    const address = addresses.get(u.sourceId) ?? [];
-    // A question on the page asks in its own words; it tells nothing about what the page is.
-    const asks = QUESTION_END.test(u.text);
-    for (const { term, by } of asks ? [] : substituted(own, w, nameWords(u.text), questionNames)) {
-      if (by.some((b) => inAddress(b, address))) page.swapped.add(term);
-    }
     const m = termMatches(terms, u.text, w);
+    // Only a unit that matches a question word and lacks one of its names or numbers can put
+    // another in its place. A question on the page asks in its own words: it tells nothing
+    // about what the page is. A substitute counts when the page is about it: its address
+    // names it.
+    const lacks = rivalled.some((q) => m[q] === 0);
+    if (lacks && m.some((v, t) => v > 0 && t < own.length) && !QUESTION_END.test(u.text)) {
+      const address = addresses.get(u.sourceId) ?? [];
+      for (const { term, by } of substituted(own, w, nameWords(u.text), questionNames)) {
+        if (by.some((b) => inAddress(b, address))) page.swapped.add(term);
+      }
+    }
     m.forEach((v, t) => v > 0 && terms[t].weight === 1 && page.named.add(t));
     page.content ||= !u.soft && m.some((v) => v > 0);
     if (total > 0) {
@@ -478,10 +488,14 @@ export function relevantPages(
   // another page names it: the page is about the other thing.
   // The page names a question word anywhere: text (chrome too) or address.
   const pageWords = new Map<string, Set<string>>();
-  for (const [id, { text }] of texts) pageWords.set(id, new Set(wordsOf(text.join("\n"))));
+  const wordsOfPage = (id: string) => {
+    let set = pageWords.get(id);
+    if (!set) pageWords.set(id, set = new Set(matchWords((texts.get(id)?.text ?? []).join("\n"))));
+    return set;
+  };
   const names = (id: string, q: number) =>
     pages.get(id)?.named.has(q) || inAddress(own[q].term, addresses.get(id) ?? []) ||
-    [...pageWords.get(id) ?? []].some((w) => termMatch(own[q].term, w) > 0);
+    [...wordsOfPage(id)].some((w) => termMatch(own[q].term, w) > 0);
   const others = (id: string) => [...pages.keys()].filter((other) => other !== id);
   const swaps = new Map<string, boolean>();
   for (const [id, page] of pages) {
