@@ -457,11 +457,11 @@ export function relevantPages(
   for (const [id, { address }] of texts) addresses.set(id, addressWords(address.join(" ")));
   const pages = new Map<
     string,
-    { cover: number; named: Set<number>; content: boolean; swapped: Set<number> }
+    { cover: number; named: Set<number>; content: boolean; swapped: Map<number, Set<string>> }
   >();
   for (const u of units) {
     const page = pages.get(u.sourceId) ??
-      { cover: 0, named: new Set<number>(), content: false, swapped: new Set<number>() };
+      { cover: 0, named: new Set<number>(), content: false, swapped: new Map() };
     pages.set(u.sourceId, page);
     const w = wordsOf(u.text);
     const m = termMatches(terms, u.text, w);
@@ -473,7 +473,11 @@ export function relevantPages(
     if (lacks && m.some((v, t) => v > 0 && t < own.length) && !QUESTION_END.test(u.text)) {
       const address = addresses.get(u.sourceId) ?? [];
       for (const { term, by } of substituted(own, w, nameWords(u.text), questionNames)) {
-        if (by.some((b) => inAddress(b, address))) page.swapped.add(term);
+        const about = by.filter((b) => inAddress(b, address));
+        if (about.length === 0) continue;
+        const set = page.swapped.get(term) ?? new Set<string>();
+        page.swapped.set(term, set);
+        for (const b of about) set.add(b);
       }
     }
     m.forEach((v, t) => v > 0 && terms[t].weight === 1 && page.named.add(t));
@@ -497,15 +501,25 @@ export function relevantPages(
     pages.get(id)?.named.has(q) || inAddress(own[q].term, addresses.get(id) ?? []) ||
     [...wordsOfPage(id)].some((w) => termMatch(own[q].term, w) > 0);
   const others = (id: string) => [...pages.keys()].filter((other) => other !== id);
+  // Another page that also puts a name of its own in the question's place, another one (Reina
+  // Sofía and Thyssen for Prado): the question's name is no context the pages leave out. (Two
+  // pages that put the same name there may be about what the question describes: Silvertown
+  // for "the new Thames tunnel".)
+  const rivals = (id: string, q: number, mine: ReadonlySet<string>) => {
+    const theirs = pages.get(id)?.swapped.get(q);
+    return !!theirs && !names(id, q) && ![...theirs].some((w) => mine.has(w));
+  };
   const swaps = new Map<string, boolean>();
   for (const [id, page] of pages) {
     swaps.set(
       id,
       // A number put in another's place needs no other page to name the question's (Pi 4 for
-      // Pi 5); a name does (no page may repeat a name the question gives as context: Silvertown
-      // for Thames).
-      [...page.swapped].some((q) =>
-        !names(id, q) && (NUMBER.test(own[q].term) || others(id).some((o) => names(o, q)))
+      // Pi 5); a name does, or another page's rival (no page may repeat a name the question
+      // gives as context: Silvertown for Thames).
+      [...page.swapped].some(([q, mine]) =>
+        !names(id, q) &&
+        (NUMBER.test(own[q].term) ||
+          others(id).some((o) => names(o, q) || rivals(o, q, mine)))
       ),
     );
   }

@@ -586,6 +586,42 @@ Deno.test("relevantPages() drops near misses by the question's names", async (t)
       ["1"],
     );
   });
+  await t.step("every page puts another name there: nothing is kept", () => {
+    const q = "¿A qué hora abre el Museo del Prado los domingos?";
+    assert.deepEqual(
+      kept(q, [
+        {
+          id: "1",
+          name: "https://www.guia.example.es/museo-reina-sofia",
+          text: "El Museo Reina Sofía abre los domingos de 10:00 a 14:30.",
+        },
+        {
+          id: "2",
+          name: "https://www.guia.example.es/museo-thyssen",
+          text: "El Museo Thyssen abre los domingos de 10:00 a 19:00.",
+        },
+      ]),
+      [],
+    );
+  });
+  await t.step("two pages put the same name there: it may be what the question describes", () => {
+    const q = "When will the new Thames tunnel open?";
+    assert.deepEqual(
+      kept(q, [
+        {
+          id: "1",
+          name: "https://news.example/silvertown-tunnel",
+          text: "The Silvertown Tunnel is due to open on 7 April 2025.",
+        },
+        {
+          id: "2",
+          name: "https://www.roads.example/silvertown",
+          text: "The Silvertown Tunnel opens to traffic in April 2025.",
+        },
+      ]),
+      ["1", "2"],
+    );
+  });
   await t.step("a page that names the question only in headings is dropped", () => {
     assert.deepEqual(
       kept("When does the open-air pool open this season?", [
