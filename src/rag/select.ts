@@ -9,7 +9,11 @@
  * names a single question word when another names three or more (a page that shares only a place
  * name with the question is about something else), a page that lacks the question's identifiers
  * (a model, a version, a year) or names fewer of its other names than half of what the best page
- * names (entities.ts: a near miss), and a page whose only matching lines are headings.
+ * names (entities.ts: a near miss), a page that puts a name or a number of its own where the
+ * question's stands and never names the question's (coverage.ts: "Copa de la Reina" for "Copa
+ * del Rey", "Pi 4" for "Pi 5"; counted when its address carries the rival, and for a name when
+ * another page names the question's or puts another rival there), and a page whose only matching
+ * lines are headings. Words match without their accents.
  *
  * Which units count, within a kept source: a seed reaches a share of the best score a seed could
  * have (a larger share when chrome surrounds it at the head or tail of the chunk: a header or
@@ -21,9 +25,10 @@
  * border to the chrome (where cookie, affiliate and newsletter notices sit) only when it carries
  * a number or goes on about the text above it. A soft line that names the question heads a
  * section: the list lines under it, bullets lost or not, up to the next heading or the chrome
- * (sections()). A field block only counts on its own relevance; a first field that touches chrome
- * and names nothing asked for (an availability, a byline) leaves it, and so does a field that only
- * echoes the question.
+ * (sections(); it counts lines, so a spec block under the product's title is one). A field
+ * block only counts on its own relevance; a first field that touches chrome and names nothing
+ * asked for (an availability, a byline) leaves it, and so does a field that only echoes the
+ * question.
  *
  * The best units fill the budget and go back in page order (at most MAX_PARAGRAPHS). Nothing left
  * means the search found nothing useful.
