@@ -174,7 +174,7 @@ export function queryTerms(question: string, conversation: readonly string[]): Q
 export function matchWords(text: string): string[] {
   const out = words(text.replace(NOT_WORDS, " "));
   // Most pages are ASCII: nothing to fold.
-  return /^[\x00-\x7f]*$/.test(text) ? out : out.map(foldWord);
+  return /^[\t\n\r -~]*$/.test(text) ? out : out.map(foldWord);
 }
 
 /** How well each term matches a text: 1 for a word of it, a fraction for a part, else 0. */

@@ -69,7 +69,7 @@ const ACCENTED = /^[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{M}\p{N
  * that moves the accent still shares its stem; words of other scripts as they are.
  */
 export function foldWord(word: string): string {
-  if (/^[\x00-\x7f]*$/.test(word) || !ACCENTED.test(word)) return word;
+  if (/^[ -~]*$/.test(word) || !ACCENTED.test(word)) return word;
   return word.normalize("NFD").replace(/\p{M}+/gu, "").normalize("NFC");
 }
 
