@@ -9,7 +9,11 @@
  * names a single question word when another names three or more (a page that shares only a place
  * name with the question is about something else), a page that lacks the question's identifiers
  * (a model, a version, a year) or names fewer of its other names than half of what the best page
- * names (entities.ts: a near miss), and a page whose only matching lines are headings.
+ * names (entities.ts: a near miss), a page that puts a name or a number of its own where the
+ * question's stands and never names the question's (coverage.ts: "Copa de la Reina" for "Copa
+ * del Rey", "Pi 4" for "Pi 5"; counted when its address carries the rival, and for a name when
+ * another page names the question's or puts another rival there), and a page whose only matching
+ * lines are headings. Words match without their accents.
  *
  * Which units count, within a kept source: a seed reaches a share of the best score a seed could
  * have (a larger share when chrome surrounds it at the head or tail of the chunk: a header or
@@ -21,9 +25,10 @@
  * border to the chrome (where cookie, affiliate and newsletter notices sit) only when it carries
  * a number or goes on about the text above it. A soft line that names the question heads a
  * section: the list lines under it, bullets lost or not, up to the next heading or the chrome
- * (sections()). A field block only counts on its own relevance; a first field that touches chrome
- * and names nothing asked for (an availability, a byline) leaves it, and so does a field that only
- * echoes the question.
+ * (sections(); it counts lines, so a spec block under the product's title is one). A field
+ * block only counts on its own relevance; a first field that touches chrome and names nothing
+ * asked for (an availability, a byline) leaves it, and so does a field that only echoes the
+ * question.
  *
  * The best units fill the budget and go back in page order (at most MAX_PARAGRAPHS). Nothing left
  * means the search found nothing useful.
@@ -33,7 +38,15 @@
 import { dedupe, dropRepeatedSentences } from "./dedupe.ts";
 import type { RagSource } from "./detect.ts";
 import { bm25, inText, type QueryTerm, termMatch, textFrequency } from "./relevance.ts";
-import { detectLanguage, isAnyStopword, isCjk, isStopword, type Language, words } from "./text.ts";
+import {
+  detectLanguage,
+  foldWord,
+  isAnyStopword,
+  isCjk,
+  isStopword,
+  type Language,
+  words,
+} from "./text.ts";
 import {
   type EntityGroup,
   hasIdentifier,
@@ -42,6 +55,7 @@ import {
   questionEntities,
 } from "./entities.ts";
 import { PRICE } from "./lines.ts";
+import { addressWords, inAddress, nameWords, substituted } from "./coverage.ts";
 import { allUnits, MAX_READ_CHARS, readSources, sourceUnits, type Unit } from "./units.ts";
 
 export interface KeptParagraph {
@@ -98,6 +112,20 @@ const MAX_COMPARED_WORDS = 64;
 /** Handles, hashtags and links: addresses, not words of the text. */
 const NOT_WORDS = /[@#][\p{L}\p{N}_]+|https?:\/\/\S*|www\.\S*/gu;
 const QUESTION_END = /[?？]$/;
+const NUMBER = /^\p{Nd}+$/u;
+
+/**
+ * A capital letter or a digit standing alone after a word, mid-sentence: a name's part (vitamin
+ * D, Plan B, Raspberry Pi 5), not a stopword (English "I" is the one such capital that is not).
+ */
+const SINGLE_NAME = /(?<=[\p{L}\p{N}]\s+)[\p{Lu}\p{Nd}](?=$|[\s?!.,;:)])/gu;
+
+/** The single-character names of a text (lower-cased). */
+export function singleNames(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of text.matchAll(SINGLE_NAME)) if (m[0] !== "I") out.add(m[0].toLowerCase());
+  return out;
+}
 
 /** Question words weighted 1, recent conversation words weighted less; stopwords left out. */
 export function queryTerms(question: string, conversation: readonly string[]): QueryTerm[] {
@@ -105,7 +133,8 @@ export function queryTerms(question: string, conversation: readonly string[]): Q
   const add = (text: string, weight: number) => {
     const tokens = words(text.slice(0, MAX_QUERY_CHARS));
     const lang: Language = detectLanguage(tokens, text.slice(0, MAX_QUERY_CHARS));
-    const set = (w: string, weight: number) => {
+    const set = (word: string, weight: number) => {
+      const w = foldWord(word);
       if (terms.size < MAX_QUERY_TERMS) terms.set(w, Math.max(terms.get(w) ?? 0, weight));
     };
     // Single CJK characters in a row are a name the segmenter did not know (珠穆朗玛峰): one
@@ -116,7 +145,13 @@ export function queryTerms(question: string, conversation: readonly string[]): Q
       else if (run !== "") set(run, weight * SINGLE_CHARACTER);
       run = "";
     };
+    const single = singleNames(text.slice(0, MAX_QUERY_CHARS));
     for (const w of tokens) {
+      if (single.has(w)) {
+        flush();
+        set(w, weight);
+        continue;
+      }
       if ((w.length < 2 && !isCjk(w)) || isStopword(w, lang)) {
         flush();
         continue;
@@ -137,7 +172,9 @@ export function queryTerms(question: string, conversation: readonly string[]): Q
 
 /** The words of a text that a query can match: handles, hashtags and links are none. */
 export function matchWords(text: string): string[] {
-  return words(text.replace(NOT_WORDS, " "));
+  const out = words(text.replace(NOT_WORDS, " "));
+  // Most pages are ASCII: nothing to fold.
+  return /^[\t\n\r -~]*$/.test(text) ? out : out.map(foldWord);
 }
 
 /** How well each term matches a text: 1 for a word of it, a fraction for a part, else 0. */
@@ -382,7 +419,9 @@ export function sections(
       }
       taken.push(lines[j]);
     }
-    if (taken.length < 2 || !taken.some((i) => counted(units[i]))) return;
+    // Lines, not units: a spec block of three fields is one unit.
+    const takenLines = taken.reduce((n, i) => n + units[i].text.split("\n").length, 0);
+    if (takenLines < 2 || !taken.some((i) => counted(units[i]))) return;
     for (const i of [h, ...taken]) if (!out.has(i)) out.set(i, scores[h]);
   });
   return out;
@@ -401,15 +440,51 @@ export function relevantPages(
   terms: readonly QueryTerm[],
   entities: readonly EntityGroup[],
   wordsOf: (text: string) => string[] = matchWords,
+  /** The question's name-shaped words (coverage.ts nameWords()). */
+  questionNames: ReadonlySet<string> = new Set(),
 ): Set<string> {
   // Coverage weighs the conversation's words too: a follow-up ("and how tall is the second
   // one?") names little of its own.
   const total = terms.reduce((n, t) => n + t.weight, 0);
-  const pages = new Map<string, { cover: number; named: Set<number>; content: boolean }>();
+  const own = terms.filter((t) => t.weight === 1);
+  const texts = new Map<string, { text: string[]; address: string[] }>();
+  for (const s of read) {
+    const page = texts.get(s.id) ?? { text: [], address: [] };
+    texts.set(s.id, page);
+    page.text.push(s.text);
+    if (s.name) page.address.push(s.name);
+  }
+  // The question's names and numbers: the words a near miss puts others in place of.
+  const rivalled = own.flatMap((t, q) =>
+    NUMBER.test(t.term) || questionNames.has(t.term) ? [q] : []
+  );
+  const addresses = new Map<string, string[]>();
+  for (const [id, { address }] of texts) addresses.set(id, addressWords(address.join(" ")));
+  const pages = new Map<
+    string,
+    { cover: number; named: Set<number>; content: boolean; swapped: Map<number, Set<string>> }
+  >();
   for (const u of units) {
-    const page = pages.get(u.sourceId) ?? { cover: 0, named: new Set<number>(), content: false };
+    const page = pages.get(u.sourceId) ??
+      { cover: 0, named: new Set<number>(), content: false, swapped: new Map() };
     pages.set(u.sourceId, page);
-    const m = termMatches(terms, u.text, wordsOf(u.text));
+    const w = wordsOf(u.text);
+    const m = termMatches(terms, u.text, w);
+    // Only a unit that matches a question word and lacks one of its names or numbers can put
+    // another in its place. A question on the page asks in its own words: it tells nothing
+    // about what the page is. A substitute counts when the page is about it: its address
+    // names it.
+    const lacks = rivalled.some((q) => m[q] === 0);
+    if (lacks && m.some((v, t) => v > 0 && t < own.length) && !QUESTION_END.test(u.text)) {
+      const address = addresses.get(u.sourceId) ?? [];
+      for (const { term, by } of substituted(own, w, nameWords(u.text), questionNames)) {
+        const about = by.filter((b) => inAddress(b, address));
+        if (about.length === 0) continue;
+        const set = page.swapped.get(term) ?? new Set<string>();
+        page.swapped.set(term, set);
+        for (const b of about) set.add(b);
+      }
+    }
     m.forEach((v, t) => v > 0 && terms[t].weight === 1 && page.named.add(t));
     page.content ||= !u.soft && m.some((v) => v > 0);
     if (total > 0) {
@@ -418,12 +493,40 @@ export function relevantPages(
   }
   let most = 0;
   for (const page of pages.values()) most = Math.max(most, page.named.size);
-  const texts = new Map<string, { text: string[]; address: string[] }>();
-  for (const s of read) {
-    const page = texts.get(s.id) ?? { text: [], address: [] };
-    texts.set(s.id, page);
-    page.text.push(s.text);
-    if (s.name) page.address.push(s.name);
+  // A question word the page substitutes and never names (in its text or its address), while
+  // another page names it: the page is about the other thing.
+  // The page names a question word anywhere: text (chrome too) or address.
+  const pageWords = new Map<string, Set<string>>();
+  const wordsOfPage = (id: string) => {
+    let set = pageWords.get(id);
+    if (!set) pageWords.set(id, set = new Set(matchWords((texts.get(id)?.text ?? []).join("\n"))));
+    return set;
+  };
+  const names = (id: string, q: number) =>
+    pages.get(id)?.named.has(q) || inAddress(own[q].term, addresses.get(id) ?? []) ||
+    [...wordsOfPage(id)].some((w) => termMatch(own[q].term, w) > 0);
+  const others = (id: string) => [...pages.keys()].filter((other) => other !== id);
+  // Another page that also puts a name of its own in the question's place, another one (Reina
+  // Sofía and Thyssen for Prado): the question's name is no context the pages leave out. (Two
+  // pages that put the same name there may be about what the question describes: Silvertown
+  // for "the new Thames tunnel".)
+  const rivals = (id: string, q: number, mine: ReadonlySet<string>) => {
+    const theirs = pages.get(id)?.swapped.get(q);
+    return !!theirs && !names(id, q) && ![...theirs].some((w) => mine.has(w));
+  };
+  const swaps = new Map<string, boolean>();
+  for (const [id, page] of pages) {
+    swaps.set(
+      id,
+      // A number put in another's place needs no other page to name the question's (Pi 4 for
+      // Pi 5); a name does, or another page's rival (no page may repeat a name the question
+      // gives as context: Silvertown for Thames).
+      [...page.swapped].some(([q, mine]) =>
+        !names(id, q) &&
+        (NUMBER.test(own[q].term) ||
+          others(id).some((o) => names(o, q) || rivals(o, q, mine)))
+      ),
+    );
   }
   // Names: a page must name more than half of the question's identifier groups (a model, a
   // version, a year: absolute), and more than half as many of its other names (Linux, Belém,
@@ -445,6 +548,7 @@ export function relevantPages(
   for (const [id, page] of pages) {
     if (page.cover < SOURCE_COVERAGE) continue;
     if (most >= SINGLE_TERM_AGAINST && page.named.size < 2) continue;
+    if (swaps.get(id)) continue;
     const n = named.get(id) ?? { ids: 0, words: 0 };
     // Headings alone do not make a page ("Pool season" over another town's hours): some of its
     // text names the question, or it names the question's names.
@@ -473,7 +577,7 @@ export function selectContext(
   const read = readSources(sources, Math.max(MAX_READ_CHARS, 2 * budgetChars));
   const all = read.flatMap((s, i) => sourceUnits(s, i));
   const terms = queryTerms(question, conversation);
-  const asked = new Set(words(question.slice(0, MAX_QUERY_CHARS)));
+  const asked = new Set(matchWords(question.slice(0, MAX_QUERY_CHARS)));
   const distinct = dropRepeatedSentences(dedupe(all));
   const unique = distinct
     .flatMap((u) => withoutEchoes(trimChromeField(u, terms), asked, terms) ?? []);
@@ -502,6 +606,10 @@ export function selectContext(
     terms,
     questionEntities(question.slice(0, MAX_QUERY_CHARS)),
     wordsOf,
+    new Set([
+      ...nameWords(question.slice(0, MAX_QUERY_CHARS)),
+      ...singleNames(question.slice(0, MAX_QUERY_CHARS)),
+    ]),
   );
 
   const candidates: Candidate[] = [];

@@ -61,6 +61,18 @@ export function words(text: string): string[] {
   return out;
 }
 
+/** Words in scripts whose accents are marks on a base letter (not kana or Hangul syllables). */
+const ACCENTED = /^[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{M}\p{N}_'’.,-]+$/u;
+
+/**
+ * A lower-cased word without its accents (horário = horario, für = fur), so that an inflection
+ * that moves the accent still shares its stem; words of other scripts as they are.
+ */
+export function foldWord(word: string): string {
+  if (/^[ -~]*$/.test(word) || !ACCENTED.test(word)) return word;
+  return word.normalize("NFD").replace(/\p{M}+/gu, "").normalize("NFC");
+}
+
 const NOT_LETTER = /\P{L}+/gu;
 const NOT_CJK = /[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+/gu;
 

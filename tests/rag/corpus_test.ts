@@ -43,10 +43,11 @@ Deno.test("corpus: blind split floors", () => {
   const t = split("blind");
   // Measured 95.1 / 96.0 / 83.3 / 97.0 % (589 junk lines, 100 facts, 42 irrelevant sources, 33
   // cases) after round 3 (notes/rag.md); the floors allow two more missed facts, about ten more
-  // kept junk lines, one more kept irrelevant source and one more wrong abstain.
+  // kept junk lines, one more kept irrelevant source and one more wrong abstain. Round 4
+  // measured 95.2 / 96.0 / 85.7 / 97.0 %: the irrelevant floor rose with it (one source spare).
   assert.ok(t.cases >= 33);
   assert.ok(pct(t.factsKept, t.facts) >= 94);
   assert.ok(pct(t.junkDropped, t.junk) >= 93);
-  assert.ok(pct(t.irrelevantDropped, t.irrelevant) >= 80);
+  assert.ok(pct(t.irrelevantDropped, t.irrelevant) >= 83);
   assert.ok(t.abstainCorrect >= t.cases - 2);
 });

@@ -1,5 +1,6 @@
 /** Tests for src/rag/select.ts (query terms, matching, selection) and the plan's coldPrompt. */
 import assert from "node:assert/strict";
+import type { RagSource } from "../../src/rag/detect.ts";
 import {
   continues,
   echoes,
@@ -31,9 +32,9 @@ Deno.test("queryTerms() keeps the question's words worth matching", async (t) =>
       "paris",
     ]],
     [
-      "punctuation goes from the ends, not from inside (1.7b)",
+      "punctuation goes from the ends, not from inside (1.7b); a model's digit stays",
       "How fast can the Orange Pi 5 Plus NPU run Qwen3 1.7B?",
-      ["fast", "orange", "pi", "npu", "qwen3", "1.7b"],
+      ["fast", "orange", "pi", "5", "npu", "qwen3", "1.7b"],
     ],
     ["quotes and brackets go", "“Quoted” (words), «here»!", ["quoted"]],
     ["one-letter words go", "a b c x y", []],
@@ -504,7 +505,7 @@ Deno.test("selectContext(): an FAQ question admits its answer, a related one doe
 });
 
 Deno.test("relevantPages() drops near misses by the question's names", async (t) => {
-  const kept = (q: string, sources: ReturnType<typeof src>[]) => [
+  const kept = (q: string, sources: RagSource[]) => [
     ...new Set(selectContext(sources, q, [], 10_000, 1000).kept.map((k) => k.sourceId)),
   ];
   await t.step("the other model: an identifier is missing", () => {
@@ -542,6 +543,85 @@ Deno.test("relevantPages() drops near misses by the question's names", async (t)
       ["1"],
     );
   });
+  await t.step("a page that puts its own subject where the question's word stands", () => {
+    const at = (id: string, name: string, text: string) => ({ id, name, text });
+    const q = "Wann hat das Hallenbad Süd in Erlangen am Wochenende geöffnet?";
+    assert.deepEqual(
+      kept(q, [
+        at(
+          "1",
+          "https://www.erlangen.example.de/hallenbad-sued",
+          "Das Hallenbad Süd hat am Wochenende von 8 bis 18 Uhr geöffnet.",
+        ),
+        at(
+          "2",
+          "https://www.nuernberg.example.de/hallenbad-sued",
+          "Öffnungszeiten Hallenbad Süd Nürnberg\nAm Wochenende von 9 bis 17 Uhr geöffnet.",
+        ),
+      ]),
+      ["1"],
+    );
+    // The same page without its address says nothing about what it is about.
+    assert.deepEqual(
+      kept(q, [
+        at(
+          "1",
+          "https://www.erlangen.example.de/hallenbad-sued",
+          "Das Hallenbad Süd hat am Wochenende von 8 bis 18 Uhr geöffnet.",
+        ),
+        src("2", "Öffnungszeiten Hallenbad Süd Nürnberg\nAm Wochenende von 9 bis 17 Uhr geöffnet."),
+      ]),
+      ["1", "2"],
+    );
+  });
+  await t.step("a substitute no other page contradicts drops none", () => {
+    assert.deepEqual(
+      kept("When will the new Thames tunnel open?", [
+        {
+          id: "1",
+          name: "https://news.example/silvertown-tunnel",
+          text: "The Silvertown Tunnel is due to open on 7 April 2025.",
+        },
+      ]),
+      ["1"],
+    );
+  });
+  await t.step("every page puts another name there: nothing is kept", () => {
+    const q = "¿A qué hora abre el Museo del Prado los domingos?";
+    assert.deepEqual(
+      kept(q, [
+        {
+          id: "1",
+          name: "https://www.guia.example.es/museo-reina-sofia",
+          text: "El Museo Reina Sofía abre los domingos de 10:00 a 14:30.",
+        },
+        {
+          id: "2",
+          name: "https://www.guia.example.es/museo-thyssen",
+          text: "El Museo Thyssen abre los domingos de 10:00 a 19:00.",
+        },
+      ]),
+      [],
+    );
+  });
+  await t.step("two pages put the same name there: it may be what the question describes", () => {
+    const q = "When will the new Thames tunnel open?";
+    assert.deepEqual(
+      kept(q, [
+        {
+          id: "1",
+          name: "https://news.example/silvertown-tunnel",
+          text: "The Silvertown Tunnel is due to open on 7 April 2025.",
+        },
+        {
+          id: "2",
+          name: "https://www.roads.example/silvertown",
+          text: "The Silvertown Tunnel opens to traffic in April 2025.",
+        },
+      ]),
+      ["1", "2"],
+    );
+  });
   await t.step("a page that names the question only in headings is dropped", () => {
     assert.deepEqual(
       kept("When does the open-air pool open this season?", [
@@ -572,4 +652,34 @@ Deno.test("trimChromeField() keeps a price or a field under a naming heading", (
   const q = queryTerms("Opening hours of the museum?", []);
   assert.equal(trimChromeField(unit(hours, "Opening hours"), q).text, hours);
   assert.equal(trimChromeField(unit(hours, "Add to cart"), q).text, "Sat: 10–14");
+});
+
+Deno.test("selectContext(): a spec block under the product's title is its section", () => {
+  const text = [
+    "Home > Smartphones > Fairphone",
+    "Fairphone 5 specificaties",
+    "Gewicht: 212 gram",
+    "Scherm: 6,46 inch OLED",
+    "Accu: 4200 mAh, vervangbaar",
+    "In winkelwagen",
+  ].join("\n");
+  const r = selectContext([src("1", text)], "Hoeveel weegt de Fairphone 5?", [], 10_000, 1000);
+  assert.ok(r.kept.some((k) => k.text.includes("Gewicht: 212 gram")));
+});
+
+Deno.test("queryTerms() and matching read words without their accents", () => {
+  assert.deepEqual(queryTerms("Quando começa o horário de verão?", []).map((t) => t.term), [
+    "comeca",
+    "horario",
+    "verao",
+  ]);
+  // A page written without accents still matches.
+  const r = selectContext(
+    [src("1", "O horario de verao comeca no domingo, 30 de marco.")],
+    "Quando começa o horário de verão?",
+    [],
+    10_000,
+    1000,
+  );
+  assert.equal(r.kept.length, 1);
 });

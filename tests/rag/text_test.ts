@@ -1,8 +1,9 @@
-/** Tests for src/rag/text.ts: words, language, stopword density, sentences. */
+/** Tests for src/rag/text.ts: words, accent folding, language, stopword density, sentences. */
 import assert from "node:assert/strict";
 import {
   detectLanguage,
   endsWithAbbreviation,
+  foldWord,
   isAnyStopword,
   isCjk,
   isHangul,
@@ -144,4 +145,20 @@ Deno.test("endsWithAbbreviation() looks at the last word only", async (t) => {
 Deno.test("isHangul() tells mostly Korean text", () => {
   assert.equal(isHangul("소니 WF-1000XM5 배터리"), true);
   assert.equal(isHangul("Sony WF-1000XM5 battery 배터리"), false);
+});
+
+Deno.test("foldWord() takes accents off letters, not off kana or Hangul", async (t) => {
+  const rows: [string, string][] = [
+    ["horário", "horario"],
+    ["würzburg", "wurzburg"],
+    ["ёлка", "елка"],
+    ["αθήνα", "αθηνα"],
+    ["plain", "plain"],
+    ["が", "が"],
+    ["시간은", "시간은"],
+    ["d'écoute", "d'ecoute"],
+  ];
+  for (const [word, expected] of rows) {
+    await t.step(`foldWord(${word}) = ${expected}`, () => assert.equal(foldWord(word), expected));
+  }
 });
