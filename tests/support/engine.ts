@@ -3,7 +3,7 @@
  * over a temporary models folder. For tests and the bench that need the server's code path
  * without a socket.
  */
-import { ChatEngine } from "../../src/engine/chat_engine.ts";
+import { ChatEngine, type ChatEngineOptions } from "../../src/engine/chat_engine.ts";
 import { Scheduler } from "../../src/engine/scheduler.ts";
 import { silentLogger } from "../../src/log.ts";
 import { scanModels } from "../../src/models/discovery.ts";
@@ -22,6 +22,26 @@ export interface MockEngine {
   dispose(): Promise<void>;
 }
 
+/**
+ * The engine settings tests use. Calibration is off: its probe runs would show in every mock log
+ * (and spend a scripted NPU's replies) unless a test asks for them.
+ */
+export function testEngineOptions(over: Partial<ChatEngineOptions> = {}): ChatEngineOptions {
+  return {
+    firstTokenTimeoutMs: 5_000,
+    totalTimeoutMs: 10_000,
+    cpuMask: 0xf0,
+    baseDomainId: 0,
+    embedFlash: true,
+    perRunSampling: false,
+    taskModes: parseTaskModes(""),
+    taskMaxTokens: 16,
+    ragCache: new RagCache({ ttlMs: 0, now: Date.now }),
+    calibrate: false,
+    ...over,
+  };
+}
+
 export async function mockEngine(
   models: Record<string, string>,
   opts: { maxNewTokens?: number } = {},
@@ -36,19 +56,15 @@ export async function mockEngine(
     { queueDepth: 4, queueTimeoutMs: 0, idleUnloadMs: 0 },
     silentLogger,
   );
-  const engine = new ChatEngine(registry, scheduler, {
-    firstTokenTimeoutMs: 60_000,
-    totalTimeoutMs: 60_000,
-    cpuMask: 0xf0,
-    baseDomainId: 0,
-    embedFlash: true,
-    perRunSampling: false,
-    taskModes: parseTaskModes(""),
-    taskMaxTokens: 16,
-    ragCache: new RagCache({ ttlMs: 0, now: Date.now }),
-    // As startServer: calibration runs would show in every mock log unless a test asks for them.
-    calibrate: false,
-  }, silentLogger);
+  const engine = new ChatEngine(
+    registry,
+    scheduler,
+    testEngineOptions({
+      firstTokenTimeoutMs: 60_000,
+      totalTimeoutMs: 60_000,
+    }),
+    silentLogger,
+  );
   return {
     engine,
     scheduler,

@@ -12,8 +12,7 @@ import { silentLogger } from "../../src/log.ts";
 import type { ModelEntry } from "../../src/models/registry.ts";
 import { ModelRegistry } from "../../src/models/registry.ts";
 import { DEFAULT_SAMPLING } from "../../src/models/sampling.ts";
-import { RagCache } from "../../src/rag/cache.ts";
-import { parseTaskModes } from "../../src/tasks/settings.ts";
+import { testEngineOptions } from "./engine.ts";
 import type {
   ModelLoadParams,
   NpuBackend,
@@ -278,19 +277,11 @@ export function fakeEngine(
     { queueDepth: 8, queueTimeoutMs: 0, idleUnloadMs: 0 },
     silentLogger,
   );
-  const engine = new ChatEngine(new ModelRegistry(entries), scheduler, {
-    firstTokenTimeoutMs: 5_000,
-    totalTimeoutMs: 10_000,
-    cpuMask: 0xf0,
-    baseDomainId: 0,
-    embedFlash: true,
-    perRunSampling: false,
-    taskModes: parseTaskModes(""),
-    taskMaxTokens: 16,
-    ragCache: new RagCache({ ttlMs: 0, now: Date.now }),
-    // Calibration would spend scripted replies; tests that want it turn it on.
-    calibrate: false,
-    ...engineOpts,
-  }, silentLogger);
+  const engine = new ChatEngine(
+    new ModelRegistry(entries),
+    scheduler,
+    testEngineOptions(engineOpts),
+    silentLogger,
+  );
   return { engine, npu, close: () => scheduler.close(1000) };
 }
