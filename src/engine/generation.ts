@@ -101,6 +101,11 @@ class EventBuffer {
     this.#wake?.();
   }
 
+  /** The terminal event is in: the run has settled and its `onEnd` has run. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   async *iterate(): AsyncGenerator<ChatEvent> {
     let finished = false;
     try {
@@ -133,6 +138,9 @@ export function startGeneration(
   const graceOver = Promise.withResolvers<void>();
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
   const stop = (cause: StopCause): void => {
+    // A reader that leaves after the terminal event (every route stops at `done`) leaves nothing
+    // to stop; a grace timer armed now would keep this generation's state alive for nothing.
+    if (buffer.closed) return;
     if (stopped === null) {
       stopped = cause;
       graceTimer = setTimeout(graceOver.resolve, limits.settleGraceMs);
