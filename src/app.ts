@@ -131,6 +131,12 @@ export function createApp(deps: AppDeps): Hono<Env> {
     if (c.req.raw.signal.aborted) {
       // The client left; the interrupted generation is expected and nobody reads this answer.
       deps.log.info("http", "client gone", { id: c.get("requestId") });
+    } else if (e.error.code === "server_busy") {
+      // A full queue is the queue working: a storm of these must not flood the log at ERROR.
+      deps.log.info("http", "busy", {
+        id: c.get("requestId"),
+        queued: deps.service.status().queued,
+      });
     } else if (e.status >= 500) {
       deps.log.error(c.req.path.startsWith("/api/") ? "ollama" : "http", "request failed", {
         id: c.get("requestId"),

@@ -25,8 +25,8 @@ const STREAM_SHARE = 0.6;
 const CUT_SHARE = 0.3;
 const RSS_EVERY = 250;
 const FINAL_LIMIT_MS = 1000;
-// TODO(queue_depth): 64 is about to become the default; drop this flag once it is.
-const SERVER_ARGS = ["--queue-depth", "64"];
+/** The default queue settings: nothing on the command line. */
+const SERVER_ARGS: string[] = [];
 
 export async function runLoadPhase(seed: number, requests: number, watchdog: Watchdog): Promise<{
   row: PhaseRow;
