@@ -242,19 +242,24 @@ async function pump(
   };
 
   const reader = run.events.getReader();
+  // A run still going when the grace after its abort is over will never end its stream: stop
+  // reading it then (one handler, not a race per token).
+  let reading = true;
+  void graceOver.then(() => {
+    if (!reading) return;
+    outcome.wedged = true;
+    reader.cancel().catch(() => {});
+  });
   try {
     while (true) {
-      const next = await Promise.race([reader.read(), graceOver.then(() => null)]);
-      if (next === null) {
-        outcome.wedged = true;
-        break;
-      }
-      if (next.done) break;
+      const next = await reader.read();
+      if (next.done || outcome.wedged) break;
       take(next.value);
     }
   } catch (err) {
     outcome.runtimeError ??= (err as Error).message;
   } finally {
+    reading = false;
     reader.releaseLock();
   }
   clearTimeout(firstTimer);

@@ -188,11 +188,13 @@ export class ModelSession {
   ): Promise<PreparedTurn> {
     const cont = plan.continuation;
     if (!cont) return await this.#prepareModelTask(plan, held);
-    if (!held || !cont.matches(held.turns)) {
-      // Not the cached chat: a full prefill for a suggestion is not worth it.
+    /** Answered without the NPU; the cache keeps what it held. */
+    const skip = (): PreparedTurn => {
       this.#held = held;
       return { kind: "replay", content: cont.fallback, kv: `task:${plan.task}:shortcut` };
-    }
+    };
+    // Not the cached chat: a full prefill for a suggestion is not worth it.
+    if (!held || !cont.matches(held.turns)) return skip();
     const strategy = taskStrategy(traits);
     const before = await this.#npu.kvCacheSize();
     const positions = before ?? conversationTokens(held);
@@ -200,10 +202,7 @@ export class ModelSession {
     const file = strategy === "file" ? this.#ctx.files?.exact(this.#fileKey(), held) : undefined;
     // Without a way back, a task run would cost the chat its cache where a keep_history=0 run
     // is known to empty it, or where the task does not fit: then the suggestion is skipped.
-    if (!fits || (strategy === "none" && traits.keep0 === "clear")) {
-      this.#held = held;
-      return { kind: "replay", content: cont.fallback, kv: `task:${plan.task}:shortcut` };
-    }
+    if (!fits || (strategy === "none" && traits.keep0 === "clear")) return skip();
     if (strategy === "none" || (strategy === "file" && !file)) {
       return await this.#prepareModelTask(plan, held);
     }
