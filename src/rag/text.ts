@@ -19,9 +19,7 @@ const LANGUAGES: readonly Language[] = [
   ...FIRST,
   ...Object.keys(LISTS).filter((l) => !FIRST.includes(l)).sort(),
 ];
-const STOPWORDS: ReadonlyMap<Language, ReadonlySet<string>> = new Map(
-  LANGUAGES.map((l) => [l, new Set(LISTS[l].filter((w) => !/\d/.test(w)))]),
-);
+const LANGUAGE_INDEX: ReadonlyMap<Language, number> = new Map(LANGUAGES.map((l, i) => [l, i]));
 
 const WORDS = new Intl.Segmenter("und", { granularity: "word" });
 const SENTENCES = new Intl.Segmenter("und", { granularity: "sentence" });
@@ -98,34 +96,41 @@ export function detectLanguage(tokens: readonly string[], sample: string): Langu
   if (isCjk(sample)) return KANA.test(sample) ? "ja" : "zh";
   if (isHangul(sample)) return "ko";
   const hits = new Array<number>(LANGUAGES.length).fill(0);
-  for (const w of tokens) for (const l of LANGUAGES_OF.get(w) ?? []) hits[l]++;
+  const index = languagesOf();
+  for (const w of tokens) for (const l of index.get(w) ?? []) hits[l]++;
   let best = 0;
   hits.forEach((n, l) => n > hits[best] && (best = l));
   return hits[best] > 0 ? LANGUAGES[best] : "en";
 }
 
-/** Each stopword → the indexes (in LANGUAGES) of the languages it is a stopword of. */
-const LANGUAGES_OF: ReadonlyMap<string, readonly number[]> = (() => {
+let stopwordIndex: Map<string, number[]> | null = null;
+
+/**
+ * Each stopword → the indexes (in LANGUAGES) of the languages it is a stopword of; built on the
+ * first use, so a server that never sees retrieved context does not pay for it at start.
+ */
+function languagesOf(): ReadonlyMap<string, readonly number[]> {
+  if (stopwordIndex) return stopwordIndex;
   const out = new Map<string, number[]>();
   LANGUAGES.forEach((lang, l) => {
-    for (const w of STOPWORDS.get(lang)!) {
+    for (const w of new Set(LISTS[lang])) {
+      if (/\d/.test(w)) continue;
       const list = out.get(w);
       if (list) list.push(l);
       else out.set(w, [l]);
     }
   });
-  return out;
-})();
-
-export function isStopword(word: string, lang: Language): boolean {
-  return STOPWORDS.get(lang)?.has(word) ?? false;
+  return stopwordIndex = out;
 }
 
-const ANY_STOPWORD: ReadonlySet<string> = new Set([...STOPWORDS.values()].flatMap((s) => [...s]));
+export function isStopword(word: string, lang: Language): boolean {
+  const l = LANGUAGE_INDEX.get(lang);
+  return l !== undefined && (languagesOf().get(word)?.includes(l) ?? false);
+}
 
 /** A stopword of any of the languages: for texts too short to tell their language. */
 export function isAnyStopword(word: string): boolean {
-  return ANY_STOPWORD.has(word);
+  return languagesOf().has(word);
 }
 
 /** Share of the words that are stopwords of the language (0 for no words). */
