@@ -3,8 +3,9 @@
  * (a Wikipedia lead copied by a forum, a press release reprinted by three sites), and a small
  * model reads a repeated fact as an important one while the budget pays for it twice.
  * Three levels, the first occurrence always wins (so earlier sources win):
- * 1. exact: the reference key (A.10.6 step 3), lower-case, whitespace/digits/colons removed,
- *    first 80 characters;
+ * 1. exact: lower-case, whitespace and colons removed, first 80 characters (the reference's key,
+ *    A.10.6 step 3, also removed digits: release headings, timetable rows and prices that differ
+ *    only in their numbers were taken for copies of each other);
  * 2. near: Jaccard similarity of the lower-cased word sets ≥ a threshold (0.70, A.10.6 step 4);
  * 3. repeated sentences (not in the reference): a sentence of six or more words that already
  *    appeared in an earlier paragraph is cut from the later one, and a paragraph left empty is
@@ -29,7 +30,7 @@ const INNER_STOP = /[.!?。！？．｡]/;
 
 /** The reference's exact-duplicate key of a paragraph. */
 export function exactKey(paragraph: string): string {
-  return paragraph.toLowerCase().replace(/[\s\d:]+/g, "").slice(0, EXACT_KEY_LENGTH);
+  return paragraph.toLowerCase().replace(/[\s:]+/g, "").slice(0, EXACT_KEY_LENGTH);
 }
 
 function wordSet(text: string): Set<string> {

@@ -87,6 +87,15 @@ export function trimEdges(text: string, chars: string, both: boolean): string {
   return text.slice(start, end);
 }
 
+/**
+ * The part of a word an inflected form shares with it: words of five letters or more lose their
+ * last fifth (Korean and Turkish glue particles and cases on: 전입신고는 / 전입신고).
+ */
+export function stem(word: string): string {
+  const chars = [...word];
+  return chars.length < 5 ? word : chars.slice(0, Math.ceil(chars.length * 0.8)).join("");
+}
+
 /** The layer-3 content words of a question. */
 export function contentWords(question: string): string[] {
   return question.toLowerCase().split(/\s+/)
@@ -109,6 +118,8 @@ export function followUpReason(
   referenceText: string,
   /** The last assistant answer: sources about what it named were searched for this turn. */
   lastAnswer = "",
+  /** The user's question before this one. */
+  previousQuestion = "",
 ): string | null {
   if (isDocumentReferential(question)) return null;
   const norm = trimEdges(question.trim().toLowerCase(), "?!.,", false).replace(/\s+/g, " ");
@@ -117,10 +128,13 @@ export function followUpReason(
   const words = contentWords(question);
   if (words.length === 0 || words.length > MAX_CONTENT_WORDS) return null;
   const reference = referenceText.toLowerCase();
-  if (words.some((w) => reference.includes(w))) return null;
-  // "And how tall is the second one?" names nothing itself; the answer before it named it.
+  if (words.some((w) => reference.includes(stem(w)))) return null;
+  // "And how tall is the second one?" names nothing itself; the answer before it named it, or
+  // the question before it did (Open WebUI searches with the conversation's topic).
   const named = answerNames(lastAnswer);
   if (named.some((w) => reference.includes(w))) return null;
+  const asked = contentWords(previousQuestion).filter((w) => [...w].length >= MIN_NAME);
+  if (asked.some((w) => reference.includes(stem(w)))) return null;
   return `follow-up shares no word with the sources (${words.join(", ")})`;
 }
 

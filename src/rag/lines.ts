@@ -70,15 +70,30 @@ export function navigationPattern(line: string): "a" | "b" | "c" | "d" | null {
  * with a path, or with an upper-case keyword and an assignment or escape (Dockerfile
  * `ENV A=b`, SQL `SET x = 1`).
  */
+/** A code line that is a command or a setting (two tokens or more, a code symbol), not a name. */
+export function isCommand(line: string): boolean {
+  return /\S\s+\S/.test(line) && CODE_SYMBOL.test(line);
+}
+
 function isCode(line: string): boolean {
-  if (line.length > 100 || /[^\x20-\x7e]/.test(line)) return false;
-  if (/[.!?]$/.test(line)) return false;
+  if (line.length > 200 || /[.!?]$/.test(line)) return false;
   const tokens = line.split(/\s+/);
+  // Other scripts only in an argument (a placeholder, a path): a command still starts in ASCII.
+  const ascii = !/[^\x20-\x7e]/.test(line);
+  // (A line of that script ending in a colon introduces something: "kolya писал(а):".)
+  if (
+    !ascii && (/[^\x20-\x7e]/.test(tokens[0]) || !CODE_SYMBOL.test(line) || /[:：]$/.test(line))
+  ) {
+    return false;
+  }
   if (tokens.length >= 2 && /^[A-Z]{2,10}$/.test(tokens[0]) && /[=\\$]/.test(line)) return true;
   if (!/^(?:[a-z][a-z_-]*|[.\\/$][\w\\/.-]*)(?:[(.=]|$)/.test(tokens[0])) return false;
   if (tokens.some((t) => /^\p{Lu}\p{Ll}/u.test(t))) return false;
   return CODE_SYMBOL.test(line) || (tokens.length >= 2 && tokens.length <= 4);
 }
+
+/** A line that starts with a release number: "v3.8.2（2024-05-14）", "[3.0.0] - 2024-04-18". */
+export const VERSION = /^(?:\[|v|\p{L}{1,12}\s)?\d{1,3}\.\d{1,3}\.\d{1,3}(?![\d.]*\d)/u;
 
 /** A year or a numeric date: what a byline or an "updated" row carries. */
 const DATE = /(?<!\d)(?:1[89]|20)\d\d(?!\d)|\d{1,2}[./]\d{1,2}[./]\d{2,4}/;
@@ -91,6 +106,8 @@ const META_WORDS = 10;
  * 14/02/2025 – updated 03/03/2025", whatever its stopwords.
  */
 function metaRow(line: string): boolean {
+  // A release heading: "[3.0.0] - 2024-04-18".
+  if (VERSION.test(line)) return false;
   const dated = DATE.test(line);
   const parts = line.split(dated ? /\s[·|•–—-]\s/ : /\s[·|•]\s/);
   return parts.length >= 2 && parts.every((p) => p.trim().split(/\s+/).length <= META_WORDS);

@@ -114,7 +114,14 @@ export function planRag(messages: readonly ChatMessage[], opts: RagPlanOptions):
   // The readable text matters only after an assistant turn (followUpReason's last layer).
   const reference = hasAssistantTurn ? readableText(rag.sources) : "";
   const lastAnswer = messages.findLast((m) => m.role === "assistant")?.content ?? "";
-  const reason = followUpReason(question, hasAssistantTurn, reference, lastAnswer);
+  const previousQuestion = earlierTurns(conversation).findLast((m) => m.role === "user");
+  const reason = followUpReason(
+    question,
+    hasAssistantTurn,
+    reference,
+    lastAnswer,
+    previousQuestion?.content ?? "",
+  );
   if (reason !== null) return { kind: "followup", messages: conversation, reason };
 
   const rawChars = rag.sources.reduce((n, s) => n + s.text.length, 0);

@@ -54,7 +54,7 @@ import {
   pageIndex,
   questionEntities,
 } from "./entities.ts";
-import { PRICE } from "./lines.ts";
+import { PRICE, VERSION } from "./lines.ts";
 import { addressWords, inAddress, nameWords, substituted } from "./coverage.ts";
 import { allUnits, MAX_READ_CHARS, readSources, sourceUnits, type Unit } from "./units.ts";
 
@@ -338,6 +338,12 @@ function admit(
       if (scores[i] >= CHROME_FLOOR * best) admitted[k + 1] ??= scores[i];
     }
   });
+  // A command in the page's text (not between chrome) is a how-to's answer, whatever words it
+  // shares with the question: "ssh-copy-id …" answers "log in without a password".
+  idx.forEach((i, k) => {
+    const u = units[i];
+    if (u.code && !(u.junkBefore && u.junkAfter)) admitted[k] ??= RELATIVE_FLOOR * best;
+  });
   const seeds = admitted.flatMap((s, k) => s === null ? [] : [k]);
   for (const k of seeds) {
     const half = scores[idx[k]] / 2;
@@ -357,7 +363,34 @@ function admit(
   for (const [i, score] of sections(units, scores, echo, lines, best)) {
     if (!out.has(i)) out.set(i, { unit: units[i], order: i, own: scores[i], score });
   }
+  // The version heading a kept line sits under says which release it is about.
+  for (const c of [...out.values()]) {
+    const head = versionHeading(units, lines, lines.indexOf(c.order));
+    if (head !== null && !out.has(head)) {
+      out.set(head, { unit: units[head], order: head, own: c.own, score: c.score / 2 });
+    }
+  }
   return [...out.values()];
+}
+
+/** Lines above a kept line its version heading may be. */
+const HEADING_REACH = 12;
+
+/**
+ * The nearest soft line above position `k` of `lines` that names a version ("v3.8.2（2024-05-14）",
+ * "[3.0.0] - 2024-04-18"), within reach and with no junk between; or null.
+ */
+function versionHeading(
+  units: readonly Unit[],
+  lines: readonly number[],
+  k: number,
+): number | null {
+  for (let j = k; j > 0 && j > k - HEADING_REACH; j--) {
+    if (units[lines[j]].hardBefore) return null;
+    const u = units[lines[j - 1]];
+    if (u.soft && VERSION.test(u.text)) return lines[j - 1];
+  }
+  return null;
 }
 
 /** A line of one word (CJK: of up to four characters). */

@@ -16,7 +16,7 @@
  * Pure: no Deno APIs, no clock, no I/O. Imports only src/rag/*.
  */
 import type { RagSource } from "./detect.ts";
-import { type LineClass, lineClass, type LineKind } from "./lines.ts";
+import { isCommand, type LineClass, lineClass, type LineKind } from "./lines.ts";
 import { removeStaleDates } from "./stale_dates.ts";
 import { detectLanguage, isCjk, type Language, sentences, stopwordDensity, words } from "./text.ts";
 
@@ -47,6 +47,8 @@ export interface Unit {
    * whose chrome is all short lines.
    */
   listLike: boolean;
+  /** Some line of it is code (a command, a config line): a how-to's answer in any language. */
+  code: boolean;
 }
 
 /** Words and stopword share from which a soft line reads like a sentence. */
@@ -116,6 +118,7 @@ export function sourceUnits(source: RagSource, index: number): Unit[] {
   let block: string[] = [];
   let open: Family | "intro" | null = null; // what the block takes next
   let fields = true;
+  let code = false;
   let junkBefore = false;
   let hardBefore = false;
   let softBefore: string | null = null;
@@ -133,12 +136,14 @@ export function sourceUnits(source: RagSource, index: number): Unit[] {
       hardBefore,
       softBefore,
       listLike: soft && listLike(text, lang),
+      code: code && !soft,
     });
   const flush = () => {
     if (block.length > 0) push(block.join("\n"), false);
     block = [];
     open = null;
     fields = true;
+    code = false;
   };
   const start = () => {
     junkBefore = previous === "junk" || previous === "soft";
@@ -173,6 +178,7 @@ export function sourceUnits(source: RagSource, index: number): Unit[] {
     if (fam !== null) {
       if (open !== fam && open !== "intro") flush();
       if (fam !== "fields") fields = false;
+      if (kind === "code" && isCommand(line)) code = true;
       add(line);
       open = fam;
     } else {

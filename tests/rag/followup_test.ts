@@ -9,6 +9,7 @@ import {
   FILLER_QUESTIONS,
   followUpReason,
   isDocumentReferential,
+  stem,
   trimEdges,
 } from "../../src/rag/followup.ts";
 
@@ -129,6 +130,28 @@ Deno.test("followUpReason() keeps sources about what the last answer named", () 
   assert.match(followUpReason(question, true, reference) ?? "", /shares no word/);
   assert.equal(followUpReason(question, true, reference, answer), null);
   assert.match(followUpReason(question, true, reference, "Sure, happy to help.") ?? "", /no word/);
+});
+
+Deno.test("followUpReason() keeps sources about what the question before named", () => {
+  // Korean glues particles on: 전입신고는 in the question before, 전입신고 on the page.
+  const reference = "전입신고 늦게 하면 과태료는 최대 5만 원입니다.";
+  const question = "벌써 한 달이 지났는데 그럼 얼마나 물어야 하나요?";
+  const answer = "새 주소로 이사한 날부터 14일 이내에 신고하셔야 합니다.";
+  assert.match(followUpReason(question, true, reference, answer) ?? "", /shares no word/);
+  assert.equal(
+    followUpReason(question, true, reference, answer, "전입신고는 언제까지 해야 돼요?"),
+    null,
+  );
+  assert.match(
+    followUpReason(question, true, reference, answer, "오늘 날씨 어때요?") ?? "",
+    /shares no word/,
+  );
+});
+
+Deno.test("stem() cuts the last fifth of a word of five letters or more", () => {
+  assert.equal(stem("전입신고는"), "전입신고");
+  assert.equal(stem("güncelleme"), "güncelle");
+  assert.equal(stem("port"), "port");
 });
 
 Deno.test("answerNames() takes capitalised words mid-sentence and words with digits", () => {

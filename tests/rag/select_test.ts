@@ -235,6 +235,7 @@ Deno.test("trimChromeField() drops a chrome field from the top of a spec block",
     hardBefore: junkBefore,
     softBefore: null,
     listLike: false,
+    code: false,
   });
   const rows: [string, ReturnType<typeof unit>, string][] = [
     [
@@ -350,6 +351,30 @@ Deno.test("selectContext() admits seeds and the neighbours that belong with them
       "a list that neither goes on about it nor is introduced is not (a reference list)",
       `${FACT}\n1. Journal of Structures, 2016.\n2. City archives, 2022.`,
       [FACT],
+    ],
+    [
+      "a command in the page's text is taken in, whatever words it shares",
+      `${FACT}\nIt has a webcam.\nTo see it, run:\ncurl -s https://cam.example/eiffel.jpg -o tower.jpg` +
+      "\nShare",
+      [
+        FACT,
+        "It has a webcam.",
+        "To see it, run:\ncurl -s https://cam.example/eiffel.jpg -o tower.jpg",
+      ],
+    ],
+    [
+      "… not between chrome",
+      `${FACT}\nShare\nnpm install paris-widget --save\nTweet`,
+      [FACT],
+    ],
+    [
+      "a kept line brings the release heading it sits under",
+      "v2.1.0 (2024-05-02)\nAdded: night lights\nv2.0.0 (2024-01-10)\nChanged\n" +
+      "- The Eiffel Tower model is 330 metres tall now.\n- Faster loading.",
+      [
+        "v2.0.0 (2024-01-10)",
+        "- The Eiffel Tower model is 330 metres tall now.\n- Faster loading.",
+      ],
     ],
   ];
   for (const [name, text, expected] of rows) {
@@ -645,6 +670,7 @@ Deno.test("trimChromeField() keeps a price or a field under a naming heading", (
     hardBefore: softBefore === null,
     softBefore,
     listLike: false,
+    code: false,
   });
   const price = "Price: $64.99\nLayout: 87 keys";
   assert.equal(trimChromeField(unit(price, "Add to cart"), terms).text, price);
