@@ -25,7 +25,7 @@ const ELLIPSIS_END = /(?:\.\.\.|…)$/;
 /** A separator run: a bar, a chevron or a dot between words; slashes only two or more (breadcrumb). */
 const SEPARATOR = /\s[|»›>·•]\s|^[|»›>·•]\s|\s\/\s.*\s\/\s/u;
 // The colon of a clock time (11:19) does not make a label.
-const FIELD = /^([^:：]{1,32})(?<!\d)[:：]\s*(\S.{0,70})$/u;
+const FIELD = /^([^:：]{1,48})(?<!\d)[:：]\s*(\S.{0,70})$/u;
 const ITEM = /^(?:[-*•·–]|\d{1,2}[.)])\s+\S/u;
 const TABLE_ROW = /^\|.*\|$/;
 const CODE_SYMBOL = /[=\\/()~_]|(?:^|\s)--?[\w-]+|\.\w/;
@@ -88,7 +88,8 @@ function isCode(line: string): boolean {
   }
   if (tokens.length >= 2 && /^[A-Z]{2,10}$/.test(tokens[0]) && /[=\\$]/.test(line)) return true;
   if (!/^(?:[a-z][a-z_-]*|[.\\/$][\w\\/.-]*)(?:[(.=]|$)/.test(tokens[0])) return false;
-  if (tokens.some((t) => /^\p{Lu}\p{Ll}/u.test(t))) return false;
+  // A capitalised word is prose; a capitalised argument is not (Asia/Jakarta, Dockerfile.dev).
+  if (tokens.some((t) => /^\p{Lu}\p{Ll}+[.,;:!?]?$/u.test(t))) return false;
   return CODE_SYMBOL.test(line) || (tokens.length >= 2 && tokens.length <= 4);
 }
 
@@ -159,7 +160,13 @@ export function lineClass(line: string, lang: Language): LineClass {
     return FIELD.test(line) ? "field" : PRICE.test(line) ? "junk" : "soft";
   }
   const field = FIELD.exec(line);
-  if (field && words(field[1]).length <= 4 && !/[.!?]$/.test(line)) return "field";
+  // A label of up to four words; a longer one ("Droits d'inscription universitaires en sus")
+  // with a short value of its own.
+  if (field && !/[.!?]$/.test(line)) {
+    const label = words(field[1]).length;
+    const value = field[2].split(/\s+/).length;
+    if (label <= 4 || (label <= 6 && value <= 3 && !/[:：]/.test(field[2]))) return "field";
+  }
   // A price in a line that is no sentence, has no sentence words or exclaims: an ad. A price in
   // a sentence is a fact ("A day ticket costs € 9.")
   if (PRICE.test(line) && (!ended || density < AD_DENSITY || /[!！]$/.test(line))) return "junk";

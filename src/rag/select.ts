@@ -262,7 +262,12 @@ export function echoes(text: string, question: ReadonlySet<string>, terms: reado
 /** A field block without the lines that only echo the question (a reply's subject line). */
 function withoutEchoes(unit: Unit, question: ReadonlySet<string>, terms: readonly QueryTerm[]) {
   if (!unit.fields || !unit.text.includes("\n")) return unit;
-  const lines = unit.text.split("\n").filter((l) => !echoes(l, question, terms));
+  const lines = unit.text.split("\n").filter((l) => {
+    // The label names what was asked and the value answers it ("Lift: yes"), unless the value
+    // also only repeats the question (a reply's subject: "Re: Pi 5 under-voltage").
+    const value = l.slice(l.search(/[:：]/) + 1);
+    return !echoes(l, question, terms) || !echoes(value, question, terms);
+  });
   if (lines.length === 0) return null;
   return { ...unit, text: lines.join("\n") };
 }
@@ -426,7 +431,7 @@ export function sections(
 ): Map<number, number> {
   const out = new Map<number, number>();
   /** Content, or a soft line that starts with a number (a quantity, a row). */
-  const counted = (u: Unit) => !u.soft || (/^\p{N}/u.test(u.text) && !isCjk(u.text));
+  const counted = (u: Unit) => !u.soft || (isCjk(u.text) ? u.listLike : /^\p{N}/u.test(u.text));
   const listLine = (k: number) => {
     const u = units[lines[k]];
     return u !== undefined && !u.hardBefore && (!u.soft || u.listLike);
@@ -447,7 +452,7 @@ export function sections(
       if (u.hardBefore) break;
       if (u.soft) {
         const sibling = first !== null && lead(u.text) === first;
-        if (oneWord(u.text) || sibling || isCjk(u.text)) break;
+        if (oneWord(u.text) || sibling || (isCjk(u.text) && !u.listLike)) break;
         if (!u.listLike && !listLine(j + 1)) break;
       }
       taken.push(lines[j]);

@@ -55,9 +55,14 @@ export interface Unit {
 const SENTENCE_WORDS = 5;
 const SENTENCE_DENSITY = 0.2;
 
+const CJK_LIST_LINE =
+  /^[\p{L}ー・]{1,12}\s+(?=[^\s（(]*\p{L})[^\s（(]*\p{N}[^\s（(]*(?:[（(][^）)]*[）)])?$/u;
+
 /** A soft line shaped like a list line (see Unit.listLike). */
 export function listLike(line: string, lang: Language): boolean {
-  if (isCjk(line) || /\p{Script=Hangul}/u.test(line)) return false;
+  // In Chinese, Japanese and Korean a list line is a name, a space and a quantity (砂糖 大さじ2,
+  // 牛こま切れ肉 200g); their other short lines are chrome as often as not.
+  if (isCjk(line) || /\p{Script=Hangul}/u.test(line)) return CJK_LIST_LINE.test(line);
   if (/^\p{N}/u.test(line) || /\p{L},\s/u.test(line)) return true;
   const tokens = words(line);
   return tokens.length >= SENTENCE_WORDS && stopwordDensity(tokens, lang) >= SENTENCE_DENSITY;

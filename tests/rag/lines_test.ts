@@ -118,6 +118,8 @@ Deno.test("lineClass() tells soft lines (junk by shape alone) from hard junk", a
     ["129,99 € inkl. MwSt.", "de", "junk"], // a price without sentence words
     ["Jetzt zugreifen: Akku-Set für nur 49,99 € statt 79,99 €!", "de", "junk"], // exclaimed
     ["서울 지하철 기본요금이 6월 28일부터 1,400원에서 1,550원으로 오른다.", "ko", "prose"], // numbers, a sentence
+    ["Droits d'inscription universitaires en sus : 178 €", "fr", "field"], // a long label, a short value
+    ["Poêle à crêpes 28 cm : 24,99 € chez notre partenaire", "fr", "junk"], // … an ad's is long
     ["ssh -p 2222 user@IP_сервера", "ru", "code"], // another script only in an argument
     ["sysadm_kolya писал(а):", "ru", "prose"], // that script before a colon: it introduces
     ["[3.0.0] - 2024-04-18", "en", "soft"], // a release heading, not a dated byline

@@ -452,6 +452,14 @@ Deno.test("selectContext() does not keep a line or field that only echoes the qu
   assert.deepEqual(r.kept.map((k) => k.text), [answer]);
 });
 
+Deno.test("selectContext() keeps a field whose value answers a yes/no question", () => {
+  const Q = "Does the flat have a lift and a cellar?";
+  const specs = "Floor: 4 of 6\nLift: yes\nCellar: 3 m²\nHeating: gas";
+  const text = `Price: 390 000 €\n\n${specs}`;
+  const r = selectContext([src("1", text)], Q, [], 10_000, text.length);
+  assert.ok(r.kept.some((k) => k.text.split("\n").includes("Lift: yes")));
+});
+
 Deno.test("queryTerms() joins runs of single CJK characters and halves a lone one", () => {
   // The segmenter splits an unknown name into characters: 珠穆朗玛峰 is one term again.
   const terms = queryTerms("珠穆朗玛峰的高度", []);

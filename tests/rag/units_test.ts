@@ -185,7 +185,11 @@ Deno.test("listLike() tells a soft line shaped like a list line", async (t) => {
     ["Add to cart", "en", false],
     ["Customers also viewed", "en", false],
     ["Schwäbische Maultaschen", "de", false],
-    ["2024年3月16日更新", "ja", false], // no list lines in CJK chrome
+    ["2024年3月16日更新", "ja", false], // a date, not a name and a quantity
+    ["砂糖　大さじ2", "ja", true], // a name, a space, a quantity
+    ["じゃがいも　4個（約500g）", "ja", true],
+    ["댓글 12", "ko", false], // a bare count: a counter
+    ["満足度 4.62（レビュー 48件）", "ja", false], // a rating
   ];
   for (const [line, lang, expected] of rows) {
     await t.step(`listLike("${line}") = ${expected}`, () => {
