@@ -344,10 +344,15 @@ function admit(
     }
   });
   // A command in the page's text (not between chrome) is a how-to's answer, whatever words it
-  // shares with the question: "ssh-copy-id …" answers "log in without a password".
+  // shares with the question: "ssh-copy-id …" answers "log in without a password". A spec sheet
+  // or an infobox holds the page's facts under labels that need not be the question's words
+  // ("Length" for "how long").
   idx.forEach((i, k) => {
     const u = units[i];
-    if (u.code && !(u.junkBefore && u.junkAfter)) admitted[k] ??= RELATIVE_FLOOR * best;
+    const chrome = u.junkBefore && u.junkAfter;
+    if ((u.code && !chrome) || (specSheet(u) && !u.hardBefore)) {
+      admitted[k] ??= RELATIVE_FLOOR * best;
+    }
   });
   const seeds = admitted.flatMap((s, k) => s === null ? [] : [k]);
   for (const k of seeds) {
@@ -396,6 +401,18 @@ function versionHeading(
     if (u.soft && VERSION.test(u.text)) return lines[j - 1];
   }
   return null;
+}
+
+/** Fields a spec sheet has at least (a profile box has three or four: joined, posts, likes). */
+const SPEC_FIELDS = 5;
+
+/** A field block of SPEC_FIELDS distinct labels (a repeated one is a list of links: "See also"). */
+export function specSheet(unit: Unit): boolean {
+  if (!unit.fields) return false;
+  const labels = unit.text.split("\n").map((l) =>
+    l.slice(0, l.search(/[:：]/)).trim().toLowerCase()
+  );
+  return labels.length >= SPEC_FIELDS && new Set(labels).size === labels.length;
 }
 
 /** A line of one word (CJK: of up to four characters). */

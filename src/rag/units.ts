@@ -68,6 +68,9 @@ export function listLike(line: string, lang: Language): boolean {
   return tokens.length >= SENTENCE_WORDS && stopwordDensity(tokens, lang) >= SENTENCE_DENSITY;
 }
 
+/** Words from which a line ending in ":" is a sentence that announces what follows. */
+const INTRO_SENTENCE = 4;
+
 /** A line longer than this is read sentence by sentence. */
 export const LONG_LINE = 2000;
 /** Characters of all sources read by default (ten times what a 4k-token model can be given). */
@@ -121,7 +124,7 @@ export function sourceUnits(source: RagSource, index: number): Unit[] {
   const lang: Language = detectLanguage(words(sample), sample);
   const units: Unit[] = [];
   let block: string[] = [];
-  let open: Family | "intro" | null = null; // what the block takes next
+  let open: Family | "intro" | "announced" | null = null; // what the block takes next
   let fields = true;
   let code = false;
   let junkBefore = false;
@@ -168,6 +171,16 @@ export function sourceUnits(source: RagSource, index: number): Unit[] {
       return;
     }
     const kind = classes[i];
+    // Short lines a sentence ending in ":" announces are what it announces ("Find the line
+    // #Port 22 and write the new number:" / "Port 2222"). A label ("Read also:") announces
+    // links as often.
+    const announcing = open === "intro" || open === "announced";
+    if (kind === "soft" && announcing && words(block[0]).length >= INTRO_SENTENCE) {
+      fields = false;
+      add(line);
+      open = "announced";
+      return;
+    }
     if (kind === "junk" || kind === "soft") {
       flush();
       if (previous !== null && previous !== "junk") units[units.length - 1].junkAfter = true;

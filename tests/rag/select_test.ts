@@ -452,6 +452,18 @@ Deno.test("selectContext() does not keep a line or field that only echoes the qu
   assert.deepEqual(r.kept.map((k) => k.text), [answer]);
 });
 
+Deno.test("selectContext() keeps a relevant page's spec sheet, not a profile box", () => {
+  const Q = "How long is the Padma Bridge?";
+  const lead = "The Padma Bridge crosses the Padma river in Bangladesh.";
+  const sheet = "Carries: road and rail\nTotal length: 6.15 km\nWidth: 18.1 m\n" +
+    "Opened: 25 June 2022\nDesigner: AECOM\nCost: 3.6 billion USD";
+  const profile = "Joined: May 2019\nPosts: 2,417\nLikes: 1,102";
+  const text = `${lead}\nInfobox\n${sheet}\nrakib_92\n${profile}\nNice photos.`;
+  const kept = selectContext([src("1", text)], Q, [], 10_000, text.length).kept.map((k) => k.text);
+  assert.ok(kept.some((k) => k.includes("Total length: 6.15 km")), kept.join("|"));
+  assert.ok(!kept.some((k) => k.includes("Posts: 2,417")));
+});
+
 Deno.test("selectContext() keeps a field whose value answers a yes/no question", () => {
   const Q = "Does the flat have a lift and a cellar?";
   const specs = "Floor: 4 of 6\nLift: yes\nCellar: 3 m²\nHeating: gas";

@@ -40,6 +40,19 @@ Deno.test("sourceUnits() drops junk and keeps structure blocks with their intro"
   ]);
 });
 
+Deno.test("sourceUnits(): a sentence ending in a colon takes the short lines it announces", () => {
+  const text = "Find the line #Port 22 and write the new number:\nPort 2222\n" +
+    "Save the file.\nRead also:\nTen Linux commands\nBash from scratch";
+  assert.deepEqual(sourceUnits(src("1", text), 0).map((u) => [u.text, u.soft]), [
+    ["Find the line #Port 22 and write the new number:\nPort 2222", false],
+    ["Save the file.", false],
+    // A label announces links as often: its lines stay soft.
+    ["Read also:", false],
+    ["Ten Linux commands", true],
+    ["Bash from scratch", true],
+  ]);
+});
+
 Deno.test("sourceUnits() groups structure by family and marks chrome on either side", async (t) => {
   const rows: [string, string[], (string | boolean)[][]][] = [
     [
