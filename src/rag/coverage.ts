@@ -28,6 +28,24 @@ export function sameStem(a: string, b: string): boolean {
   return i >= MIN_SHARED_STEM && 2 * i >= Math.min(x.length, y.length);
 }
 
+/** Letters two words share in a row from which they are parts of one compound. */
+const SHARED_PART = 4;
+
+/**
+ * The two words share a run of SHARED_PART letters anywhere: parts of related compounds
+ * (Mietwohnung / Vermieter), not rivals.
+ */
+export function sharePart(a: string, b: string): boolean {
+  const x = fold(a);
+  const y = fold(b);
+  for (let i = 0; i + SHARED_PART <= x.length; i++) {
+    if (/\p{L}{4}/u.test(x.slice(i, i + SHARED_PART)) && y.includes(x.slice(i, i + SHARED_PART))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 const NUMBER = /^\p{Nd}+$/u;
 /** Page words between two anchors that can stand for question words (more is another text). */
 const MAX_FILLER = 3;
@@ -123,7 +141,7 @@ export function substituted(
     // A number stands only for a number of as many digits (Pi 4 for Pi 5, 2023 for 2024; not a
     // price), a name only for a name (RDP for SSH), a form of the word itself for none.
     const others = by.map((b) => b.word).filter((w) =>
-      !sameStem(w, terms[q].term) &&
+      !sameStem(w, terms[q].term) && (number || !sharePart(w, terms[q].term)) &&
       (number ? NUMBER.test(w) && w.length === terms[q].term.length : names.has(w))
     );
     if (others.length > 0) out.push({ term: q, by: others });

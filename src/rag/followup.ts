@@ -5,7 +5,7 @@
  * searches on every turn when web search is on, and a small model handed unrelated search
  * results for "thanks" answers the search results.
  *
- * Pure: no Deno APIs, no clock, no I/O. Imports nothing.
+ * Pure: no Deno APIs, no clock, no I/O. Imports only src/rag/text.ts.
  *
  * Layers, after Part C of the reference:
  * - questions that refer to the document or page ("summarize", "the article", "this file") never
@@ -18,6 +18,8 @@
  *   from the last answer occurs there either ("and the second one?" after an answer that named
  *   two mountains is about the pages on them).
  */
+
+import { isCjk } from "./text.ts";
 
 /** Layer 1: questions that are nothing but one of these (after trimming `?!.,`). */
 export const FILLER_QUESTIONS: ReadonlySet<string> = new Set([
@@ -96,8 +98,29 @@ export function stem(word: string): string {
   return chars.length < 5 ? word : chars.slice(0, Math.ceil(chars.length * 0.8)).join("");
 }
 
+/** Pairs of CJK characters next to each other, each once (at most MAX_PAIRS). */
+function cjkPairs(text: string): string[] {
+  const out = new Set<string>();
+  for (
+    const run
+      of text.slice(0, 2000).match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+/gu) ??
+        []
+  ) {
+    const chars = [...run];
+    for (let i = 0; i + 1 < chars.length && out.size < MAX_PAIRS; i++) {
+      out.add(chars[i] + chars[i + 1]);
+    }
+  }
+  return [...out];
+}
+
+const MAX_PAIRS = 64;
+
 /** The layer-3 content words of a question. */
 export function contentWords(question: string): string[] {
+  // Chinese and Japanese write no spaces, and the segmenter splits words it does not know (门票
+  // → 门, 票): pairs of characters.
+  if (isCjk(question)) return cjkPairs(question);
   return question.toLowerCase().split(/\s+/)
     .map((w) => trimEdges(w, `?!.,;:'"()`, true))
     .filter((w) => w.length >= MIN_CONTENT_WORD && !FOLLOWUP_STOPWORDS.has(w));
@@ -133,7 +156,8 @@ export function followUpReason(
   // the question before it did (Open WebUI searches with the conversation's topic).
   const named = answerNames(lastAnswer);
   if (named.some((w) => reference.includes(w))) return null;
-  const asked = contentWords(previousQuestion).filter((w) => [...w].length >= MIN_NAME);
+  const asked = contentWords(previousQuestion)
+    .filter((w) => [...w].length >= (isCjk(w) ? 2 : MIN_NAME));
   if (asked.some((w) => reference.includes(stem(w)))) return null;
   return `follow-up shares no word with the sources (${words.join(", ")})`;
 }

@@ -96,8 +96,19 @@ function isCode(line: string): boolean {
 /** A line that starts with a release number: "v3.8.2（2024-05-14）", "[3.0.0] - 2024-04-18". */
 export const VERSION = /^(?:\[|v|\p{L}{1,12}\s)?\d{1,3}\.\d{1,3}\.\d{1,3}(?![\d.]*\d)/u;
 
-/** A year or a numeric date: what a byline or an "updated" row carries. */
-const DATE = /(?<!\d)(?:1[89]|20)\d\d(?!\d)|\d{1,2}[./]\d{1,2}[./]\d{2,4}/;
+/** Years: two of them date a row ("2019 – 2024"). */
+const YEARS = /(?<!\d)(?:1[89]|20)\d\d(?!\d)/g;
+const YEAR = String.raw`(?:1[89]|20)\d\d`;
+/** A day's date: what a byline or an "updated" row carries (14/02/2025, 14 février 2025). */
+const DAY_DATE = new RegExp(
+  [
+    String.raw`\d{1,2}[./]\d{1,2}[./]\d{2,4}`,
+    String.raw`\d{4}-\d\d-\d\d`,
+    String.raw`(?<!\d)\d{1,2}\.?\s\p{L}{3,}\.?\s${YEAR}`,
+    String.raw`\p{L}{3,}\.?\s\d{1,2},?\s${YEAR}`,
+  ].join("|"),
+  "u",
+);
 /** Words of one part of a meta row at most. */
 const META_WORDS = 10;
 
@@ -109,7 +120,9 @@ const META_WORDS = 10;
 function metaRow(line: string): boolean {
   // A release heading: "[3.0.0] - 2024-04-18".
   if (VERSION.test(line)) return false;
-  const dated = DATE.test(line);
+  // Dashes split a row of dates ("Published 14/02/2025 – updated 03/03/2025"); one year
+  // alone is a title's ("Lamine Yamal – Euro 2024").
+  const dated = DAY_DATE.test(line) || (line.match(YEARS)?.length ?? 0) >= 2;
   const parts = line.split(dated ? /\s[·|•–—-]\s/ : /\s[·|•]\s/);
   return parts.length >= 2 && parts.every((p) => p.trim().split(/\s+/).length <= META_WORDS);
 }

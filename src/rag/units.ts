@@ -196,7 +196,8 @@ export function sourceUnits(source: RagSource, index: number): Unit[] {
     if (fam !== null) {
       if (open !== fam && open !== "intro") flush();
       if (fam !== "fields") fields = false;
-      if (kind === "code" && isCommand(line)) code = true;
+      // A command: code symbols, or a line a sentence ending in ":" introduces.
+      if (kind === "code" && (isCommand(line) || open === "intro")) code = true;
       add(line);
       open = fam;
     } else {

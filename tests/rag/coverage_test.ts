@@ -9,6 +9,7 @@ import {
   inAddress,
   nameWords,
   sameStem,
+  sharePart,
   substituted,
   termIndex,
 } from "../../src/rag/coverage.ts";
@@ -79,6 +80,21 @@ Deno.test("addressWords() and inAddress(): folded, transliterated, glued", async
     await t.step(`inAddress(${word}, ${url}) = ${expected}`, () => {
       assert.equal(inAddress(word, addressWords(url)), expected);
     });
+  }
+});
+
+Deno.test("sharePart() tells parts of related compounds from rivals", async (t) => {
+  const rows: [string, string, boolean][] = [
+    ["Mietwohnung", "Vermieter", true], // both about renting
+    ["Mietwohnung", "Arbeitnehmer", false],
+    ["Windpocken", "Katzenschnupfen", false],
+    ["Erlangen", "Nürnberg", false],
+  ];
+  for (const [a, b, expected] of rows) {
+    await t.step(
+      `sharePart(${a}, ${b}) = ${expected}`,
+      () => assert.equal(sharePart(a, b), expected),
+    );
   }
 });
 

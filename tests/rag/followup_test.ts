@@ -148,6 +148,16 @@ Deno.test("followUpReason() keeps sources about what the question before named",
   );
 });
 
+Deno.test("followUpReason() reads Chinese questions by their words", () => {
+  const reference = "灵隐寺香花券：30元/人。飞来峰景区门票：45元/人。";
+  // "Does the first one need a ticket? How much?" after a question about Hangzhou's sights.
+  assert.equal(
+    followUpReason("第一个要门票吗？多少钱？", true, reference, "推荐灵隐寺和雷峰塔。"),
+    null,
+  );
+  assert.match(followUpReason("谢谢你的帮助", true, reference, "") ?? "", /shares no word/);
+});
+
 Deno.test("stem() cuts the last fifth of a word of five letters or more", () => {
   assert.equal(stem("전입신고는"), "전입신고");
   assert.equal(stem("güncelleme"), "güncelle");

@@ -109,6 +109,8 @@ Deno.test("lineClass() tells soft lines (junk by shape alone) from hard junk", a
     ["Home | News | Contact", "en", "junk"], // separators
     ["By Ana Ruiz · 3 May 2024 · 5 min read", "en", "junk"], // a byline, whatever its stopwords
     ["Publié le 14/02/2025 – Mis à jour le 03/03/2025", "fr", "junk"], // dated, split by a dash
+    ["Vérifié le 01 janvier 2025 - Direction de l'information légale", "fr", "junk"], // a day
+    ["Lamine Yamal – Eurocopa 2024", "es", "soft"], // a year alone: a title, not a byline
     ["Galatasaray 0 – 0 Arsenal (uzatmalar sonrası)", "tr", "prose"], // a dash, no date
     ["배터리(NC ON): 본체 8시간 / 케이스 포함 24시간", "ko", "field"], // one slash is a value
     ["Home / Salute / Vitamine", "it", "junk"], // slashes: a breadcrumb

@@ -368,6 +368,14 @@ Deno.test("selectContext() admits seeds and the neighbours that belong with them
       [FACT],
     ],
     [
+      "a command without code symbols counts when a sentence introduces it",
+      `${FACT}\nIts lift schedule is in the tzdata package, set it with:\nsudo dpkg-reconfigure tzdata`,
+      [
+        FACT,
+        "Its lift schedule is in the tzdata package, set it with:\nsudo dpkg-reconfigure tzdata",
+      ],
+    ],
+    [
       "a kept line brings the release heading it sits under",
       "v2.1.0 (2024-05-02)\nAdded: night lights\nv2.0.0 (2024-01-10)\nChanged\n" +
       "- The Eiffel Tower model is 330 metres tall now.\n- Faster loading.",
