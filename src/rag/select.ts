@@ -87,7 +87,9 @@ const SOURCE_COVERAGE = 0.14;
 /** A page naming one question term is dropped when another names at least this many. */
 const SINGLE_TERM_AGAINST = 3;
 /** Within a kept source, a seed needs this share of the source's best score. */
-const RELATIVE_FLOOR = 0.2;
+const RELATIVE_FLOOR = 0.1;
+/** … and this share for a field block (profile boxes and meta rows are fields too). */
+const FIELD_FLOOR = 0.2;
 /** … and this share when page chrome surrounds it. */
 const CHROME_FLOOR = 0.5;
 const CONVERSATION_WEIGHT = 0.3;
@@ -306,7 +308,7 @@ function admit(
     // Chrome around it at the head or the tail of the chunk: the page's header or footer.
     const last = k === idx.length - 1;
     const chrome = u.junkBefore && ((k === 0 && u.junkAfter) || last);
-    const floor = (chrome ? CHROME_FLOOR : RELATIVE_FLOOR) * best;
+    const floor = (chrome ? CHROME_FLOOR : u.fields ? FIELD_FLOOR : RELATIVE_FLOOR) * best;
     return !heading[k] && scores[i] > 0 && scores[i] >= floor ? scores[i] : null;
   });
   /** Unit j sits next to unit `from` (after it when `after`) and belongs with it. */
@@ -500,8 +502,8 @@ export function relevantPages(
 ): Set<string> {
   // Coverage weighs the conversation's words too: a follow-up ("and how tall is the second
   // one?") names little of its own.
-  const total = terms.reduce((n, t) => n + t.weight, 0);
   const own = terms.filter((t) => t.weight === 1);
+  const present = new Set<number>();
   const texts = new Map<string, { text: string[]; address: string[] }>();
   for (const s of read) {
     const page = texts.get(s.id) ?? { text: [], address: [] };
@@ -517,11 +519,18 @@ export function relevantPages(
   for (const [id, { address }] of texts) addresses.set(id, addressWords(address.join(" ")));
   const pages = new Map<
     string,
-    { cover: number; named: Set<number>; content: boolean; swapped: Map<number, Set<string>> }
+    {
+      /** Best unit's matched weight, then that over the weight of the words some page has. */
+      best: number;
+      cover: number;
+      named: Set<number>;
+      content: boolean;
+      swapped: Map<number, Set<string>>;
+    }
   >();
   for (const u of units) {
     const page = pages.get(u.sourceId) ??
-      { cover: 0, named: new Set<number>(), content: false, swapped: new Map() };
+      { best: 0, cover: 0, named: new Set<number>(), content: false, swapped: new Map() };
     pages.set(u.sourceId, page);
     const w = wordsOf(u.text);
     const m = termMatches(terms, u.text, w);
@@ -542,9 +551,14 @@ export function relevantPages(
     }
     m.forEach((v, t) => v > 0 && terms[t].weight === 1 && page.named.add(t));
     page.content ||= !u.soft && m.some((v) => v > 0);
-    if (total > 0) {
-      page.cover = Math.max(page.cover, m.reduce((a, v, t) => a + v * terms[t].weight, 0) / total);
-    }
+    page.best = Math.max(page.best, m.reduce((a, v, t) => a + v * terms[t].weight, 0));
+    m.forEach((v, t) => v > 0 && present.add(t));
+  }
+  // Coverage counts the question words some page has: a word no page uses (a colloquial form,
+  // a typo, a transliteration) tells the pages nothing about each other.
+  const presentWeight = [...present].reduce((n, t) => n + terms[t].weight, 0);
+  for (const page of pages.values()) {
+    if (presentWeight > 0) page.cover = page.best / presentWeight;
   }
   let most = 0;
   for (const page of pages.values()) most = Math.max(most, page.named.size);

@@ -410,6 +410,12 @@ Deno.test("selectContext() drops pages that name too little of the question", as
     const r = selectContext(sources, q, [], 10_000, 1000);
     assert.deepEqual([...new Set(r.kept.map((k) => k.sourceId))], ["1", "2"]);
   });
+  await t.step("question words no page uses weigh nothing (slang, typos, transliterations)", () => {
+    const q = "yo bro any clue how tall the eiffel tower thingy is lol, asking for my trip ngl";
+    const sources = [src("1", "Visitors say the Eiffel lift is quick."), src("2", SPORT)];
+    const r = selectContext(sources, q, [], 10_000, 1000);
+    assert.deepEqual([...new Set(r.kept.map((k) => k.sourceId))], ["1"]);
+  });
   await t.step("a page that names only the town of the question's names is a near miss", () => {
     assert.deepEqual(kept([src("1", "The tower in Paris opened in 1889."), src("2", SPORT)]), [
       "1",

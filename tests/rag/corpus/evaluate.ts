@@ -42,7 +42,15 @@ export function evaluateCase(c: CorpusCase, opts: RagPlanOptions = EVAL_OPTS): C
   const byId = new Map<string, string>();
   for (const p of kept) byId.set(p.sourceId, `${byId.get(p.sourceId) ?? ""}\n${norm(p.text)}`);
   const all = [...byId.values()].join("\n");
-  const missedFacts = c.facts.filter((f) => !(byId.get(f.id) ?? "").includes(norm(f.text)))
+  // A fact copied across sources is kept once, under the id of any source that holds it
+  // (duplicates go: the first copy wins).
+  const holders = (f: { id: string; text: string }) =>
+    new Set([
+      f.id,
+      ...c.sources.filter((s) => s.lines.some((l) => norm(l) === norm(f.text))).map((s) => s.id),
+    ]);
+  const missedFacts = c.facts
+    .filter((f) => ![...holders(f)].some((id) => (byId.get(id) ?? "").includes(norm(f.text))))
     .map((f) => `[${f.id}] ${f.text}`);
   const keptJunk = c.junk.filter((j) => containsWord(all, norm(j)));
   const keptIrrelevant = c.irrelevant.filter((id) => byId.has(id));

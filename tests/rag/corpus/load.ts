@@ -8,7 +8,15 @@ import type { ChatMessage } from "../../../src/chat/messages.ts";
  * cleaner or the other splits; `final2` is the newest measurement of generalisation and, like
  * `final`, is never tuned on.
  */
-export const SPLITS = ["heldout", "tuning", "blind", "final", "final2", "final3"] as const;
+export const SPLITS = [
+  "heldout",
+  "tuning",
+  "blind",
+  "final",
+  "final2",
+  "final3",
+  "final4",
+] as const;
 export type Split = typeof SPLITS[number];
 
 export interface CaseSource {
