@@ -94,7 +94,7 @@ function isCode(line: string): boolean {
 }
 
 /** A line that starts with a release number: "v3.8.2（2024-05-14）", "[3.0.0] - 2024-04-18". */
-export const VERSION = /^(?:\[|v|\p{L}{1,12}\s)?\d{1,3}\.\d{1,3}\.\d{1,3}(?![\d.]*\d)/u;
+const VERSION = /^(?:\[|v|\p{L}{1,12}\s)?\d{1,3}\.\d{1,3}\.\d{1,3}(?![\d.]*\d)/u;
 
 /** Years: two of them date a row ("2019 – 2024"). */
 const YEARS = /(?<!\d)(?:1[89]|20)\d\d(?!\d)/g;

@@ -54,7 +54,7 @@ import {
   pageIndex,
   questionEntities,
 } from "./entities.ts";
-import { PRICE, VERSION } from "./lines.ts";
+import { PRICE } from "./lines.ts";
 import { addressWords, inAddress, nameWords, substituted } from "./coverage.ts";
 import { allUnits, MAX_READ_CHARS, readSources, sourceUnits, type Unit } from "./units.ts";
 
@@ -385,12 +385,15 @@ function admit(
   return [...out.values()];
 }
 
+/** A release number anywhere in a heading ("## 2024-12-03, Version 22.12.0"). */
+const RELEASE = /(?<![\d.])v?\d{1,3}\.\d{1,3}\.\d{1,3}(?![\d.]*\d)/;
+
 /** Lines above a kept line its version heading may be. */
 const HEADING_REACH = 12;
 
 /**
- * The nearest soft line above position `k` of `lines` that names a version ("v3.8.2（2024-05-14）",
- * "[3.0.0] - 2024-04-18"), within reach and with no junk between; or null.
+ * The nearest soft line above position `k` of `lines` that names a release ("v3.8.2（2024-05-14）",
+ * "## 2024-12-03, Version 22.12.0"), within reach and with no junk between; or null.
  */
 function versionHeading(
   units: readonly Unit[],
@@ -400,7 +403,7 @@ function versionHeading(
   for (let j = k; j > 0 && j > k - HEADING_REACH; j--) {
     if (units[lines[j]].hardBefore) return null;
     const u = units[lines[j - 1]];
-    if (u.soft && VERSION.test(u.text)) return lines[j - 1];
+    if (u.soft && RELEASE.test(u.text)) return lines[j - 1];
   }
   return null;
 }

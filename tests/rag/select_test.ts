@@ -376,6 +376,15 @@ Deno.test("selectContext() admits seeds and the neighbours that belong with them
       ],
     ],
     [
+      "a Markdown heading that names a release anywhere is a release heading",
+      "## 2024-03-01, Version 2.0.0 'Iron'\n### Notable changes\n" +
+      "The Eiffel Tower model is 330 metres tall now, see the notes.",
+      [
+        "## 2024-03-01, Version 2.0.0 'Iron'",
+        "The Eiffel Tower model is 330 metres tall now, see the notes.",
+      ],
+    ],
+    [
       "a kept line brings the release heading it sits under",
       "v2.1.0 (2024-05-02)\nAdded: night lights\nv2.0.0 (2024-01-10)\nChanged\n" +
       "- The Eiffel Tower model is 330 metres tall now.\n- Faster loading.",
