@@ -408,16 +408,28 @@ function versionHeading(
   return null;
 }
 
-/** Fields a spec sheet has at least (a profile box has three or four: joined, posts, likes). */
+/** Fields a spec sheet has at least (a profile box has three or four: joined, posts, likes)… */
 const SPEC_FIELDS = 5;
+/** … or with a measured value (812 m², 254 g), which a profile box has not. */
+const MEASURED_SPEC_FIELDS = 4;
 
-/** A field block of SPEC_FIELDS distinct labels (a repeated one is a list of links: "See also"). */
+/**
+ * A field block of SPEC_FIELDS distinct labels, or MEASURED_SPEC_FIELDS with a measured value
+ * (a repeated label is a list of links: "See also").
+ */
 export function specSheet(unit: Unit): boolean {
   if (!unit.fields) return false;
-  const labels = unit.text.split("\n").map((l) =>
-    l.slice(0, l.search(/[:：]/)).trim().toLowerCase()
-  );
-  return labels.length >= SPEC_FIELDS && new Set(labels).size === labels.length;
+  const lines = unit.text.split("\n");
+  const labels = lines.map((l) => l.slice(0, l.search(/[:：]/)).trim().toLowerCase());
+  if (new Set(labels).size !== labels.length) return false;
+  return labels.length >= (lines.some(measured) ? MEASURED_SPEC_FIELDS : SPEC_FIELDS);
+}
+
+/** A value with a unit of measure: "812 m²", "۵٬۶۰۹ متر", "254 g" (not a date: "14 Mar 2019"). */
+function measured(line: string): boolean {
+  const value = line.slice(line.search(/[:：]/) + 1);
+  return !/(?<!\d)(?:1[89]|20)\d\d(?!\d)/.test(value) &&
+    /\p{N}[\p{N}.,٬\s]*(?:\p{L}{1,3}|[²³°%])(?![\p{L}])/u.test(value);
 }
 
 /** A line of one word (CJK: of up to four characters). */

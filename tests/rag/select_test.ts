@@ -487,6 +487,16 @@ Deno.test("selectContext() keeps a relevant page's spec sheet, not a profile box
   assert.ok(!kept.some((k) => k.includes("Posts: 2,417")));
 });
 
+Deno.test("selectContext(): four fields with a measured value are a spec sheet too", () => {
+  const Q = "How big is the plot of the house on Birch Road 12?";
+  const lead = "A family house on Birch Road 12, close to the station.";
+  // The first field after the heading goes as chrome (trimChromeField): four are left.
+  const sheet = "Type: villa\nLiving area: 142 m²\nLand: 812 m²\nCellar: none\nEnergy label: D";
+  const text = `${lead}\nFacts\n${sheet}\nContact the agent`;
+  const kept = selectContext([src("1", text)], Q, [], 10_000, text.length).kept.map((k) => k.text);
+  assert.ok(kept.some((k) => k.includes("Land: 812 m²")), kept.join("|"));
+});
+
 Deno.test("selectContext() keeps a field whose value answers a yes/no question", () => {
   const Q = "Does the flat have a lift and a cellar?";
   const specs = "Floor: 4 of 6\nLift: yes\nCellar: 3 m²\nHeating: gas";
