@@ -242,3 +242,23 @@ export function namesGroup(page: PageIndex, group: EntityGroup): boolean {
     );
   });
 }
+
+/**
+ * The page's address is about another one of the question's identifiers: its path carries a
+ * token of the same shape (A35 for A55, progi-2023 for 2024: letters kept, digits of the same
+ * count) and not the identifier itself. Dates in the path (/2024/01/16/, 2024-04-14) are when
+ * the page was written, not what it is about.
+ */
+export function addressRival(address: string, groups: readonly EntityGroup[]): boolean {
+  const ids = groups.flatMap((g) => g.filter((e) => e.id).map((e) => e.pieces.join("")));
+  if (ids.length === 0) return false;
+  const path = fold(address.replace(/^[a-z]+:\/\/[^/]*/i, ""))
+    .replace(/(?<!\d)\d{4}[-/]\d\d(?:[-/]\d\d)?(?!\d)/g, " ")
+    .replace(/\/\d+(?=\/|$)/g, " ");
+  const tokens = path.split(/[^\p{L}\p{Nd}]+/u).filter((t) => /\d/.test(t));
+  const shape = (t: string) => t.replace(/\d/g, "9");
+  return ids.some((id) =>
+    /\d/.test(id) && !tokens.includes(id) &&
+    tokens.some((t) => !ids.includes(t) && shape(t) === shape(id))
+  );
+}

@@ -48,6 +48,7 @@ import {
   words,
 } from "./text.ts";
 import {
+  addressRival,
   type EntityGroup,
   hasIdentifier,
   namesGroup,
@@ -633,6 +634,8 @@ export function relevantPages(
     if (page.cover < SOURCE_COVERAGE) continue;
     if (most >= SINGLE_TERM_AGAINST && page.named.size < 2) continue;
     if (swaps.get(id)) continue;
+    // Its address says it is about another model or year (galaxy-a35 for A55, progi-2023).
+    if (addressRival((texts.get(id)?.address ?? []).join(" "), entities)) continue;
     const n = named.get(id) ?? { ids: 0, words: 0 };
     // Headings alone do not make a page ("Pool season" over another town's hours): some of its
     // text names the question, or it names the question's names.

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  addressRival,
   fold,
   inflects,
   names,
@@ -150,6 +151,25 @@ Deno.test("namesGroup() takes a part of a group unless another name fills the ga
   for (const [name, question, text, expected] of rows) {
     await t.step(`namesGroup(): ${name}`, () => {
       assert.equal(namesGroup(pageIndex(text, ""), group(question)), expected);
+    });
+  }
+});
+
+Deno.test("addressRival() tells an address about another model or year", async (t) => {
+  const rows: [string, string, boolean][] = [
+    ["Battery of the Samsung Galaxy A55?", "https://x.id/spesifikasi/samsung-galaxy-a35-5g", true],
+    ["Battery of the Samsung Galaxy A55?", "https://x.id/review-samsung-galaxy-a55-vs-a35", false],
+    ["Thresholds in 2024?", "https://x.pl/politechnika-warszawska/progi-2023", true],
+    // A date in the path says when the page was written.
+    ["Thresholds in 2024?", "https://x.pl/2023/11/20/progi-rekrutacja", false],
+    ["Thresholds in 2024?", "https://x.pl/news/2023-11-20-progi", false],
+    // Another of the question's own identifiers is no rival (Ubuntu 22.04, port 2222).
+    ["Ubuntu 22.04: move ssh from 22 to 2222?", "https://x.ru/ubuntu/ssh-port-ubuntu-2204", false],
+    ["Battery of the Samsung Galaxy A55?", "", false],
+  ];
+  for (const [question, address, expected] of rows) {
+    await t.step(`addressRival(${address}) = ${expected}`, () => {
+      assert.equal(addressRival(address, questionEntities(question)), expected);
     });
   }
 });
