@@ -70,9 +70,10 @@ export function navigationPattern(line: string): "a" | "b" | "c" | "d" | null {
  * with a path, or with an upper-case keyword and an assignment or escape (Dockerfile
  * `ENV A=b`, SQL `SET x = 1`).
  */
-/** A code line that is a command or a setting (two tokens or more, a code symbol), not a name. */
+/** A code line that is a command or a setting, not a name. */
 export function isCommand(line: string): boolean {
-  return /\S\s+\S/.test(line) && CODE_SYMBOL.test(line);
+  // One token is a setting when it assigns (server.port=8081), else a name (alex_m, site.dev).
+  return /\S\s+\S/.test(line) ? CODE_SYMBOL.test(line) : /^[\w.-]+=\S/.test(line);
 }
 
 function isCode(line: string): boolean {
@@ -87,7 +88,7 @@ function isCode(line: string): boolean {
     return false;
   }
   if (tokens.length >= 2 && /^[A-Z]{2,10}$/.test(tokens[0]) && /[=\\$]/.test(line)) return true;
-  if (!/^(?:[a-z][a-z_-]*|[.\\/$][\w\\/.-]*)(?:[(.=]|$)/.test(tokens[0])) return false;
+  if (!/^(?:[a-z][a-z_-]*|[.\\/$][\w\\/.-]*)(?:[(.=[]|$)/.test(tokens[0])) return false;
   // A capitalised word is prose; a capitalised argument is not (Asia/Jakarta, Dockerfile.dev).
   if (tokens.some((t) => /^\p{Lu}\p{Ll}+[.,;:!?]?$/u.test(t))) return false;
   return CODE_SYMBOL.test(line) || (tokens.length >= 2 && tokens.length <= 4);

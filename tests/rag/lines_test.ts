@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import {
   classifyLine,
+  isCommand,
   type LineClass,
   lineClass,
   type LineKind,
@@ -123,6 +124,7 @@ Deno.test("lineClass() tells soft lines (junk by shape alone) from hard junk", a
     ["Droits d'inscription universitaires en sus : 178 €", "fr", "field"], // a long label, a short value
     ["Poêle à crêpes 28 cm : 24,99 € chez notre partenaire", "fr", "junk"], // … an ad's is long
     ["ssh -p 2222 user@IP_сервера", "ru", "code"], // another script only in an argument
+    ["df['age'] = df['age'].fillna(0)", "zh", "code"], // indexing
     ["sysadm_kolya писал(а):", "ru", "prose"], // that script before a colon: it introduces
     ["[3.0.0] - 2024-04-18", "en", "soft"], // a release heading, not a dated byline
     ["Wersja 4.7.0 - 12.03.2024", "pl", "soft"],
@@ -131,5 +133,21 @@ Deno.test("lineClass() tells soft lines (junk by shape alone) from hard junk", a
     await t.step(`lineClass() → ${expected} for "${line}"`, () => {
       assert.equal(lineClass(line, lang), expected);
     });
+  }
+});
+
+Deno.test("isCommand() tells a command or a setting from a name", async (t) => {
+  const rows: [string, boolean][] = [
+    ["sudo ufw allow 2222/tcp", true],
+    ["server.port=8081", true], // one token that assigns: a setting
+    ["alex_m", false], // a user name
+    ["gitguide.dev", false], // a site
+    ["more hot questions", false], // no code symbol
+  ];
+  for (const [line, expected] of rows) {
+    await t.step(
+      `isCommand("${line}") = ${expected}`,
+      () => assert.equal(isCommand(line), expected),
+    );
   }
 });
