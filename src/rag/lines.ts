@@ -139,6 +139,11 @@ function isPoll(line: string): boolean {
   return tail.length >= 1 && tail.length <= 3 && tail.every((w) => /^\p{L}{1,8}$/u.test(w));
 }
 
+/** A discount: a percentage with a promo code (SPRING15) or an exclamation, in any language. */
+function promotion(line: string): boolean {
+  return /\d\s?[%％]/.test(line) && (/\b\p{Lu}{3,}\d{1,3}\b/u.test(line) || /[!！]/.test(line));
+}
+
 /** The kind of one trimmed, non-empty line of a page in language `lang` (soft lines are junk). */
 export function classifyLine(line: string, lang: Language): LineKind {
   const c = lineClass(line, lang);
@@ -183,6 +188,7 @@ export function lineClass(line: string, lang: Language): LineClass {
   }
   // A price in a line that is no sentence, has no sentence words or exclaims: an ad. A price in
   // a sentence is a fact ("A day ticket costs € 9.")
+  if (promotion(line)) return "junk";
   if (PRICE.test(line) && (!ended || density < AD_DENSITY || /[!！]$/.test(line))) return "junk";
   if (!ended && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "soft";
   if (!ended) {

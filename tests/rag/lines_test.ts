@@ -125,6 +125,9 @@ Deno.test("lineClass() tells soft lines (junk by shape alone) from hard junk", a
     ["Poêle à crêpes 28 cm : 24,99 € chez notre partenaire", "fr", "junk"], // … an ad's is long
     ["ssh -p 2222 user@IP_сервера", "ru", "code"], // another script only in an argument
     ["df['age'] = df['age'].fillna(0)", "zh", "code"], // indexing
+    ["Save 15% on genuine parts with code TOY15 at checkout", "en", "junk"], // % and a promo code
+    ["Meld deg på nyhetsbrevet og få 10 % rabatt på første kjøp!", "no", "junk"], // % and "!"
+    ["Die Miete steigt 2025 um 3 % auf 812 Euro.", "de", "prose"], // a percentage in a fact
     ["sysadm_kolya писал(а):", "ru", "prose"], // that script before a colon: it introduces
     ["[3.0.0] - 2024-04-18", "en", "soft"], // a release heading, not a dated byline
     ["Wersja 4.7.0 - 12.03.2024", "pl", "soft"],
