@@ -139,6 +139,17 @@ function isPoll(line: string): boolean {
   return tail.length >= 1 && tail.length <= 3 && tail.every((w) => /^\p{L}{1,8}$/u.test(w));
 }
 
+/**
+ * A user name alone on its line, as forums and comments print them: one token of three letters
+ * or more and two digits or more (jwalsh88), or of mixed case with an underscore (TCorolla_Dave;
+ * not a setting: max_connections, MAX_CONNECTIONS).
+ */
+function handle(line: string): boolean {
+  if (/^\p{L}{3,}\p{N}{2,}$/u.test(line)) return true;
+  return /^\p{L}[\p{L}\p{N}_]*_[\p{L}\p{N}_]*$/u.test(line) && /\p{Lu}/u.test(line) &&
+    /\p{Ll}/u.test(line);
+}
+
 /** A discount: a percentage with a promo code (SPRING15) or an exclamation, in any language. */
 function promotion(line: string): boolean {
   return /\d\s?[%％]/.test(line) && (/\b\p{Lu}{3,}\d{1,3}\b/u.test(line) || /[!！]/.test(line));
@@ -153,6 +164,7 @@ export function classifyLine(line: string, lang: Language): LineKind {
 /** The class of one trimmed, non-empty line of a page in language `lang`. */
 export function lineClass(line: string, lang: Language): LineClass {
   if (TABLE_ROW.test(line)) return "item";
+  if (handle(line)) return "junk";
   if (isCode(line)) return "code";
   // A copyright or trademark notice: its mark is the feature, in any language.
   if (/[©®℗]|\(c\)\s*\d{4}/i.test(line) && line.length < 160) return "junk";

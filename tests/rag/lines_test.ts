@@ -125,6 +125,9 @@ Deno.test("lineClass() tells soft lines (junk by shape alone) from hard junk", a
     ["Poêle à crêpes 28 cm : 24,99 € chez notre partenaire", "fr", "junk"], // … an ad's is long
     ["ssh -p 2222 user@IP_сервера", "ru", "code"], // another script only in an argument
     ["df['age'] = df['age'].fillna(0)", "zh", "code"], // indexing
+    ["jwalsh88", "en", "junk"], // a user name
+    ["TCorolla_Dave", "en", "junk"],
+    ["max_connections", "en", "code"], // a setting's name, not a user's
     ["Save 15% on genuine parts with code TOY15 at checkout", "en", "junk"], // % and a promo code
     ["Meld deg på nyhetsbrevet og få 10 % rabatt på første kjøp!", "no", "junk"], // % and "!"
     ["Die Miete steigt 2025 um 3 % auf 812 Euro.", "de", "prose"], // a percentage in a fact
