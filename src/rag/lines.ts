@@ -165,6 +165,8 @@ export function classifyLine(line: string, lang: Language): LineKind {
 export function lineClass(line: string, lang: Language): LineClass {
   if (TABLE_ROW.test(line)) return "item";
   if (handle(line)) return "junk";
+  // A wiki reference, after its back-link mark: "^ Journal, 2023." / "↑ «Title». Publisher."
+  if (/^[\^↑]\s/.test(line)) return "junk";
   if (isCode(line)) return "code";
   // A copyright or trademark notice: its mark is the feature, in any language.
   if (/[©®℗]|\(c\)\s*\d{4}/i.test(line) && line.length < 160) return "junk";

@@ -125,6 +125,8 @@ Deno.test("lineClass() tells soft lines (junk by shape alone) from hard junk", a
     ["Poêle à crêpes 28 cm : 24,99 € chez notre partenaire", "fr", "junk"], // … an ad's is long
     ["ssh -p 2222 user@IP_сервера", "ru", "code"], // another script only in an argument
     ["df['age'] = df['age'].fillna(0)", "zh", "code"], // indexing
+    ["^ Il Monte Bianco «si abbassa», in la Repubblica, 6 ottobre 2023.", "it", "junk"], // a reference
+    ["↑ «دماوند». سازمان نقشه‌برداری کشور.", "fa", "junk"],
     ["jwalsh88", "en", "junk"], // a user name
     ["TCorolla_Dave", "en", "junk"],
     ["max_connections", "en", "code"], // a setting's name, not a user's
