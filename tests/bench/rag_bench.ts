@@ -3,7 +3,8 @@
  * dropped, abstain accuracy and compression, per case, per split and per language; then the
  * pipeline time per request (each case, a 12 KB context, and adversarial requests).
  *
- * Usage: deno task bench:rag [--split=tuning|heldout|blind] [--cases=FILE.md] [--details]
+ * Usage: deno task bench:rag [--split=NAME] [--cases=FILE.md] [--details] (splits: SPLITS in
+ * tests/rag/corpus/load.ts)
  * (`--details` lists the missed facts, kept junk and kept irrelevant sources of each case;
  * `--cases` measures the cases of a Markdown file instead of the corpus: each fenced `text`
  * block is one case, named by the `### name` heading above it, reported as one split.)
