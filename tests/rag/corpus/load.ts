@@ -16,6 +16,7 @@ export const SPLITS = [
   "final2",
   "final3",
   "final4",
+  "final5",
 ] as const;
 export type Split = typeof SPLITS[number];
 
