@@ -70,12 +70,6 @@ export function navigationPattern(line: string): "a" | "b" | "c" | "d" | null {
  * with a path, or with an upper-case keyword and an assignment or escape (Dockerfile
  * `ENV A=b`, SQL `SET x = 1`).
  */
-/** A code line that is a command or a setting, not a name. */
-export function isCommand(line: string): boolean {
-  // One token is a setting when it assigns (server.port=8081), else a name (alex_m, site.dev).
-  return /\S\s+\S/.test(line) ? CODE_SYMBOL.test(line) : /^[\w.-]+=\S/.test(line);
-}
-
 function isCode(line: string): boolean {
   if (line.length > 200 || /[.!?]$/.test(line)) return false;
   const tokens = line.split(/\s+/);
@@ -92,6 +86,12 @@ function isCode(line: string): boolean {
   // A capitalised word is prose; a capitalised argument is not (Asia/Jakarta, Dockerfile.dev).
   if (tokens.some((t) => /^\p{Lu}\p{Ll}+[.,;:!?]?$/u.test(t))) return false;
   return CODE_SYMBOL.test(line) || (tokens.length >= 2 && tokens.length <= 4);
+}
+
+/** A code line that is a command or a setting, not a name. */
+export function isCommand(line: string): boolean {
+  // One token is a setting when it assigns (server.port=8081), else a name (alex_m, site.dev).
+  return /\S\s+\S/.test(line) ? CODE_SYMBOL.test(line) : /^[\w.-]+=\S/.test(line);
 }
 
 /** A line that starts with a release number: "v3.8.2（2024-05-14）", "[3.0.0] - 2024-04-18". */
@@ -150,6 +150,15 @@ function handle(line: string): boolean {
     /\p{Ll}/u.test(line);
 }
 
+/**
+ * A trail of links: the same arrow twice between words ("Home › Studies › Modules", "トップ ＞ 肉料理
+ * ＞ 牛肉"), whatever the words around it ("You are here:"). Not "→", which instructions use
+ * between menu items ("Settings → Service → Reset").
+ */
+function breadcrumb(line: string): boolean {
+  return ["›", ">", "＞", "»"].some((arrow) => line.split(` ${arrow} `).length >= 3);
+}
+
 /** A discount: a percentage with a promo code (SPRING15) or an exclamation, in any language. */
 function promotion(line: string): boolean {
   return /\d\s?[%％]/.test(line) && (/\b\p{Lu}{3,}\d{1,3}\b/u.test(line) || /[!！]/.test(line));
@@ -165,6 +174,7 @@ export function classifyLine(line: string, lang: Language): LineKind {
 export function lineClass(line: string, lang: Language): LineClass {
   if (TABLE_ROW.test(line)) return "item";
   if (handle(line)) return "junk";
+  if (breadcrumb(line)) return "junk";
   // A wiki reference, after its back-link mark: "^ Journal, 2023." / "↑ «Title». Publisher."
   if (/^[\^↑]\s/.test(line)) return "junk";
   if (isCode(line)) return "code";

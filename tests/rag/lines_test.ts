@@ -127,6 +127,9 @@ Deno.test("lineClass() tells soft lines (junk by shape alone) from hard junk", a
     ["df['age'] = df['age'].fillna(0)", "zh", "code"], // indexing
     ["^ Il Monte Bianco «si abbassa», in la Repubblica, 6 ottobre 2023.", "it", "junk"], // a reference
     ["↑ «دماوند». سازمان نقشه‌برداری کشور.", "fa", "junk"],
+    ["Sie sind hier: Startseite › Studium › Modulhandbuch", "de", "junk"], // a breadcrumb
+    ["トップ ＞ 肉料理 ＞ 牛肉 ＞ 肉じゃが", "ja", "junk"],
+    ['Uđite u meni „Podešavanja" → „Servis" → „Resetuj" i potvrdite sa OK.', "sr", "prose"],
     ["jwalsh88", "en", "junk"], // a user name
     ["TCorolla_Dave", "en", "junk"],
     ["max_connections", "en", "code"], // a setting's name, not a user's
