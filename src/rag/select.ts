@@ -394,7 +394,8 @@ const HEADING_REACH = 12;
 
 /**
  * The nearest soft line above position `k` of `lines` that names a release ("v3.8.2（2024-05-14）",
- * "## 2024-12-03, Version 22.12.0"), within reach and with no junk between; or null.
+ * "## 2024-12-03, Version 22.12.0"), within reach, up to the line right across the first junk;
+ * or null.
  */
 function versionHeading(
   units: readonly Unit[],
@@ -402,9 +403,11 @@ function versionHeading(
   k: number,
 ): number | null {
   for (let j = k; j > 0 && j > k - HEADING_REACH; j--) {
-    if (units[lines[j]].hardBefore) return null;
+    // The line right across the junk may still be the heading (a "released this" byline
+    // between a release and its notes); junk further up ends the search.
     const u = units[lines[j - 1]];
     if (u.soft && RELEASE.test(u.text)) return lines[j - 1];
+    if (units[lines[j]].hardBefore) return null;
   }
   return null;
 }

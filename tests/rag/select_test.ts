@@ -385,6 +385,12 @@ Deno.test("selectContext() admits seeds and the neighbours that belong with them
       ],
     ],
     [
+      "… across the byline between a release and its notes",
+      "v2.0.1\nmvoss released this · 3 commits to main since this release\nMaintenance release.\n" +
+      "Fixes\nThe Eiffel Tower model is 330 metres tall now, see the notes.",
+      ["v2.0.1", "The Eiffel Tower model is 330 metres tall now, see the notes."],
+    ],
+    [
       "a kept line brings the release heading it sits under",
       "v2.1.0 (2024-05-02)\nAdded: night lights\nv2.0.0 (2024-01-10)\nChanged\n" +
       "- The Eiffel Tower model is 330 metres tall now.\n- Faster loading.",
