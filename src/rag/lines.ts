@@ -156,12 +156,18 @@ function handle(line: string): boolean {
  * between menu items ("Settings → Service → Reset").
  */
 function breadcrumb(line: string): boolean {
-  return ["›", ">", "＞", "»"].some((arrow) => line.split(` ${arrow} `).length >= 3);
+  return ["›", "‹", ">", "＞", "»"].some((arrow) => line.split(` ${arrow} `).length >= 3);
 }
 
-/** A discount: a percentage with a promo code (SPRING15) or an exclamation, in any language. */
+/**
+ * A discount, in any language: a percentage with a promo code (SPRING15) or an exclamation, or a
+ * promo code with an amount in a currency.
+ */
 function promotion(line: string): boolean {
-  return /\d\s?[%％]/.test(line) && (/\b\p{Lu}{3,}\d{1,3}\b/u.test(line) || /[!！]/.test(line));
+  const code = /\b\p{Lu}{3,}\d{1,3}\b/u.test(line);
+  if (/\d\s?[%％]/.test(line)) return code || /[!！]/.test(line);
+  // A code and an amount off ("Enter TGDD500 for 500.000₫ off").
+  return code && /\p{Sc}/u.test(line);
 }
 
 /** The kind of one trimmed, non-empty line of a page in language `lang` (soft lines are junk). */

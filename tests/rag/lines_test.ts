@@ -129,6 +129,8 @@ Deno.test("lineClass() tells soft lines (junk by shape alone) from hard junk", a
     ["↑ «دماوند». سازمان نقشه‌برداری کشور.", "fa", "junk"],
     ["Sie sind hier: Startseite › Studium › Modulhandbuch", "de", "junk"], // a breadcrumb
     ["トップ ＞ 肉料理 ＞ 牛肉 ＞ 肉じゃが", "ja", "junk"],
+    ["Board index ‹ Hardware and peripherals ‹ Troubleshooting", "en", "junk"],
+    ["Nhập mã TGDD500 giảm thêm 500.000₫ khi thanh toán qua VNPAY", "vi", "junk"], // code + amount
     ['Uđite u meni „Podešavanja" → „Servis" → „Resetuj" i potvrdite sa OK.', "sr", "prose"],
     ["jwalsh88", "en", "junk"], // a user name
     ["TCorolla_Dave", "en", "junk"],
