@@ -66,9 +66,9 @@ export function navigationPattern(line: string): "a" | "b" | "c" | "d" | null {
 }
 
 /**
- * A shell command or code line: ASCII, no sentence end, code shape; it starts lower-case or
- * with a path, or with an upper-case keyword and an assignment or escape (Dockerfile
- * `ENV A=b`, SQL `SET x = 1`).
+ * A shell command or code line: ASCII (another script only in its arguments), no sentence end,
+ * code shape; it starts lower-case or with a path, or with an upper-case keyword and an
+ * assignment or escape (Dockerfile `ENV A=b`, SQL `SET x = 1`).
  */
 function isCode(line: string): boolean {
   if (line.length > 200 || /[.!?]$/.test(line)) return false;
@@ -216,9 +216,9 @@ export function lineClass(line: string, lang: Language): LineClass {
     const value = field[2].split(/\s+/).length;
     if (label <= 4 || (label <= 6 && value <= 3 && !/[:：]/.test(field[2]))) return "field";
   }
+  if (promotion(line)) return "junk";
   // A price in a line that is no sentence, has no sentence words or exclaims: an ad. A price in
   // a sentence is a fact ("A day ticket costs € 9.")
-  if (promotion(line)) return "junk";
   if (PRICE.test(line) && (!ended || density < AD_DENSITY || /[!！]$/.test(line))) return "junk";
   if (!ended && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "soft";
   if (!ended) {

@@ -5,7 +5,8 @@
  * and scored with BM25 against the question (and, weaker, the recent conversation).
  *
  * Which sources count (chunks of one page, sharing an id, count together; judged before dedupe):
- * a page whose best unit covers too little of the question is dropped, and so is a page that
+ * a page whose best unit covers too little of the question (of its words some page uses: a
+ * typo or a colloquial form no page has says nothing) is dropped, and so is a page that
  * names a single question word when another names three or more (a page that shares only a place
  * name with the question is about something else), a page that lacks the question's identifiers
  * (a model, a version, a year) or names fewer of its other names than half of what the best page
@@ -13,7 +14,9 @@
  * question's stands and never names the question's (coverage.ts: "Copa de la Reina" for "Copa
  * del Rey", "Pi 4" for "Pi 5"; counted when its address carries the rival, and for a name when
  * another page names the question's or puts another rival there), and a page whose only matching
- * lines are headings. Words match without their accents.
+ * lines are headings, and a page whose address carries another identifier of the question's
+ * shape and not the question's (galaxy-a35 for A55, progi-2023 for 2024). Words match without
+ * their accents.
  *
  * Which units count, within a kept source: a seed reaches a share of the best score a seed could
  * have (a larger share when chrome surrounds it at the head or tail of the chunk: a header or
@@ -26,9 +29,11 @@
  * a number or goes on about the text above it. A soft line that names the question heads a
  * section: the list lines under it, bullets lost or not, up to the next heading or the chrome
  * (sections(); it counts lines, so a spec block under the product's title is one). A field
- * block only counts on its own relevance; a first field that touches chrome and names nothing
- * asked for (an availability, a byline) leaves it, and so does a field that only echoes the
- * question.
+ * block only counts on its own relevance (a larger share: profile boxes are fields); a first
+ * field that touches chrome and names nothing asked for (an availability, a byline) leaves it,
+ * and so does a field that only echoes the question. Whatever words they share with the
+ * question, a command and a spec sheet in the page's text count, and a kept line brings the
+ * release heading it sits under.
  *
  * The best units fill the budget and go back in page order (at most MAX_PARAGRAPHS). Nothing left
  * means the search found nothing useful.
@@ -539,8 +544,9 @@ export function relevantPages(
   const pages = new Map<
     string,
     {
-      /** Best unit's matched weight, then that over the weight of the words some page has. */
+      /** The matched weight of the page's best unit. */
       best: number;
+      /** `best` over the weight of the question words some page uses. */
       cover: number;
       named: Set<number>;
       content: boolean;
