@@ -53,15 +53,17 @@ Deno.test("corpus: blind split floors", () => {
 });
 
 Deno.test("corpus: round 5 development split floors", async (t) => {
-  // Measured after round 5 (notes/rag.md), junk / facts: final 95.3 / 93.2, final2 92.7 / 88.7,
-  // final3 95.9 / 85.6, final4 95.1 / 93.4. The floors allow about two more missed facts and
-  // five more kept junk lines per split; irrelevant sources and abstains have no floor there
-  // (near misses without a name to tell them apart are the kind left).
+  // Measured after round 5 (notes/rag.md), junk / facts: final 95.7 / 93.2, final2 92.7 / 88.7,
+  // final3 96.1 / 85.6, final4 95.3 / 93.4, final5 91.0 / 97.1. The floors allow about two more
+  // missed facts and five more kept junk lines per split; irrelevant sources and abstains have
+  // no floor there (near misses without a name to tell them apart are the kind left). final6 has
+  // none: it is measured only as a whole.
   const floors: [string, number, number][] = [
     ["final", 94, 91],
     ["final2", 91.5, 86],
     ["final3", 95, 83],
     ["final4", 94, 90],
+    ["final5", 89, 94],
   ];
   for (const [name, junk, facts] of floors) {
     await t.step(`${name}: junk ≥ ${junk} %, facts ≥ ${facts} %`, () => {

@@ -17,6 +17,7 @@ export const SPLITS = [
   "final3",
   "final4",
   "final5",
+  "final6",
 ] as const;
 export type Split = typeof SPLITS[number];
 
