@@ -382,8 +382,9 @@ function admit(
     if (!out.has(i)) out.set(i, { unit: units[i], order: i, own: scores[i], score });
   }
   // The version heading a kept line sits under says which release it is about.
+  const position = new Map(lines.map((i, k) => [i, k]));
   for (const c of [...out.values()]) {
-    const head = versionHeading(units, lines, lines.indexOf(c.order));
+    const head = versionHeading(units, lines, position.get(c.order)!);
     if (head !== null && !out.has(head)) {
       out.set(head, { unit: units[head], order: head, own: c.own, score: c.score / 2 });
     }
