@@ -14,9 +14,10 @@
  * question's stands and never names the question's (coverage.ts: "Copa de la Reina" for "Copa
  * del Rey", "Pi 4" for "Pi 5"; counted when its address carries the rival, and for a name when
  * another page names the question's or puts another rival there), and a page whose only matching
- * lines are headings, and a page whose address carries another identifier of the question's
- * shape and not the question's (galaxy-a35 for A55, progi-2023 for 2024). Words match without
- * their accents.
+ * lines are headings, a page whose address carries another identifier of the question's shape
+ * and not the question's (galaxy-a35 for A55, progi-2023 for 2024), and a page that never names
+ * the search's subject (a question word two result addresses carry) while another page does.
+ * Words match without their accents.
  *
  * Which units count, within a kept source: a seed reaches a share of the best score a seed could
  * have (a larger share when chrome surrounds it at the head or tail of the chunk: a header or
@@ -90,6 +91,10 @@ export interface PackResult {
 export const MAX_PARAGRAPHS = 32;
 /** A source whose best unit covers less of the question's weight than this is dropped. */
 const SOURCE_COVERAGE = 0.14;
+/** Result addresses that must carry a question word for it to be the search's subject… */
+const SUBJECT_ADDRESSES = 2;
+/** … of this many letters at least. */
+const MIN_SUBJECT = 4;
 /** A page naming one question term is dropped when another names at least this many. */
 const SINGLE_TERM_AGAINST = 3;
 /** Within a kept source, a seed needs this share of the source's best score. */
@@ -639,6 +644,19 @@ export function relevantPages(
   }
   let mostWords = 0;
   for (const n of named.values()) mostWords = Math.max(mostWords, n.words);
+  // The search's subject: a question word that two result addresses or more carry (tivoli,
+  // forester, whatever its case). A page that never names it while another does is about
+  // something else (Legoland's season pass for a Tivoli question).
+  const subjects = own.flatMap((t, q) =>
+    !NUMBER.test(t.term) && [...t.term].length >= MIN_SUBJECT &&
+      [...addresses.values()].filter((a) => inAddress(t.term, a)).length >= SUBJECT_ADDRESSES
+      ? [q]
+      : []
+  );
+  const subjectsNamed = new Map(
+    [...pages.keys()].map((id) => [id, subjects.filter((q) => names(id, q)).length]),
+  );
+  const mostSubjects = Math.max(0, ...subjectsNamed.values());
   const out = new Set<string>();
   for (const [id, page] of pages) {
     if (page.cover < SOURCE_COVERAGE) continue;
@@ -646,6 +664,7 @@ export function relevantPages(
     if (swaps.get(id)) continue;
     // Its address says it is about another model or year (galaxy-a35 for A55, progi-2023).
     if (addressRival((texts.get(id)?.address ?? []).join(" "), entities)) continue;
+    if (mostSubjects > 0 && (subjectsNamed.get(id) ?? 0) * 2 <= mostSubjects) continue;
     const n = named.get(id) ?? { ids: 0, words: 0 };
     // Headings alone do not make a page ("Pool season" over another town's hours): some of its
     // text names the question, or it names the question's names.

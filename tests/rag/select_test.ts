@@ -768,3 +768,19 @@ Deno.test("queryTerms() and matching read words without their accents", () => {
   );
   assert.equal(r.kept.length, 1);
 });
+
+Deno.test("selectContext(): a word two result addresses carry is the search's subject", () => {
+  const at = (id: string, name: string, text: string) => ({ id, name, text });
+  const q = "hvad koster et årskort til tivoli? vil give min søster et";
+  const sources = [
+    at("1", "https://www.tivoli.dk/da/billetter/aarskort", "Et årskort koster 495 kr. i 2025."),
+    at("2", "https://www.rejser.dk/tivoli-aarskort-pris", "Tivoli sælger årskort fra 495 kr."),
+    at("3", "https://www.legoland.dk/billetter/saesonkort", "Et sæsonkort koster 899 kr."),
+  ];
+  const kept = (
+    s: typeof sources,
+  ) => [...new Set(selectContext(s, q, [], 10_000, 1000).kept.map((k) => k.sourceId))];
+  assert.deepEqual(kept(sources), ["1", "2"]);
+  // One address is no subject yet: the Legoland page stays.
+  assert.deepEqual(kept([sources[0], sources[2]]), ["1", "3"]);
+});
