@@ -13,7 +13,13 @@ import {
 import { withHistory } from "../../src/rag/pipeline.ts";
 import { words } from "../../src/rag/text.ts";
 
-const src = (id: string, text: string) => ({ id, name: null, text });
+const src = (id: string, text: string): RagSource => ({ id, name: null, text });
+/** A source with its address. */
+const at = (id: string, name: string, text: string): RagSource => ({ id, name, text });
+/** The ids of the pages kept for a question, each once. */
+const keptPages = (question: string, sources: RagSource[]) => [
+  ...new Set(selectContext(sources, question, [], 10_000, 1000).kept.map((k) => k.sourceId)),
+];
 
 Deno.test("queryTerms() leaves stopwords out and weights the conversation less", () => {
   const terms = queryTerms("Wie hoch ist der Verbrauch?", ["Vaillant und Viessmann"]);
@@ -109,7 +115,7 @@ const FACTS = [
   "Prefill of a 1000-token prompt takes about 2 seconds on the NPU with a 4B model.",
 ];
 const NPU = "How fast is the RK3588 NPU?";
-const pick = (sources: { id: string; name: null; text: string }[], budget = 100_000) =>
+const pick = (sources: RagSource[], budget = 100_000) =>
   selectContext(sources, NPU, [], budget, sources.reduce((n, s) => n + s.text.length, 0));
 
 Deno.test("selectContext() packs the relevant units", async (t) => {
@@ -412,9 +418,7 @@ Deno.test("selectContext() drops pages that name too little of the question", as
   const Q = "How tall is the Eiffel Tower in Paris?";
   const FACT = "The Eiffel Tower in Paris is 330 metres tall.";
   const SPORT = "Paris Saint-Germain won the match 3-1 on Sunday.";
-  const kept = (
-    sources: ReturnType<typeof src>[],
-  ) => [...new Set(selectContext(sources, Q, [], 10_000, 1000).kept.map((k) => k.sourceId))];
+  const kept = (sources: RagSource[]) => keptPages(Q, sources);
   await t.step("a page naming one question word loses to one naming three", () => {
     assert.deepEqual(kept([src("1", FACT), src("2", SPORT)]), ["1"]);
   });
@@ -422,14 +426,12 @@ Deno.test("selectContext() drops pages that name too little of the question", as
     // Lower case: no names in the question, so only the count of question words decides.
     const q = "how tall is the eiffel tower in paris?";
     const sources = [src("1", "The tower in Paris opened in 1889."), src("2", SPORT)];
-    const r = selectContext(sources, q, [], 10_000, 1000);
-    assert.deepEqual([...new Set(r.kept.map((k) => k.sourceId))], ["1", "2"]);
+    assert.deepEqual(keptPages(q, sources), ["1", "2"]);
   });
   await t.step("question words no page uses weigh nothing (slang, typos, transliterations)", () => {
     const q = "yo bro any clue how tall the eiffel tower thingy is lol, asking for my trip ngl";
     const sources = [src("1", "Visitors say the Eiffel lift is quick."), src("2", SPORT)];
-    const r = selectContext(sources, q, [], 10_000, 1000);
-    assert.deepEqual([...new Set(r.kept.map((k) => k.sourceId))], ["1"]);
+    assert.deepEqual(keptPages(q, sources), ["1"]);
   });
   await t.step("a page that names only the town of the question's names is a near miss", () => {
     assert.deepEqual(kept([src("1", "The tower in Paris opened in 1889."), src("2", SPORT)]), [
@@ -589,12 +591,9 @@ Deno.test("selectContext(): an FAQ question admits its answer, a related one doe
 });
 
 Deno.test("relevantPages() drops near misses by the question's names", async (t) => {
-  const kept = (q: string, sources: RagSource[]) => [
-    ...new Set(selectContext(sources, q, [], 10_000, 1000).kept.map((k) => k.sourceId)),
-  ];
   await t.step("the other model: an identifier is missing", () => {
     assert.deepEqual(
-      kept("How long does the battery of the Sony WF-1000XM5 last?", [
+      keptPages("How long does the battery of the Sony WF-1000XM5 last?", [
         src("1", "The Sony WF-1000XM5 battery lasts 8 hours with noise cancelling on."),
         src("2", "The Sony WH-1000XM5 battery lasts 30 hours with noise cancelling on."),
       ]),
@@ -603,7 +602,7 @@ Deno.test("relevantPages() drops near misses by the question's names", async (t)
   });
   await t.step("every page the other year: nothing is kept", () => {
     assert.deepEqual(
-      kept("How many visitors did the 2025 Expo have?", [
+      keptPages("How many visitors did the 2025 Expo have?", [
         src("1", "The 1970 Expo had 64 million visitors, a record for decades."),
         src("2", "The 2010 Expo in Shanghai had 73 million visitors."),
       ]),
@@ -612,7 +611,7 @@ Deno.test("relevantPages() drops near misses by the question's names", async (t)
   });
   await t.step("a word name counts against the page that names most", () => {
     assert.deepEqual(
-      kept("Which process listens on port 8080 on Linux?", [
+      keptPages("Which process listens on port 8080 on Linux?", [
         src("1", "On Linux, sudo ss -ltnp shows which process listens on port 8080."),
         src("2", "The Intel 8080 processor ran at 2 MHz; its process was 6 µm."),
       ]),
@@ -621,17 +620,16 @@ Deno.test("relevantPages() drops near misses by the question's names", async (t)
   });
   await t.step("a word name no page repeats drops none", () => {
     assert.deepEqual(
-      kept("When will the new Thames tunnel open?", [
+      keptPages("When will the new Thames tunnel open?", [
         src("1", "The Silvertown Tunnel is due to open to traffic on 7 April 2025."),
       ]),
       ["1"],
     );
   });
   await t.step("a page that puts its own subject where the question's word stands", () => {
-    const at = (id: string, name: string, text: string) => ({ id, name, text });
     const q = "Wann hat das Hallenbad Süd in Erlangen am Wochenende geöffnet?";
     assert.deepEqual(
-      kept(q, [
+      keptPages(q, [
         at(
           "1",
           "https://www.erlangen.example.de/hallenbad-sued",
@@ -647,7 +645,7 @@ Deno.test("relevantPages() drops near misses by the question's names", async (t)
     );
     // The same page without its address says nothing about what it is about.
     assert.deepEqual(
-      kept(q, [
+      keptPages(q, [
         at(
           "1",
           "https://www.erlangen.example.de/hallenbad-sued",
@@ -660,7 +658,7 @@ Deno.test("relevantPages() drops near misses by the question's names", async (t)
   });
   await t.step("a substitute no other page contradicts drops none", () => {
     assert.deepEqual(
-      kept("When will the new Thames tunnel open?", [
+      keptPages("When will the new Thames tunnel open?", [
         {
           id: "1",
           name: "https://news.example/silvertown-tunnel",
@@ -673,7 +671,7 @@ Deno.test("relevantPages() drops near misses by the question's names", async (t)
   await t.step("every page puts another name there: nothing is kept", () => {
     const q = "¿A qué hora abre el Museo del Prado los domingos?";
     assert.deepEqual(
-      kept(q, [
+      keptPages(q, [
         {
           id: "1",
           name: "https://www.guia.example.es/museo-reina-sofia",
@@ -691,7 +689,7 @@ Deno.test("relevantPages() drops near misses by the question's names", async (t)
   await t.step("two pages put the same name there: it may be what the question describes", () => {
     const q = "When will the new Thames tunnel open?";
     assert.deepEqual(
-      kept(q, [
+      keptPages(q, [
         {
           id: "1",
           name: "https://news.example/silvertown-tunnel",
@@ -708,7 +706,7 @@ Deno.test("relevantPages() drops near misses by the question's names", async (t)
   });
   await t.step("a page that names the question only in headings is dropped", () => {
     assert.deepEqual(
-      kept("When does the open-air pool open this season?", [
+      keptPages("When does the open-air pool open this season?", [
         src("1", "Open-air pool season\nMo–Fr 9:00–20:00\nBuy a season ticket online"),
       ]),
       [],
@@ -770,17 +768,13 @@ Deno.test("queryTerms() and matching read words without their accents", () => {
 });
 
 Deno.test("selectContext(): a word two result addresses carry is the search's subject", () => {
-  const at = (id: string, name: string, text: string) => ({ id, name, text });
   const q = "hvad koster et årskort til tivoli? vil give min søster et";
   const sources = [
     at("1", "https://www.tivoli.dk/da/billetter/aarskort", "Et årskort koster 495 kr. i 2025."),
     at("2", "https://www.rejser.dk/tivoli-aarskort-pris", "Tivoli sælger årskort fra 495 kr."),
     at("3", "https://www.legoland.dk/billetter/saesonkort", "Et sæsonkort koster 899 kr."),
   ];
-  const kept = (
-    s: typeof sources,
-  ) => [...new Set(selectContext(s, q, [], 10_000, 1000).kept.map((k) => k.sourceId))];
-  assert.deepEqual(kept(sources), ["1", "2"]);
+  assert.deepEqual(keptPages(q, sources), ["1", "2"]);
   // One address is no subject yet: the Legoland page stays.
-  assert.deepEqual(kept([sources[0], sources[2]]), ["1", "3"]);
+  assert.deepEqual(keptPages(q, [sources[0], sources[2]]), ["1", "3"]);
 });
