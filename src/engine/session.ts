@@ -239,7 +239,7 @@ export class ModelSession {
         const now = await this.#npu.kvCacheSize();
         return await undo("rangeClear", () => this.#npu.clearKvCacheRange(before!, now!));
       };
-      return run({ pauseWhen: (text) => ended(text) || ++tokens >= plan.maxTokens });
+      return run({ pauseWhen: (text) => ended(text) >= 0 || ++tokens >= plan.maxTokens });
     }
     // "file": the task runs as an ordinary next turn; the saved chat state comes back after it.
     this.#pending = () =>

@@ -9,6 +9,7 @@
  */
 import { heldSuffixLength } from "../chat/held_suffix.ts";
 import type { ToolCall } from "../chat/messages.ts";
+import { jsonObjectEnd } from "../tasks/json_end.ts";
 
 const OPEN = "<tool_call>";
 const CLOSE = "</tool_call>";
@@ -35,6 +36,14 @@ export class ToolCallParser {
   #buffer = "";
   #inside = false;
   #newId: () => string;
+  /** Inside a block: the watcher of its JSON object, what of the buffer it has read, and where
+   * the object ended (-1 while open). The buffer only grows inside a block, so each token is
+   * read once. */
+  #objectEnd = jsonObjectEnd();
+  #read = 0;
+  #endedAt = -1;
+  /** Inside a block: what of the buffer was searched for the closing tag. */
+  #searched = 0;
 
   constructor(newId: () => string) {
     this.#newId = newId;
@@ -56,8 +65,13 @@ export class ToolCallParser {
         if (at > 0) out.push({ kind: "content", text: this.#buffer.slice(0, at) });
         this.#buffer = this.#buffer.slice(at + OPEN.length);
         this.#inside = true;
+        this.#objectEnd = jsonObjectEnd();
+        this.#read = 0;
+        this.#endedAt = -1;
+        this.#searched = 0;
       }
-      const end = this.#buffer.indexOf(CLOSE);
+      const end = this.#buffer.indexOf(CLOSE, Math.max(0, this.#searched - CLOSE.length + 1));
+      this.#searched = this.#buffer.length;
       if (end === -1) {
         // Text that can no longer become a call goes out now rather than at the end.
         if (this.#cannotBeCall()) {
@@ -80,12 +94,16 @@ export class ToolCallParser {
    * place, or after the object, means this block is text.
    */
   #cannotBeCall(): boolean {
-    const body = this.#buffer.trimStart();
-    if (body === "") return false;
-    if (body[0] !== "{") return true;
-    const end = objectEnd(body);
-    if (end === -1) return false;
-    const after = body.slice(end).trimStart();
+    const first = this.#buffer.search(/\S/);
+    if (first === -1) return false;
+    if (this.#buffer[first] !== "{") return true;
+    if (this.#endedAt === -1) {
+      const end = this.#objectEnd(this.#buffer.slice(this.#read));
+      if (end !== -1) this.#endedAt = this.#read + end;
+      this.#read = this.#buffer.length;
+      if (this.#endedAt === -1) return false;
+    }
+    const after = this.#buffer.slice(this.#endedAt).trimStart();
     return after !== "" && !CLOSE.startsWith(after.slice(0, CLOSE.length));
   }
 
@@ -98,24 +116,6 @@ export class ToolCallParser {
     const call = parseToolCall(rest, this.#newId());
     return call ? [{ kind: "call", call }] : [{ kind: "content", text: OPEN + rest }];
   }
-}
-
-/** The index just after the JSON object `text` opens with, or -1 while it is incomplete. */
-function objectEnd(text: string): number {
-  let depth = 0;
-  let inString = false;
-  let escaped = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (ch === "\\") escaped = true;
-      else if (ch === '"') inString = false;
-    } else if (ch === '"') inString = true;
-    else if (ch === "{") depth++;
-    else if (ch === "}" && --depth === 0) return i + 1;
-  }
-  return -1;
 }
 
 /** Arguments re-serialised without whitespace when they are JSON, so equal calls compare equal. */
