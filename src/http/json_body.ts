@@ -28,11 +28,9 @@ export function nestingError(text: string, max = MAX_JSON_DEPTH): InvalidRequest
   let field: string | null = null;
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
-    if (ch === 0x22) { // a string: jump to its closing quote
+    if (ch === 0x22) { // a string: jump to its closing quote (a base64 image is megabytes long)
       const start = i;
-      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) {
-        if (text.charCodeAt(i) === 0x5c) i++;
-      }
+      i = stringEnd(text, i);
       if (depth === 1) lastString = text.slice(start, i + 1);
     } else if (ch === 0x3a && depth === 1) { // ':' after a top-level key
       field = keyName(lastString);
@@ -52,6 +50,18 @@ export function nestingError(text: string, max = MAX_JSON_DEPTH): InvalidRequest
     }
   }
   return null;
+}
+
+/** The index of the quote closing the string opened at `open` (text.length when unclosed). */
+function stringEnd(text: string, open: number): number {
+  let at = open;
+  while (true) {
+    at = text.indexOf('"', at + 1);
+    if (at === -1) return text.length;
+    let slashes = 0;
+    while (text.charCodeAt(at - 1 - slashes) === 0x5c) slashes++;
+    if (slashes % 2 === 0) return at;
+  }
 }
 
 function keyName(literal: string): string | null {
