@@ -1,7 +1,7 @@
 /**
  * createApp(deps) → the Hono app. No globals: tests build it with a fake ChatService and call
- * `app.request()`. Every error, wherever thrown, is rendered here: OpenAI's error body, or
- * Ollama's `{"error": …}` under /api.
+ * `app.request()`. Every error, wherever thrown, is logged and rendered here: OpenAI's error
+ * body, Ollama's `{"error": …}` under /api, Anthropic's on /v1/messages.
  */
 import { anthropicRoutes } from "./http/anthropic/routes.ts";
 import { errorBodyFor, httpError } from "./http/errors.ts";

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import { Hono } from "hono";
 import { createApp } from "../../src/app.ts";
 import { silentLogger } from "../../src/log.ts";
-import { anthropicRoutes } from "../../src/http/anthropic/routes.ts";
 import { toChatBody } from "../../src/http/anthropic/request.ts";
 import { anthropicEvents } from "../../src/http/anthropic/stream.ts";
 import type { ChatStreamItem } from "../../src/http/chat_bridge/chat_wire.ts";
@@ -30,21 +28,8 @@ async function withApp(
     runtime: "mock",
     apiKey: "sekret",
   });
-  const app = new Hono();
-  app.route(
-    "/v1",
-    anthropicRoutes({
-      chat: (body, signal, headers) =>
-        server.request("/v1/chat/completions", {
-          method: "POST",
-          body: JSON.stringify(body),
-          headers,
-          signal,
-        }),
-    }),
-  );
   const post = (body: unknown, key = "sekret") =>
-    Promise.resolve(app.request("/v1/messages", {
+    Promise.resolve(server.request("/v1/messages", {
       method: "POST",
       headers: { "content-type": "application/json", "x-api-key": key },
       body: JSON.stringify(body),

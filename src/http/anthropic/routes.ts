@@ -11,7 +11,7 @@ import { streamResponse } from "../stream_body.ts";
 import { type ChatCall, forwardHeaders, passedHeaders, runChat } from "../chat_bridge/chat_wire.ts";
 import { toChatBody } from "./request.ts";
 import { fromCompletion } from "./message.ts";
-import { anthropicErrorBody as errorBody, httpError } from "../errors.ts";
+import { anthropicErrorBody as errorBody } from "../errors.ts";
 import { type AnthropicEvent, anthropicEvents } from "./stream.ts";
 
 export interface AnthropicDeps {
@@ -35,10 +35,6 @@ export function keyHeaders(incoming: Headers, requestId?: string): Headers {
 export function anthropicRoutes(deps: AnthropicDeps): Hono<{ Variables: { requestId?: string } }> {
   // The request id the server app assigned, when mounted in it.
   const app = new Hono<{ Variables: { requestId?: string } }>();
-  app.onError((err, c) => {
-    const e = httpError(err);
-    return c.json(errorBody(e.status, e.error.message), e.status as 400, e.headers);
-  });
   app.post("/messages", async (c) => {
     const translated = toChatBody(await readJson(c));
     const outcome = await runChat(
