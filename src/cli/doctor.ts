@@ -11,6 +11,7 @@ import { type ModelEntry, ModelRegistry } from "../models/registry.ts";
 import { openRknnLibrary } from "../rkllm/rknn/ffi.ts";
 import { gatherFacts } from "../doctor/gather.ts";
 import { scanModels } from "../models/discovery.ts";
+import { scanOptions } from "./models.ts";
 import { candidatePaths, fileExists } from "../rkllm/library_path.ts";
 import { identifyLibrary, type LibraryIdentity } from "../rkllm/library_version.ts";
 import { RkllmBackend } from "../rkllm/runtime.ts";
@@ -78,12 +79,13 @@ async function probeCache(
   config: ResolvedConfig,
   entry: ModelEntry | undefined,
   name: string,
+  /** The runtime library the other checks found, if any. */
+  found: string | null,
 ): Promise<CheckResult> {
   const check = "KV cache";
   if (!entry) {
     return { name: check, status: "fail", detail: `no model '${name}' in the models folder` };
   }
-  const found = libraryCandidates(config).find(fileExists);
   if (!found) return { name: check, status: "fail", detail: "no runtime library to probe with" };
   const dir = await Deno.makeTempDir({ prefix: "rkllm-probe-" });
   const backend = await RkllmBackend.open(found, config.abi);
@@ -121,24 +123,23 @@ export async function doctor(
   config: ResolvedConfig,
   opts: { probeCache?: string } = {},
 ): Promise<number> {
-  const scan = await scanModels(config.models_dir, {
-    defaultContext: config.default_context,
-    defaultMaxNewTokens: config.max_new_tokens,
-  });
+  const scan = await scanModels(config.models_dir, scanOptions(config));
+  const library = await libraryFacts(config);
   const facts = gatherFacts({
     root: config.env.rkllmRoot,
     host: config.host,
     port: config.port,
     modelsDir: config.models_dir,
     models: scan.models,
-    library: await libraryFacts(config),
+    library,
   });
   const results = runChecks(facts);
   const vision = visionRuntimeCheck(config, scan.models.filter((m) => m.vision).length);
   if (vision) results.push(vision);
   if (opts.probeCache !== undefined) {
     const registry = new ModelRegistry(scan.models);
-    results.push(await probeCache(config, registry.resolve(opts.probeCache), opts.probeCache));
+    const entry = registry.resolve(opts.probeCache);
+    results.push(await probeCache(config, entry, opts.probeCache, library.found));
   }
   console.log(formatReport(results));
   const failed = results.filter((r) => r.status === "fail").length;
