@@ -13,7 +13,7 @@ import { PromptFileStore } from "../engine/prompt_files.ts";
 import { Scheduler } from "../engine/scheduler.ts";
 import { createModelAdmin } from "../models/admin.ts";
 import { watchModels } from "../models/watch.ts";
-import { serveHttp } from "../http/server.ts";
+import { serveHttp, SHUTDOWN_GRACE_MS } from "../http/server.ts";
 import type { Logger } from "../log.ts";
 import { readNpuStats } from "../metrics/npu_sysfs.ts";
 import { ServerMetrics } from "../metrics/server_metrics.ts";
@@ -24,7 +24,6 @@ import { VERSION } from "../version.ts";
 import { libraryCandidates } from "./doctor.ts";
 import { discoverModels, scanOptions } from "./models.ts";
 
-const SHUTDOWN_GRACE_MS = 4000;
 /** EX_SOFTWARE: a wedged runtime; the systemd unit restarts on failure. */
 const WEDGED_EXIT_CODE = 70;
 

@@ -101,7 +101,7 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const CLOSE_AFTER_RESPONSE_MS = 50;
 /** Requests still running at shutdown get this long before their connections are cut. */
-const SHUTDOWN_GRACE_MS = 4000;
+export const SHUTDOWN_GRACE_MS = 4000;
 
 /**
  * Closes a connection. When it has just ended on its own (hyper closes after a response whose

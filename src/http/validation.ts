@@ -45,16 +45,15 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.outp
   return parsed.data;
 }
 
-export interface ChatLimits {
-  /** Most messages one request may hold (the `max_messages` setting). */
-  maxMessages: number;
-}
-
-/** A 400 when a conversation has more messages than `maxMessages`. */
-export function checkMessageCount(count: number, limits: ChatLimits): void {
-  if (count > limits.maxMessages) {
+/**
+ * A 400 when a request body's `messages` holds more than `max` (the `max_messages` setting).
+ * Read before validation: checking 100,000 messages would itself hold the event loop.
+ */
+export function checkMessageCount(body: unknown, max = Infinity): void {
+  const given = (body as { messages?: unknown } | null)?.messages;
+  if (Array.isArray(given) && given.length > max) {
     throw new InvalidRequestError(
-      `Invalid 'messages': ${count} messages is more than this server accepts (${limits.maxMessages}).`,
+      `Invalid 'messages': ${given.length} messages is more than this server accepts (${max}).`,
       "messages",
       "too_many_messages",
     );

@@ -273,11 +273,7 @@ export function ollamaRoutes(service: ChatService, deps: OllamaDeps): Hono<Env> 
     let body: OllamaChatBody | OllamaGenerateBody;
     let converted: ConvertedRequest | null;
     if (kind === "chat") {
-      // Before validation: checking 100,000 messages would itself hold the event loop.
-      const given = (raw as { messages?: unknown } | null)?.messages;
-      if (Array.isArray(given)) {
-        checkMessageCount(given.length, { maxMessages: deps.maxMessages ?? Infinity });
-      }
+      checkMessageCount(raw, deps.maxMessages);
       const chat = parseBody(chatBodySchema, raw);
       body = chat;
       converted = chat.messages?.length

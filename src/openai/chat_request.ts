@@ -4,12 +4,7 @@
  * in a known field is a 400 naming the offending `param`. Pure.
  */
 import { z } from "zod";
-import {
-  type ChatLimits,
-  checkMessageCount,
-  parseBody,
-  samplingShape,
-} from "../http/validation.ts";
+import { checkMessageCount, parseBody, samplingShape } from "../http/validation.ts";
 import { type ChatRequest, SAMPLING_FIELDS, type SamplingField } from "../engine/types.ts";
 import { type ChatMessage, type ImageInput, type Role } from "../chat/messages.ts";
 
@@ -125,18 +120,14 @@ export interface ParsedChatRequest {
   ignored: string[];
 }
 
-/** No bound: for callers that have already checked (legacy completions send one message). */
-const UNLIMITED: ChatLimits = { maxMessages: Infinity };
-
 /** Validates a parsed JSON body and converts it. `requestId` names the generation. */
 export function toChatRequest(
   body: unknown,
   requestId: string,
-  limits: ChatLimits = UNLIMITED,
+  /** Most messages accepted (legacy completions send one: no bound). */
+  maxMessages = Infinity,
 ): ParsedChatRequest {
-  // Before validation: checking 100,000 messages would itself hold the event loop.
-  const given = (body as { messages?: unknown } | null)?.messages;
-  if (Array.isArray(given)) checkMessageCount(given.length, limits);
+  checkMessageCount(body, maxMessages);
   const b = parseBody(chatRequestSchema, body);
   let dropped = 0;
   const messages: ChatMessage[] = b.messages.map((m, i) => {

@@ -40,9 +40,7 @@ export function chatCompletionsHandler(deps: ChatRouteDeps) {
   return async (c: Context): Promise<Response> => {
     const requestId = c.get("requestId") as string;
     const body = await readJson(c);
-    const parsed = toChatRequest(body, requestId, {
-      maxMessages: deps.maxMessages ?? Infinity,
-    });
+    const parsed = toChatRequest(body, requestId, deps.maxMessages);
     const format = fromResponseFormat((body as { response_format?: unknown }).response_format);
     const signal = c.req.raw.signal;
     const gen = await startStructured(deps.service, parsed.request, format, {
