@@ -202,8 +202,11 @@ class RequestImages {
   readonly #byDigest: Map<string, CollectedImage>;
 
   constructor(req: ChatRequest, entry: ModelEntry, vision: VisionSettings) {
+    // A text model refuses images before any is decoded and checked.
+    if (!entry.vision && req.messages.some((m) => m.images?.length)) {
+      throw new VisionUnsupportedError(entry.id);
+    }
     const collected = collectImages(req.messages, vision);
-    if (collected.length && !entry.vision) throw new VisionUnsupportedError(entry.id);
     this.#vision = vision;
     this.#byDigest = new Map(collected.map((c) => [c.digest, c]));
     const byInput = new Map<ImageInput, string>(collected.map((c) => [c.input, c.digest]));

@@ -22,7 +22,7 @@ const byte = z.number().int().min(0).max(255);
 /**
  * A vision model's encoder settings. The encoder reports its input size and token count itself;
  * `image_tokens` / `image_size` are for encoders converted with a flat output or a dynamic input
- * shape, where it cannot. Marker strings and background default per model family.
+ * shape, where it cannot. Marker strings default per model family; the padding is mid grey.
  */
 export const visionConfigSchema = z.object({
   /** The `.rknn` file to use when the folder holds several. */

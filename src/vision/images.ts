@@ -124,7 +124,7 @@ export async function loadImages(
 
 export interface EmbedOptions {
   settings: Pick<VisionSettings, "maxImageBytes" | "maxImagePixels">;
-  /** The model family's padding colour (Rockchip's demo and MiniCPM-V use mid grey). */
+  /** The padding colour around a resized image (mid grey, as Rockchip's demo pads). */
   background: Rgb;
 }
 

@@ -43,10 +43,6 @@ export class RknnVisionBackend implements VisionBackend {
     return new RknnVisionBackend(openRknnLibrary(path));
   }
 
-  get path(): string {
-    return this.#lib.path;
-  }
-
   async load(
     model: string | Uint8Array<ArrayBuffer>,
     opts: VisionEncoderOptions = {},

@@ -5,6 +5,7 @@
  * the declarations of Rockchip's public rknn_api.h): a test compares every entry with it.
  * Encoders start from zeroed buffers. Part of src/rkllm: the only code that handles pointers.
  */
+import { pointerValue } from "../structs.ts";
 import type { EncoderInput } from "./vision_encoder.ts";
 
 export const RKNN_LAYOUT = {
@@ -33,7 +34,7 @@ export const RKNN_LAYOUT = {
   rknn_sdk_version: { __size: 512, api_version: 0, drv_version: 256 },
 } as const;
 
-export const QueryCmd = { IN_OUT_NUM: 0, INPUT_ATTR: 1, OUTPUT_ATTR: 2, SDK_VERSION: 5 } as const;
+export const QueryCmd = { IN_OUT_NUM: 0, INPUT_ATTR: 1, OUTPUT_ATTR: 2 } as const;
 
 /** `rknn_tensor_type` values the server hands pixels over in. */
 const TENSOR_TYPE: Record<EncoderInput["type"], number> = { float32: 0, float16: 1, uint8: 3 };
@@ -108,10 +109,6 @@ export function encoderInput(
   };
 }
 
-function pointerValue(buf: Uint8Array<ArrayBuffer>): bigint {
-  return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buf)));
-}
-
 /** One `rknn_input` (index 0, pass_through off) pointing at `tensor`; keep `tensor` alive. */
 export function encodeInput(
   tensor: Uint8Array<ArrayBuffer>,
@@ -149,12 +146,4 @@ export function copyOutput(outputs: Uint8Array<ArrayBuffer>, i: number): Float32
   const size = view.getUint32(i * t.__size + t.size, true);
   if (ptr === null || size === 0) return new Float32Array(0);
   return new Float32Array(Deno.UnsafePointerView.getArrayBuffer(ptr, size).slice(0));
-}
-
-/** `rknn_sdk_version.api_version` as text. */
-export function decodeSdkVersion(buf: Uint8Array<ArrayBuffer>): string {
-  const t = RKNN_LAYOUT.rknn_sdk_version;
-  const api = buf.subarray(t.api_version, t.drv_version);
-  const end = api.indexOf(0);
-  return new TextDecoder().decode(api.subarray(0, end < 0 ? api.length : end));
 }
