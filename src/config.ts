@@ -196,7 +196,8 @@ export const SETTINGS = [
     env: "RKLLM_DEFAULT_CONTEXT",
     default: 4096,
     schema: positiveInt,
-    description: "Context length when neither the file name nor model_config.json gives one.",
+    description:
+      "Context length when neither model_config.json, the file name nor the folder name gives one.",
   },
   {
     key: "max_new_tokens",
