@@ -46,6 +46,7 @@ import type { RagSource } from "./detect.ts";
 import { bm25, inText, type QueryTerm, termMatch, textFrequency } from "./relevance.ts";
 import {
   detectLanguage,
+  elide,
   foldWord,
   isAnyStopword,
   isCjk,
@@ -63,6 +64,7 @@ import {
 } from "./entities.ts";
 import { PRICE } from "./lines.ts";
 import { addressWords, inAddress, nameWords, substituted } from "./coverage.ts";
+import { siteRepeats } from "./site_chrome.ts";
 import { allUnits, MAX_READ_CHARS, readSources, sourceUnits, type Unit } from "./units.ts";
 
 export interface KeptParagraph {
@@ -165,7 +167,12 @@ export function queryTerms(question: string, conversation: readonly string[]): Q
         set(w, weight);
         continue;
       }
-      if ((w.length < 2 && !isCjk(w)) || isStopword(w, lang)) {
+      if (isStopword(w, lang)) {
+        flush();
+        continue;
+      }
+      const e = elide(w);
+      if ((e.length < 2 && !isCjk(e)) || isStopword(e, lang)) {
         flush();
         continue;
       }
@@ -174,7 +181,7 @@ export function queryTerms(question: string, conversation: readonly string[]): Q
         continue;
       }
       flush();
-      set(w, weight);
+      set(e, weight);
     }
     flush();
   };
@@ -186,8 +193,9 @@ export function queryTerms(question: string, conversation: readonly string[]): Q
 /** The words of a text that a query can match: handles, hashtags and links are none. */
 export function matchWords(text: string): string[] {
   const out = words(text.replace(NOT_WORDS, " "));
-  // Most pages are ASCII: nothing to fold.
-  return /^[\t\n\r -~]*$/.test(text) ? out : out.map(foldWord);
+  // Most pages are ASCII without apostrophes: nothing to fold or elide.
+  if (/^[\t\n\r -&(-~]*$/.test(text)) return out;
+  return out.map((w) => foldWord(elide(w)));
 }
 
 /** How well each term matches a text: 1 for a word of it, a fraction for a part, else 0. */
@@ -691,7 +699,8 @@ export function selectContext(
 ): PackResult {
   // Read at least twice what the budget holds, so a large context still has a choice.
   const read = readSources(sources, Math.max(MAX_READ_CHARS, 2 * budgetChars));
-  const all = read.flatMap((s, i) => sourceUnits(s, i));
+  const repeated = siteRepeats(read);
+  const all = read.flatMap((s, i) => sourceUnits(s, i, repeated[i]));
   const terms = queryTerms(question, conversation);
   const asked = new Set(matchWords(question.slice(0, MAX_QUERY_CHARS)));
   const distinct = dropRepeatedSentences(dedupe(all));

@@ -71,6 +71,27 @@ export function foldWord(word: string): string {
   return word.normalize("NFD").replace(/\p{M}+/gu, "").normalize("NFC");
 }
 
+/** A Latin-script word joined across one apostrophe: l'altezza, dell'impasto, landlord's. */
+const APOSTROPHE_WORD = /^([\p{Script=Latin}\p{M}]+)['’]([\p{Script=Latin}\p{M}]+)$/u;
+/** Articles and prepositions elided before a vowel: l', j', qu', jusqu', dell', all'. */
+const ELIDED = /^(?:\p{L}{1,2}|\p{L}*(?:qu|ll))$/u;
+const MAX_SUFFIX = 3;
+
+/**
+ * The word a query and a page share, without what an apostrophe glues to it: the elided article
+ * before (French, Italian, Catalan: l'altezza = altezza) or a short suffix after (English 's,
+ * Turkish case endings: İstanbul'da = İstanbul). Other scripts keep their apostrophes (Ukrainian
+ * writes one inside words).
+ */
+export function elide(word: string): string {
+  const m = APOSTROPHE_WORD.exec(word);
+  if (!m) return word;
+  const [, before, after] = m;
+  if (ELIDED.test(before)) return after;
+  if (before.length >= 3 && after.length <= MAX_SUFFIX) return before;
+  return word;
+}
+
 const NOT_LETTER = /\P{L}+/gu;
 const NOT_CJK = /[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+/gu;
 

@@ -18,6 +18,7 @@
 import type { RagSource } from "./detect.ts";
 import { isCommand, type LineClass, lineClass, type LineKind } from "./lines.ts";
 import { removeStaleDates } from "./stale_dates.ts";
+import { pageLine, siteRepeats } from "./site_chrome.ts";
 import { detectLanguage, isCjk, type Language, sentences, stopwordDensity, words } from "./text.ts";
 
 export interface Unit {
@@ -91,7 +92,7 @@ function family(kind: LineKind): Family | null {
 function pageLines(text: string): string[] {
   const out: string[] = [];
   for (const raw of text.split("\n")) {
-    const line = raw.trim().replace(/\s{2,}/g, " ");
+    const line = pageLine(raw);
     if (line.length <= LONG_LINE) out.push(line);
     else for (const s of sentences(line)) out.push(s.trim());
   }
@@ -107,18 +108,32 @@ function barCells(line: string): number {
  * The class of each line; a run of two or more lines with the same number (three or more) of
  * `a | b | c` cells is a table, not a menu of separators.
  */
-function lineClasses(lines: readonly string[], lang: Language): LineClass[] {
+function lineClasses(
+  lines: readonly string[],
+  lang: Language,
+  repeated: ReadonlySet<string>,
+): LineClass[] {
   const cells = lines.map(barCells);
   return lines.map((line, i) => {
     if (line === "") return "soft";
     const n = cells[i];
     if (n >= 3 && (cells[i - 1] === n || cells[i + 1] === n)) return "item";
-    return lineClass(line, lang);
+    const c = lineClass(line, lang);
+    // The site's frame, repeated on its other page. A field, a list line or a line with a
+    // number may be a fact both pages share (Elevator: yes; 6 – runs on Saturdays), a short
+    // line a heading both share (Specifications).
+    const frame = c === "prose" && repeated.has(line) && !/\p{N}/u.test(line);
+    return frame ? "junk" : c;
   });
 }
 
 /** The readable units of one source, in page order (soft lines as units of their own). */
-export function sourceUnits(source: RagSource, index: number): Unit[] {
+export function sourceUnits(
+  source: RagSource,
+  index: number,
+  /** Lines another page of the source's site repeats (site_chrome.ts). */
+  repeated: ReadonlySet<string> = new Set(),
+): Unit[] {
   const text = removeStaleDates(source.text);
   const sample = text.slice(0, LANGUAGE_SAMPLE);
   const lang: Language = detectLanguage(words(sample), sample);
@@ -164,7 +179,7 @@ export function sourceUnits(source: RagSource, index: number): Unit[] {
     previous = "unit";
   };
   const lines = pageLines(text);
-  const classes = lineClasses(lines, lang);
+  const classes = lineClasses(lines, lang, repeated);
   lines.forEach((line, i) => {
     if (line === "") {
       flush();
@@ -250,5 +265,7 @@ export function readSources(
 
 /** The units of all sources, each read up to its share of `cap` characters. */
 export function allUnits(sources: readonly RagSource[], cap: number = MAX_READ_CHARS): Unit[] {
-  return readSources(sources, cap).flatMap((s, i) => sourceUnits(s, i));
+  const read = readSources(sources, cap);
+  const repeated = siteRepeats(read);
+  return read.flatMap((s, i) => sourceUnits(s, i, repeated[i]));
 }

@@ -46,6 +46,16 @@ Deno.test("queryTerms() keeps the question's words worth matching", async (t) =>
     ["one-letter words go", "a b c x y", []],
     ["duplicates count once", "NPU npu NPU?", ["npu"]],
     ["an empty question", "   ", []],
+    ["an elided article goes (French, Italian)", "J'ai commandé l'aspirateur jusqu'à lundi", [
+      "commande",
+      "aspirateur",
+      "lundi",
+    ]],
+    ["a suffix after an apostrophe goes (English 's, Turkish)", "the landlord's key İstanbul'da", [
+      "landlord",
+      "key",
+      "istanbul",
+    ]],
   ];
   for (const [name, question, expected] of rows) {
     await t.step(`queryTerms(): ${name}`, () => {

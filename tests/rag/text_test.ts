@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import {
   detectLanguage,
+  elide,
   endsWithAbbreviation,
   foldWord,
   isAnyStopword,
@@ -39,6 +40,26 @@ Deno.test("words() segments spaced and CJK text into lower-cased words", async (
   ];
   for (const [name, text, expected] of rows) {
     await t.step(`words(): ${name}`, () => assert.deepEqual(words(text), expected));
+  }
+});
+
+Deno.test("elide() takes what an apostrophe glues off a Latin-script word", async (t) => {
+  const rows: [string, string, string][] = [
+    ["a French article", "l'altezza", "altezza"],
+    ["a typographic apostrophe", "l’été", "été"],
+    ["an elision ending in qu", "lorsqu'elle", "elle"],
+    ["an Italian article ending in ll", "dell'impasto", "impasto"],
+    ["an English possessive", "landlord's", "landlord"],
+    ["a Turkish case ending", "istanbul'da", "istanbul"],
+    ["an Irish O' goes too (both sides alike)", "o'sullivan", "sullivan"],
+    ["two long parts stay", "rock'n'roll", "rock'n'roll"],
+    ["Ukrainian keeps its apostrophe", "м'ясо", "м'ясо"],
+    ["a plain word stays", "aspirateur", "aspirateur"],
+    ["a one-letter rest is what is left", "jusqu'à", "à"],
+    ["a dotted capital's mark is part of the word", "i̇stanbul'da", "i̇stanbul"],
+  ];
+  for (const [name, word, expected] of rows) {
+    await t.step(`elide(): ${name}`, () => assert.equal(elide(word), expected));
   }
 });
 
