@@ -31,6 +31,8 @@ export interface Entity {
    * capitalised: a page must name it, or leave its place free, to name its group.
    */
   strict: boolean;
+  /** All capitals, letters only (LA, EU, NYC): the initials of a name a page may spell out. */
+  acronym: boolean;
 }
 
 /**
@@ -60,6 +62,7 @@ const MAX_ENDING = 3;
 const MIN_GLUED = 4;
 const GLUED_SHARE = 0.6;
 const MAX_ENTITIES = 8;
+const ACRONYM = /^\p{Lu}{2,5}$/u;
 
 /** Lower case, accents off (NFD without marks). */
 export function fold(text: string): string {
@@ -120,7 +123,8 @@ export function questionEntities(question: string): EntityGroup[] {
     seen.add(key);
     count++;
     const word = p.length === 1 && !/\d/.test(p[0]);
-    const entity = { pieces: p, word, id: isIdentifier(token), strict };
+    const acronym = word && ACRONYM.test(token);
+    const entity = { pieces: p, word, id: isIdentifier(token), strict, acronym };
     // A number alone (a year, a port) is a name of its own: "Copa del Rey 2025" is no "Rey 2025".
     const number = p.every((x) => /^\d/.test(x));
     const adjacent = lastEnd >= 0 && !number && /^[\s-]+$/.test(question.slice(lastEnd, m.index));
@@ -198,10 +202,27 @@ export function names(page: PageIndex, entity: Entity): boolean {
   }
   if (!entity.word) return false;
   const [w] = p;
+  if (entity.acronym && spelledOut(page, w)) return true;
   for (const v of page.words) if (inflects(w, v)) return true;
   const stem = w.slice(0, Math.max(MIN_GLUED, Math.ceil(GLUED_SHARE * w.length)));
   return stem.length >= MIN_GLUED &&
     page.address.some((a) => a.length > w.length && a.includes(stem));
+}
+
+/** Capitalised words in a row whose initials are the acronym: "Los Angeles" for LA. */
+function spelledOut(page: PageIndex, acronym: string): boolean {
+  const { tokens } = page;
+  const n = acronym.length;
+  for (let i = 0; i + n <= tokens.length; i++) {
+    let k = 0;
+    while (
+      k < n && /^\p{Lu}\p{Ll}/u.test(tokens[i + k].raw) &&
+      fold(tokens[i + k].raw[0]) === acronym[k] &&
+      (k === n - 1 || /^\s+$/.test(tokens[i + k].gapAfter))
+    ) k++;
+    if (k === n) return true;
+  }
+  return false;
 }
 
 /** One token is the entity (the same pieces, or a form of its word). */

@@ -104,6 +104,9 @@ Deno.test("names() finds a name in the text or the address", async (t) => {
       true,
     ],
     ["not part of a longer word", "Price of the Q7?", "The Q75 and the XQ7", "", false],
+    ["an acronym spelled out", "Renting in LA?", "Cities such as Los Angeles add rules.", "", true],
+    ["not initials across a full stop", "Renting in LA?", "In Los. Angeles", "", false],
+    ["not lower-case initials", "Renting in LA?", "a lot of land around", "", false],
   ];
   for (const [name, question, text, address, expected] of rows) {
     await t.step(`names(): ${name}`, () => {
