@@ -18,6 +18,7 @@ export const SPLITS = [
   "final4",
   "final5",
   "final6",
+  "final7",
 ] as const;
 export type Split = typeof SPLITS[number];
 
