@@ -20,12 +20,22 @@ export type LineKind = "field" | "item" | "code" | "prose" | "junk";
  */
 export type LineClass = LineKind | "soft";
 
-const SENTENCE_END = /[.!?。！？:：;)」』"”»]$/u;
+/** Full stops, question and exclamation marks of the scripts that have their own. */
+const FULL_STOP = /[.!?。！？։।॥؟۔።။]$/u;
+/**
+ * A sentence end after a label: not a CJK one (a Chinese field's value ends in 。 as often as a
+ * notice's does).
+ */
+const FIELD_STOP = /[.!?։।॥؟۔።။]$/u;
+const SENTENCE_END = /[.!?。！？։।॥؟۔።။:：;)」』"”»]$/u;
 const ELLIPSIS_END = /(?:\.\.\.|…)$/;
 /** A separator run: a bar, a chevron or a dot between words; slashes only two or more (breadcrumb). */
 const SEPARATOR = /\s[|»›>·•]\s|^[|»›>·•]\s|\s\/\s.*\s\/\s/u;
 // The colon of a clock time (11:19) does not make a label.
-const FIELD = /^([^:：]{1,48})(?<!\d)[:：]\s*(\S.{0,70})$/u;
+// Armenian writes its label colon as ՝ ("Հասցե՝ Երևան").
+const FIELD = /^([^:：՝]{1,48})(?<!\d)[:：՝]\s*(\S.{0,70})$/u;
+/** Where a field's label ends. */
+export const LABEL_END = /[:：՝]/;
 const ITEM = /^(?:[-*•·–]|\d{1,2}[.)])\s+\S/u;
 const TABLE_ROW = /^\|.*\|$/;
 const CODE_SYMBOL = /[=\\/()~_]|(?:^|\s)--?[\w-]+|\.\w/;
@@ -204,17 +214,17 @@ export function lineClass(line: string, lang: Language): LineClass {
   const digits = tokens.filter((t) => /\d/.test(t)).length;
   // Mostly digits and no sentence words: a counter or a rating, unless it ends a sentence (a
   // fact dense with numbers).
-  const stopped = /[.!?。！？]$/u.test(line);
+  const stopped = FULL_STOP.test(line);
   if (!stopped && !cjk && tokens.length > 0 && digits / tokens.length >= 0.4 && density < 0.15) {
     return FIELD.test(line) ? "field" : PRICE.test(line) ? "junk" : "soft";
   }
   const field = FIELD.exec(line);
   // A label of up to four words; a longer one ("Droits d'inscription universitaires en sus")
   // with a short value of its own.
-  if (field && !/[.!?]$/.test(line)) {
+  if (field && !FIELD_STOP.test(line)) {
     const label = words(field[1]).length;
     const value = field[2].split(/\s+/).length;
-    if (label <= 4 || (label <= 6 && value <= 3 && !/[:：]/.test(field[2]))) return "field";
+    if (label <= 4 || (label <= 6 && value <= 3 && !LABEL_END.test(field[2]))) return "field";
   }
   if (promotion(line)) return "junk";
   // A price in a line that is no sentence, has no sentence words or exclaims: an ad. A price in

@@ -62,7 +62,7 @@ import {
   pageIndex,
   questionEntities,
 } from "./entities.ts";
-import { PRICE } from "./lines.ts";
+import { LABEL_END, PRICE } from "./lines.ts";
 import { addressWords, inAddress, nameWords, substituted } from "./coverage.ts";
 import { siteRepeats } from "./site_chrome.ts";
 import { allUnits, MAX_READ_CHARS, readSources, sourceUnits, type Unit } from "./units.ts";
@@ -443,14 +443,14 @@ const MEASURED_SPEC_FIELDS = 4;
 export function specSheet(unit: Unit): boolean {
   if (!unit.fields) return false;
   const lines = unit.text.split("\n");
-  const labels = lines.map((l) => l.slice(0, l.search(/[:：]/)).trim().toLowerCase());
+  const labels = lines.map((l) => l.slice(0, l.search(LABEL_END)).trim().toLowerCase());
   if (new Set(labels).size !== labels.length) return false;
   return labels.length >= (lines.some(measured) ? MEASURED_SPEC_FIELDS : SPEC_FIELDS);
 }
 
 /** A value with a unit of measure: "812 m²", "۵٬۶۰۹ متر", "254 g" (not a date: "14 Mar 2019"). */
 function measured(line: string): boolean {
-  const value = line.slice(line.search(/[:：]/) + 1);
+  const value = line.slice(line.search(LABEL_END) + 1);
   return !/(?<!\d)(?:1[89]|20)\d\d(?!\d)/.test(value) &&
     /\p{N}[\p{N}.,٬\s]*(?:\p{L}{1,3}|[²³°%])(?![\p{L}])/u.test(value);
 }

@@ -29,6 +29,8 @@ const KANA = /[\p{Script=Hiragana}\p{Script=Katakana}]/u;
 const UNSPACED =
   /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
 const RUN = /[\p{L}\p{M}\p{Nd}_]+/gu;
+/** Armenian writes its emphasis, exclamation and question marks inside the word (Ե՞րբ). */
+const WORD_INNER_MARKS = /(?<=\p{L})[\u055B\u055C\u055E](?=\p{L})/gu;
 const DIGIT = /\p{Nd}/u;
 const LETTER = /\p{L}/u;
 
@@ -38,7 +40,7 @@ const LETTER = /\p{L}/u;
  * joined across `.` `,` `'` between digits (36.10, 4,1) and an apostrophe between letters.
  */
 export function words(text: string): string[] {
-  const lower = text.toLowerCase();
+  const lower = text.toLowerCase().replace(WORD_INNER_MARKS, "");
   const out: string[] = [];
   if (UNSPACED.test(lower)) {
     for (const s of WORDS.segment(lower)) if (s.isWordLike) out.push(s.segment);

@@ -18,6 +18,8 @@ Deno.test("classifyLine() tells structure, prose and junk by features", async (t
     // structure
     ["Peso: 11,7 kg", "it", "field"],
     ["电池容量：233mAh", "zh", "field"],
+    ["Վայր՝ Կարեն Դեմիրճյանի անվան համալիր", "hy", "field"], // an Armenian label colon
+    ["Խումբը կներկայացնի իր նոր՝ «Լուսաբաց» ալբոմը։", "hy", "prose"], // ՝ mid-sentence
     ["- 250 g de farine", "fr", "item"],
     ["| Battery | 50 Wh |", "en", "item"],
     ["sudo apt update", "en", "code"],
@@ -104,6 +106,8 @@ Deno.test("lineClass() tells soft lines (junk by shape alone) from hard junk", a
     ["1 TL Salz", "de", "soft"], // a list line that lost its bullet
     ["Tryb ciemny działa teraz także na ekranie mapy", "pl", "soft"],
     ["Add to cart", "en", "soft"],
+    ["टिकट वापस नहीं होंगे।", "hi", "prose"], // a danda ends a sentence
+    ["Տոմսերը վերադարձման ենթակա չեն։", "hy", "prose"], // so does an Armenian full stop
     ["4.9 from 2,318 votes", "en", "soft"], // mostly digits
     ["Vulgewicht\t9 kg", "nl", "field"], // a table extracted with a tab
     ["CasaTech Store\t264,90 €\t9,90 €", "it", "item"], // three cells: a row

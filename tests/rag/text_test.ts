@@ -29,6 +29,7 @@ Deno.test("words() segments spaced and CJK text into lower-cased words", async (
     ["a dot between letters splits", "d.items sources.list", ["d", "items", "sources", "list"]],
     ["a hyphen splits", "git-reset", ["git", "reset"]],
     ["a superscript is no digit", "140 m²", ["140", "m"]],
+    ["an Armenian question mark inside a word goes", "Ե՞րբ է", ["երբ", "է"]],
     ["Cyrillic and Greek are spaced scripts", "Байкал λίμνη", ["байкал", "λίμνη"]],
     ["a mixed line goes through the segmenter", "Python 中如何读取", [
       "python",
