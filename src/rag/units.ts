@@ -105,8 +105,20 @@ function barCells(line: string): number {
 }
 
 /**
+ * The shape of a row written with dots between its cells (`Bad Tölz ab 20:10 · Lenggries an
+ * 20:34`): the dot and the number of cells, when every cell has a number ("" when not).
+ */
+function dotRow(line: string): string {
+  const dot = /\s([·•])\s/.exec(line)?.[1];
+  if (dot === undefined) return "";
+  const cells = line.split(` ${dot} `);
+  return cells.every((c) => /\p{N}/u.test(c)) ? `${dot}${cells.length}` : "";
+}
+
+/**
  * The class of each line; a run of two or more lines with the same number (three or more) of
- * `a | b | c` cells is a table, not a menu of separators.
+ * `a | b | c` cells is a table, not a menu of separators; so is a run of rows with numbers and
+ * the same number of dotted cells (a timetable), which a byline or a menu is not.
  */
 function lineClasses(
   lines: readonly string[],
@@ -114,10 +126,13 @@ function lineClasses(
   repeated: ReadonlySet<string>,
 ): LineClass[] {
   const cells = lines.map(barCells);
+  const dots = lines.map(dotRow);
   return lines.map((line, i) => {
     if (line === "") return "soft";
     const n = cells[i];
     if (n >= 3 && (cells[i - 1] === n || cells[i + 1] === n)) return "item";
+    const d = dots[i];
+    if (d !== "" && (dots[i - 1] === d || dots[i + 1] === d)) return "item";
     const c = lineClass(line, lang);
     // The site's frame, repeated on its other page. A field, a list line or a line with a
     // number may be a fact both pages share (Elevator: yes; 6 – runs on Saturdays), a short

@@ -40,6 +40,17 @@ Deno.test("sourceUnits() drops junk and keeps structure blocks with their intro"
   ]);
 });
 
+Deno.test("sourceUnits(): rows with a number in each dotted cell are a table; a byline is not", () => {
+  const texts = (lines: string[]) =>
+    readable(sourceUnits(src("1", lines.join("\n")), 0)).map((u) => u.text);
+  assert.deepEqual(texts(["Ab 18:10 · an 18:34", "Ab 20:10 · an 20:34"]), [
+    "Ab 18:10 · an 18:34\nAb 20:10 · an 20:34",
+  ]);
+  // One row alone, or rows whose cells are names (a "most viewed" line), stay what they were.
+  assert.deepEqual(texts(["By Ana Ruiz · 3 May 2024 · 5 min read"]), []);
+  assert.deepEqual(texts(["Seen: Nova 8 · Note 12 · A55", "© 2025 Fichas · Legal · Privacy"]), []);
+});
+
 Deno.test("sourceUnits(): a sentence ending in a colon takes the short lines it announces", () => {
   const text = "Find the line #Port 22 and write the new number:\nPort 2222\n" +
     "Save the file.\nRead also:\nTen Linux commands\nBash from scratch";
