@@ -104,15 +104,35 @@ function barCells(line: string): number {
   return line.includes(" | ") ? line.split(" | ").length : 0;
 }
 
+const CLOCK = /(?<!\d)\d{1,2}[:.]\d\d(?!\d)/;
+
 /**
- * The shape of a row written with dots between its cells (`Bad Tölz ab 20:10 · Lenggries an
- * 20:34`): the dot and the number of cells, when every cell has a number ("" when not).
+ * The shape of a row written with dots or dashes between its cells (`Bad Tölz ab 20:10 ·
+ * Lenggries an 20:34`, `Haridwar (HW) — arr. 18:18`): the separator, the number of cells, and
+ * "#" when every cell has a number; "" when neither that nor a clock time ends it.
  */
 function dotRow(line: string): string {
-  const dot = /\s([·•])\s/.exec(line)?.[1];
+  const dot = /\s([·•—–])\s/.exec(line)?.[1];
   if (dot === undefined) return "";
   const cells = line.split(` ${dot} `);
-  return cells.every((c) => /\p{N}/u.test(c)) ? `${dot}${cells.length}` : "";
+  // (A dash also sets a product off its price: "Velora T5 — ab 3.199 €".)
+  if (/[·•]/.test(dot) && cells.every((c) => /\p{N}/u.test(c))) return `${dot}${cells.length}#`;
+  return CLOCK.test(cells[cells.length - 1]) ? `${dot}${cells.length}` : "";
+}
+
+/**
+ * A run of rows of one shape: two when every cell has a number, else three ending in clock
+ * times (a timetable runs on; a list of products with their prices has no clock).
+ */
+function inRowRun(rows: readonly string[], i: number): boolean {
+  const d = rows[i];
+  if (d === "") return false;
+  if (d.endsWith("#")) return rows[i - 1] === d || rows[i + 1] === d;
+  let start = i;
+  while (start > 0 && rows[start - 1] === d) start--;
+  let end = i;
+  while (end < rows.length - 1 && rows[end + 1] === d) end++;
+  return end - start >= 2;
 }
 
 /**
@@ -131,8 +151,7 @@ function lineClasses(
     if (line === "") return "soft";
     const n = cells[i];
     if (n >= 3 && (cells[i - 1] === n || cells[i + 1] === n)) return "item";
-    const d = dots[i];
-    if (d !== "" && (dots[i - 1] === d || dots[i + 1] === d)) return "item";
+    if (inRowRun(dots, i)) return "item";
     const c = lineClass(line, lang);
     // The site's frame, repeated on its other page. A field, a list line or a line with a
     // number may be a fact both pages share (Elevator: yes; 6 – runs on Saturdays), a short

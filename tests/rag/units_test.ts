@@ -49,6 +49,12 @@ Deno.test("sourceUnits(): rows with a number in each dotted cell are a table; a 
   // One row alone, or rows whose cells are names (a "most viewed" line), stay what they were.
   assert.deepEqual(texts(["By Ana Ruiz · 3 May 2024 · 5 min read"]), []);
   assert.deepEqual(texts(["Seen: Nova 8 · Note 12 · A55", "© 2025 Fichas · Legal · Privacy"]), []);
+  // Dashes: three rows ending in clock times are a timetable; products with prices are not.
+  assert.deepEqual(texts(["Haridwar — arr 18:18", "Roorkee — arr 18:52", "Delhi — arr 22:20"]), [
+    "Haridwar — arr 18:18\nRoorkee — arr 18:52\nDelhi — arr 22:20",
+  ]);
+  assert.deepEqual(texts(["Haridwar — arr 18:18", "Roorkee — arr 18:52"]), []);
+  assert.deepEqual(texts(["Velora C3 — ab 2.499 €", "Velora T5 — ab 3.199 €"]), []);
 });
 
 Deno.test("sourceUnits(): a sentence ending in a colon takes the short lines it announces", () => {
