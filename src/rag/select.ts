@@ -105,6 +105,10 @@ const RELATIVE_FLOOR = 0.1;
 const FIELD_FLOOR = 0.2;
 /** … and this share when page chrome surrounds it. */
 const CHROME_FLOOR = 0.5;
+/** … and this share for a list line no heading claimed (a soft line: chrome as often as not). */
+const LIST_FLOOR = 0.3;
+const QUANTITY_LINE = /^\p{N}/u;
+const YEAR = /(?<!\d)(?:1[89]|20)\d\d(?!\d)/;
 const CONVERSATION_WEIGHT = 0.3;
 /** Weight of a lone CJK character against a word. */
 const SINGLE_CHARACTER = 0.5;
@@ -394,6 +398,21 @@ function admit(
   for (const [i, score] of sections(units, scores, echo, lines, best)) {
     if (!out.has(i)) out.set(i, { unit: units[i], order: i, own: scores[i], score });
   }
+  // A list line that starts with a quantity ("350 ml of water", "6 – runs on Saturdays") and
+  // matches the question as a seed would, among other list lines or content: an answer no
+  // heading claimed. A year makes it a date or a title ("6 January 2023, 06:15").
+  const listed = (k: number) => {
+    const u = units[lines[k]];
+    return u !== undefined && !u.hardBefore && (!u.soft || u.listLike);
+  };
+  lines.forEach((i, k) => {
+    const u = units[i];
+    if (out.has(i) || !u.soft || !listed(k) || !QUANTITY_LINE.test(u.text)) return;
+    if (YEAR.test(u.text) || (!listed(k - 1) && !listed(k + 1))) return;
+    if (scores[i] > 0 && scores[i] >= LIST_FLOOR * best) {
+      out.set(i, { unit: u, order: i, own: scores[i], score: scores[i] });
+    }
+  });
   // The version heading a kept line sits under says which release it is about.
   const position = new Map(lines.map((i, k) => [i, k]));
   for (const c of [...out.values()]) {
@@ -451,7 +470,7 @@ export function specSheet(unit: Unit): boolean {
 /** A value with a unit of measure: "812 m²", "۵٬۶۰۹ متر", "254 g" (not a date: "14 Mar 2019"). */
 function measured(line: string): boolean {
   const value = line.slice(line.search(LABEL_END) + 1);
-  return !/(?<!\d)(?:1[89]|20)\d\d(?!\d)/.test(value) &&
+  return !YEAR.test(value) &&
     /\p{N}[\p{N}.,٬\s]*(?:\p{L}{1,3}|[²³°%])(?![\p{L}])/u.test(value);
 }
 

@@ -788,3 +788,27 @@ Deno.test("selectContext(): a word two result addresses carry is the search's su
   // One address is no subject yet: the Legoland page stays.
   assert.deepEqual(keptPages(q, [sources[0], sources[2]]), ["1", "3"]);
 });
+
+Deno.test("selectContext(): a quantity line that matches the question is kept without a heading", () => {
+  const page = [
+    "Focaccia: the original recipe",
+    "The focaccia is about two centimetres high, soft inside and crisp below.",
+    "For a 30x40 tray",
+    "500 g flour (W 260)",
+    "350 ml water at room temperature",
+    "10 g fine salt",
+    "7 g dry yeast (or 20 g of fresh yeast).",
+    "3 hours 2024 water rising time",
+  ].join("\n");
+  const texts = selectContext(
+    [src("1", page)],
+    "focaccia, how much water and yeast for 500 g of flour?",
+    [],
+    10_000,
+    1000,
+  ).kept.map((k) => k.text).join("\n");
+  assert.ok(texts.includes("350 ml water at room temperature"), texts);
+  // A line the question does not ask about stays out; a year makes a line a date or a title.
+  assert.ok(!texts.includes("10 g fine salt"), texts);
+  assert.ok(!texts.includes("3 hours 2024"), texts);
+});
