@@ -81,7 +81,9 @@ export function navigationPattern(line: string): "a" | "b" | "c" | "d" | null {
  * assignment or escape (Dockerfile `ENV A=b`, SQL `SET x = 1`).
  */
 function isCode(line: string): boolean {
-  if (line.length > 200 || /[.!?]$/.test(line)) return false;
+  // A dot between spaces separates a byline's parts ("lucia_ge · 3 feb 2024"), in no language
+  // of code.
+  if (line.length > 200 || /[.!?]$/.test(line) || /\s[·•]\s/.test(line)) return false;
   const tokens = line.split(/\s+/);
   // Other scripts only in an argument (a placeholder, a path): a command still starts in ASCII.
   const ascii = !/[^\x20-\x7e]/.test(line);

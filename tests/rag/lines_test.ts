@@ -23,6 +23,7 @@ Deno.test("classifyLine() tells structure, prose and junk by features", async (t
     ["- 250 g de farine", "fr", "item"],
     ["| Battery | 50 Wh |", "en", "item"],
     ["sudo apt update", "en", "code"],
+    ["lucia_ge · 3 feb 2024", "it", "junk"], // a handle's byline is no code
     ["git reset --soft HEAD~1", "en", "code"],
     ["chmod 600 geheim.txt", "de", "code"],
     [".venv\\Scripts\\activate", "pt", "code"],
