@@ -19,6 +19,7 @@ export const SPLITS = [
   "final5",
   "final6",
   "final7",
+  "final8",
 ] as const;
 export type Split = typeof SPLITS[number];
 
