@@ -112,7 +112,11 @@ export function questionEntities(question: string): EntityGroup[] {
   for (const m of question.matchAll(TOKEN)) {
     if (count >= MAX_ENTITIES) break;
     const token = m[0].replace(SUFFIX, "");
-    const strict = isDesignation(token);
+    // A short dotted number right after a word, with no unit after it, is a version
+    // ("quillpad 3.2?"); with a unit it is a measure ("38.2 degrees").
+    const version = /^\d+\.\d+$/.test(token) && /\p{L}\s+$/u.test(question.slice(0, m.index)) &&
+      !/^\s*\p{L}/u.test(question.slice(m.index + m[0].length));
+    const strict = isDesignation(token) || version;
     const initial = SENTENCE_START.test(question.slice(Math.max(0, m.index - 8), m.index));
     const capital = !initial && !nounCapitals && /^\p{Lu}/u.test(token) &&
       !isStopword(token.toLowerCase(), lang) && !CASELESS.test(token);
@@ -124,7 +128,7 @@ export function questionEntities(question: string): EntityGroup[] {
     count++;
     const word = p.length === 1 && !/\d/.test(p[0]);
     const acronym = word && ACRONYM.test(token);
-    const entity = { pieces: p, word, id: isIdentifier(token), strict, acronym };
+    const entity = { pieces: p, word, id: isIdentifier(token) || version, strict, acronym };
     // A number alone (a year, a port) is a name of its own: "Copa del Rey 2025" is no "Rey 2025".
     const number = p.every((x) => /^\d/.test(x));
     const adjacent = lastEnd >= 0 && !number && /^[\s-]+$/.test(question.slice(lastEnd, m.index));
