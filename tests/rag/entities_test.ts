@@ -48,7 +48,7 @@ Deno.test("questionEntities() finds names by shape, in groups of adjacent ones",
     ["a stopword is no name (English I)", "How do I undo a commit?", ""],
     ["a two-digit number alone is none", "Rezept für 4 Personen mit 12 Eiern", ""],
     ["a short version after a word", "what changed in quillpad 3.2? and sync?", "3·2*"],
-    ["a measure is no version", "is a fever of 38.2 degrees high?", ""],
+    ["a measure is no version", "is 1.5 bar of pressure enough?", ""],
     [
       "after an abbreviation, not a new sentence",
       "Kiedy zamkną wiadukt na ul. Lipowej?",
