@@ -64,6 +64,7 @@ import {
 } from "./entities.ts";
 import { LABEL_END, PRICE } from "./lines.ts";
 import { addressWords, inAddress, nameWords, substituted } from "./coverage.ts";
+import { offSubjectSiblings } from "./siblings.ts";
 import { siteRepeats } from "./site_chrome.ts";
 import { allUnits, MAX_READ_CHARS, readSources, sourceUnits, type Unit } from "./units.ts";
 
@@ -684,6 +685,9 @@ export function relevantPages(
     [...pages.keys()].map((id) => [id, subjects.filter((q) => names(id, q)).length]),
   );
   const mostSubjects = Math.max(0, ...subjectsNamed.values());
+  // A page of one site whose address's own words name nothing of the question, next to a
+  // sibling whose own words do (accommodation next to msc-data-science).
+  const siblings = offSubjectSiblings(own.map((t) => t.term), read);
   const out = new Set<string>();
   for (const [id, page] of pages) {
     if (page.cover < SOURCE_COVERAGE) continue;
@@ -692,6 +696,7 @@ export function relevantPages(
     // Its address says it is about another model or year (galaxy-a35 for A55, progi-2023).
     if (addressRival((texts.get(id)?.address ?? []).join(" "), entities)) continue;
     if (mostSubjects > 0 && (subjectsNamed.get(id) ?? 0) * 2 <= mostSubjects) continue;
+    if (siblings.has(id)) continue;
     const n = named.get(id) ?? { ids: 0, words: 0 };
     // Headings alone do not make a page ("Pool season" over another town's hours): some of its
     // text names the question, or it names the question's names.
