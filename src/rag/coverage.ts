@@ -12,6 +12,7 @@
  */
 import { inText, type QueryTerm, termMatch } from "./relevance.ts";
 import { fold } from "./entities.ts";
+import { romanize, squash } from "./romanize.ts";
 import { foldWord, isAnyStopword, isCjk, words } from "./text.ts";
 
 /** Shortest shared start that makes two words forms of one. */
@@ -98,10 +99,13 @@ export function addressWords(address: string): string[] {
  */
 export function inAddress(word: string, address: readonly string[]): boolean {
   const w = fold(word);
-  return address.some((a) =>
+  const named = (w: string, a: string) =>
     termMatch(w, a) > 0 ||
-    (w.length >= MIN_ADDRESS_PREFIX && a.length > w.length && a.startsWith(w))
-  );
+    (w.length >= MIN_ADDRESS_PREFIX && a.length > w.length && a.startsWith(w));
+  if (address.some((a) => named(w, a))) return true;
+  // A word of another alphabet, written in Latin letters in the address (Речной = rechnoy).
+  const latin = romanize(word);
+  return latin !== null && address.some((a) => named(squash(latin), squash(a)));
 }
 
 /** A question term a sentence puts other words in place of, and those words. */

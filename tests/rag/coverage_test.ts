@@ -75,6 +75,11 @@ Deno.test("addressWords() and inAddress(): folded, transliterated, glued", async
     ["Sofía", "https://www.guiamadrid.example.es/museo-reina-sofia", true],
     ["przeglądarkę", "https://techblog.example.pl/ubuntu-domyslna-przegladarka", true],
     ["Erlangen", "https://www.nuernberg-baden.example.de/hallenbad-sued", false],
+    ["речной", "https://news.example.ru/gorod/rechnoy-vokzal-otkrytie", true],
+    ["речной", "https://news.example.ru/gorod/rechnoi-vokzal", true],
+    ["Θεσσαλονίκη", "https://meteo.example.gr/klima-thessalonikis", true],
+    ["Αθήνα", "https://meteo.example.gr/klima-thessalonikis", false],
+    ["театральная", "https://news.example.ru/gorod/rechnoy-vokzal-otkrytie", false],
   ];
   for (const [word, url, expected] of rows) {
     await t.step(`inAddress(${word}, ${url}) = ${expected}`, () => {
