@@ -87,10 +87,10 @@ export function nameWords(text: string): Set<string> {
 
 /**
  * The words of a page address, folded (accents off) with German transliterations read back
- * (nuernberg = nürnberg, fuerth = fürth).
+ * (nuernberg = nürnberg, fuerth = fürth); an underscore parts words (a wiki's Phare_de_Kerbrennec).
  */
 export function addressWords(address: string): string[] {
-  return words(fold(address).replace(/(?<=[a-z])(?:ae|oe|ue)/g, (m) => m[0]));
+  return words(fold(address).replace(/(?<=[a-z])(?:ae|oe|ue)/g, (m) => m[0]).replaceAll("_", " "));
 }
 
 /**

@@ -17,6 +17,10 @@ Deno.test("offSubjectSiblings() drops a sibling whose own address words name not
       at("1", "https://forum.example.pl/temat/fabia-iii-filtr-kabinowy-wymiana"),
       at("2", "https://forum.example.pl/temat/octavia-ii-gdzie-filtr-kabinowy"),
     ], ["2"]],
+    ["a wiki's underscores part words", "le phare de Kerbrennec fait combien de mètres ?", [
+      at("1", "https://fr.wikipedia.org/wiki/Phare_de_Kerbrennec"),
+      at("2", "https://fr.wikipedia.org/wiki/Feu_du_Petit_Kerbrennec"),
+    ], ["2"]],
     ["both siblings name the question", "msc data science deadline", [
       at("1", "https://uni.example/msc-data-science"),
       at("2", "https://uni.example/deadline-dates"),
