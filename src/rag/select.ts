@@ -342,7 +342,10 @@ function admit(
     if (u.fields || units[idx[after ? j : from]].junkBefore) return false;
     const near = units[idx[from]].text;
     if (structured(u)) return (after && /[:：]$/.test(near)) || continues(u.text, near);
-    if (!after || /[?!？！]/.test(u.text)) return false;
+    if (/[?!？！]/.test(u.text)) return false;
+    // Before a seed: the first line under a heading, when the seed goes on about it ("In
+    // standard mode we measured 64 dB" above "In quiet mode it is about 56 dB").
+    if (!after) return u.softBefore !== null && !u.hardBefore && continues(near, u.text);
     const border = u.junkAfter || j === idx.length - 1;
     return !border || /\p{N}/u.test(u.text) || continues(u.text, above(j), PAGE_WORDS);
   };

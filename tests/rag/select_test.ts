@@ -812,3 +812,21 @@ Deno.test("selectContext(): a quantity line that matches the question is kept wi
   assert.ok(!texts.includes("10 g fine salt"), texts);
   assert.ok(!texts.includes("3 hours 2024"), texts);
 });
+
+Deno.test("selectContext(): the first line under a heading comes with the seed that goes on about it", () => {
+  const page = [
+    "Vortexa S7 review: a smart robot at a fair price",
+    "Cleaning",
+    "On hard floors the S7 picks up almost everything on its first pass.",
+    "Noise",
+    "In standard mode the robot measured 64 dB at one metre, in max mode 71 dB.",
+    "In quiet mode the robot is about 56 dB, quiet enough for an evening run.",
+    "Advertisement",
+  ].join("\n");
+  const kept = (question: string) =>
+    selectContext([src("1", page)], question, [], 10_000, 1000).kept.map((k) => k.text);
+  const texts = kept("how loud is the vortexa, can it run in the evening?");
+  assert.ok(texts.some((t) => t.startsWith("In standard mode")), texts.join("\n"));
+  // A line under a heading that the seed does not go on about stays out.
+  assert.ok(!texts.some((t) => t.startsWith("On hard floors")), texts.join("\n"));
+});
