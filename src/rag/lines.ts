@@ -42,7 +42,7 @@ const CODE_SYMBOL = /[=\\/()~_]|(?:^|\s)--?[\w-]+|\.\w/;
 /** Stopword share below which a sentence with a price is an ad. */
 const AD_DENSITY = 0.15;
 /** A price: a currency mark next to a number. */
-export const PRICE = /(?:[$€£¥₽]|R\$)\s?\d|\d\s?(?:[$€£¥₽]|eur|euro)(?:\s|$|\b)/iu;
+export const PRICE = /(?:\p{Sc}|R\$)\s?\d|\d\s?(?:\p{Sc}|eur|euro)(?:\s|$|\b)/iu;
 const SHORT_WORDS = 8;
 const COUNTER_END = /[(（]\d[\d.,]*[)）]$/;
 /** A label, a tab and a value; a third cell makes a table row. */

@@ -124,6 +124,8 @@ Deno.test("lineClass() tells soft lines (junk by shape alone) from hard junk", a
     ["Comments (14)", "en", "junk"], // a count in brackets
     ["Een 48-uurskaart kost € 15,00.", "nl", "prose"], // a price in a sentence is a fact
     ["129,99 € inkl. MwSt.", "de", "junk"], // a price without sentence words
+    ["Otel rezervasyonu ₺1.299'dan başlayan fiyatlarla!", "tr", "junk"], // any currency sign
+    ["Kimura RC-10D 1.0 ลิตร ฿990", "th", "junk"],
     ["Jetzt zugreifen: Akku-Set für nur 49,99 € statt 79,99 €!", "de", "junk"], // exclaimed
     ["서울 지하철 기본요금이 6월 28일부터 1,400원에서 1,550원으로 오른다.", "ko", "prose"], // numbers, a sentence
     ["Droits d'inscription universitaires en sus : 178 €", "fr", "field"], // a long label, a short value
