@@ -239,6 +239,15 @@ export function continues(next: string, prev: string, max = MAX_COMPARED_WORDS):
   return b.some((w) => a.some((v) => termMatch(w, v) > 0));
 }
 
+/** Rows a table has at least to be no header or footer (a chunk may end with one). */
+const TABLE_ROWS = 3;
+
+/** A `| a | b |` table of TABLE_ROWS rows or more. */
+function table(unit: Unit): boolean {
+  const rows = unit.text.split("\n");
+  return rows.length >= TABLE_ROWS && rows.every((r) => /^\|.*\|$/.test(r));
+}
+
 /** A list or code block, or a line that is one list item. */
 function structured(unit: Unit): boolean {
   return unit.text.includes("\n") || /^(?:[-*•·–]|\d{1,2}[.)])\s/.test(unit.text);
@@ -329,9 +338,10 @@ function admit(
   idx.forEach((i, k) => heading[k] || (best = Math.max(best, scores[i])));
   const admitted: (number | null)[] = idx.map((i, k) => {
     const u = units[i];
-    // Chrome around it at the head or the tail of the chunk: the page's header or footer.
+    // Chrome around it at the head or the tail of the chunk: the page's header or footer (a
+    // table is neither).
     const last = k === idx.length - 1;
-    const chrome = u.junkBefore && ((k === 0 && u.junkAfter) || last);
+    const chrome = u.junkBefore && ((k === 0 && u.junkAfter) || last) && !table(u);
     const floor = (chrome ? CHROME_FLOOR : u.fields ? FIELD_FLOOR : RELATIVE_FLOOR) * best;
     return !heading[k] && scores[i] > 0 && scores[i] >= floor ? scores[i] : null;
   });

@@ -830,3 +830,26 @@ Deno.test("selectContext(): the first line under a heading comes with the seed t
   // A line under a heading that the seed does not go on about stays out.
   assert.ok(!texts.some((t) => t.startsWith("On hard floors")), texts.join("\n"));
 });
+
+Deno.test("selectContext(): a table that ends a chunk is no footer", () => {
+  const page = [
+    "Aquatherm boiler error codes: what F28 and the others mean",
+    "Updated 12/10/2023",
+    "| Code | Meaning | What to do |",
+    "| F22 | Low water pressure | Refill to 1–1.5 bar |",
+    "| F28 | Ignition failure at start-up | Check the gas supply and reset |",
+    "| F29 | Flame lost while running | Check the gas supply and the flue |",
+    "| F61 | Gas valve control fault | Call a heating engineer |",
+    "| F75 | Pressure sensor fault | Bleed the system and check the pump |",
+    "© 2023 Boiler Help",
+  ].join("\n");
+  const texts = selectContext(
+    [src("1", page)],
+    "F28 on my Aquatherm boiler, what is it?",
+    [],
+    10_000,
+    1000,
+  )
+    .kept.map((k) => k.text).join("\n");
+  assert.ok(texts.includes("| F28 | Ignition failure at start-up |"), texts);
+});
