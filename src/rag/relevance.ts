@@ -6,6 +6,7 @@
  *
  * Pure: no Deno APIs, no clock, no I/O.
  */
+import { romanize, squash } from "./romanize.ts";
 import { isCjk } from "./text.ts";
 
 export interface QueryTerm {
@@ -34,8 +35,42 @@ function commonPrefix(a: string, b: string): number {
   return i;
 }
 
-/** 1 for the same word, PARTIAL for a compound part or inflection, else 0. */
+/** Letters of the alphabets romanize.ts writes in Latin (Greek to Armenian, U+0370–U+058F). */
+function romanizable(code: number): boolean {
+  return code >= 0x370 && code <= 0x58f;
+}
+
+/** Squashed Latin forms of words, read once (bounded: cleared when full). */
+const LATIN_FORMS = new Map<string, string>();
+const MAX_LATIN_FORMS = 50_000;
+
+function latinForm(word: string): string {
+  let form = LATIN_FORMS.get(word);
+  if (form === undefined) {
+    if (LATIN_FORMS.size >= MAX_LATIN_FORMS) LATIN_FORMS.clear();
+    form = squash(romanize(word) ?? word);
+    LATIN_FORMS.set(word, form);
+  }
+  return form;
+}
+
+/**
+ * 1 for the same word, PARTIAL for a compound part or inflection, else 0. A word in Cyrillic,
+ * Greek, Georgian or Armenian meets one in Latin letters in their romanized forms (a Serbian
+ * question typed in Latin, its bank's page in Cyrillic: "kamata" = "камата").
+ */
 export function termMatch(term: string, word: string): number {
+  if (term === word) return 1;
+  const t = term.charCodeAt(0);
+  const w = word.charCodeAt(0);
+  if (romanizable(t) !== romanizable(w)) {
+    if ((romanizable(t) ? w : t) >= 0x250) return 0;
+    return sameWord(latinForm(term), latinForm(word));
+  }
+  return sameWord(term, word);
+}
+
+function sameWord(term: string, word: string): number {
   if (term === word) return 1;
   const short = Math.min(term.length, word.length);
   if (short < MIN_PARTIAL) return 0;

@@ -43,9 +43,11 @@ export function romanize(word: string): string | null {
 
 /**
  * A Latin word with what romanization schemes disagree on taken out: y, j and i are one letter,
- * kh and h, ts and c, x and ks, w and v; doubled letters count once.
+ * kh and h, ts and c, ch and c, sh and s, zh and z (č, š, ž fold to c, s, z), x and ks, w and v;
+ * doubled letters count once.
  */
 export function squash(latin: string): string {
-  return latin.replace(/kh/g, "h").replace(/ts/g, "c").replace(/x/g, "ks").replace(/[yj]/g, "i")
+  return latin.replace(/kh/g, "h").replace(/ts/g, "c").replace(/(?<=[csz])h/g, "")
+    .replace(/x/g, "ks").replace(/[yj]/g, "i")
     .replace(/w/g, "v").replace(/(.)\1+/g, "$1");
 }

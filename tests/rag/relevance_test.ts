@@ -15,6 +15,11 @@ Deno.test("termMatch() matches words, compound parts and inflections", async (t)
     ["box", "boxes", 0], // too short for a partial match
     ["kostet", "kosten", 0.6],
     ["tower", "power", 0],
+    ["kamata", "камата", 1], // a Serbian question in Latin, its bank's page in Cyrillic
+    ["orocenu", "орочена", 0.6], // oročenu, folded; ч is written ch or č
+    ["пароль", "parol", 1], // and the other way round
+    ["thessaloniki", "θεσσαλονικη", 1],
+    ["kamata", "カマタ", 0], // no romanization for kana
   ];
   for (const [a, b, expected] of rows) {
     await t.step(`termMatch("${a}", "${b}") = ${expected}`, () => {
