@@ -188,6 +188,15 @@ export function classifyLine(line: string, lang: Language): LineKind {
   return c === "soft" ? "junk" : c;
 }
 
+/** Words of a label that opens a line too long to be a field. */
+const SHORT_LABEL = 2;
+
+/** A label of SHORT_LABEL words or fewer opens the line. */
+function labelled(line: string): boolean {
+  const m = /^([^:：]{1,40})[:：]\s/u.exec(line);
+  return m !== null && words(m[1]).length <= SHORT_LABEL;
+}
+
 /** The class of one trimmed, non-empty line of a page in language `lang`. */
 export function lineClass(line: string, lang: Language): LineClass {
   if (TABLE_ROW.test(line)) return "item";
@@ -233,7 +242,9 @@ export function lineClass(line: string, lang: Language): LineClass {
   // a sentence is a fact ("A day ticket costs € 9.")
   if (PRICE.test(line) && (!ended || density < AD_DENSITY || /[!！]$/.test(line))) return "junk";
   if (!ended && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "soft";
-  if (!ended) {
+  // Title case makes a heading or a menu, unless a short label opens the line: a field whose
+  // value is a list of names ("Goals: Emre Koçak (23'), Diego Santos (78')").
+  if (!ended && !labelled(line)) {
     const raw = line.split(/\s+/);
     const capital = raw.filter((w) => /^\p{Lu}/u.test(w)).length;
     if (raw.length >= 3 && capital / raw.length > 0.5) return "soft";

@@ -107,6 +107,11 @@ Deno.test("lineClass() tells soft lines (junk by shape alone) from hard junk", a
     ["1 TL Salz", "de", "soft"], // a list line that lost its bullet
     ["Tryb ciemny działa teraz także na ekranie mapy", "pl", "soft"],
     ["Add to cart", "en", "soft"],
+    [
+      "Goals: Emre Koçak (23), Diego Santos (78) – Karadeniz FK; Burak Yeşil (56, pen.) – Başkent",
+      "en",
+      "prose",
+    ], // a label opens a long list of names
     ["टिकट वापस नहीं होंगे।", "hi", "prose"], // a danda ends a sentence
     ["Տոմսերը վերադարձման ենթակա չեն։", "hy", "prose"], // so does an Armenian full stop
     ["4.9 from 2,318 votes", "en", "soft"], // mostly digits
