@@ -22,6 +22,8 @@ export type LineClass = LineKind | "soft";
 
 /** Full stops, question and exclamation marks of the scripts that have their own. */
 const FULL_STOP = /[.!?。！？։।॥؟۔።။]$/u;
+/** A full stop alone (a statement, not a question). */
+const PERIOD = /[.。։।॥۔።။]$/u;
 /**
  * A sentence end after a label: not a CJK one (a Chinese field's value ends in 。 as often as a
  * notice's does).
@@ -188,6 +190,9 @@ export function classifyLine(line: string, lang: Language): LineKind {
   return c === "soft" ? "junk" : c;
 }
 
+/** Words from which a line with a full stop reads as a sentence. */
+const INSTRUCTION_WORDS = 8;
+
 /** Words of a label that opens a line too long to be a field. */
 const SHORT_LABEL = 2;
 
@@ -201,7 +206,10 @@ function labelled(line: string): boolean {
 export function lineClass(line: string, lang: Language): LineClass {
   if (TABLE_ROW.test(line)) return "item";
   if (handle(line)) return "junk";
-  if (breadcrumb(line)) return "junk";
+  // A sentence that walks a menu path ("Open Settings > Power > Battery Care, and …") is an
+  // instruction, not a breadcrumb or a menu.
+  const instruction = PERIOD.test(line) && words(line).length >= INSTRUCTION_WORDS;
+  if (!instruction && breadcrumb(line)) return "junk";
   // A wiki reference, after its back-link mark: "^ Journal, 2023." / "↑ «Title». Publisher."
   if (/^[\^↑]\s/.test(line)) return "junk";
   if (isCode(line)) return "code";
@@ -217,7 +225,7 @@ export function lineClass(line: string, lang: Language): LineClass {
   const size = cjk ? [...line].length : tokens.length;
   const density = stopwordDensity(tokens, lang);
   const ended = SENTENCE_END.test(line) && !ELLIPSIS_END.test(line);
-  if ((SEPARATOR.test(line) && density < 0.25) || metaRow(line)) return "junk";
+  if ((SEPARATOR.test(line) && density < 0.25 && !instruction) || metaRow(line)) return "junk";
   if (isPoll(line)) return "junk";
   if (ITEM.test(line)) return "item";
   // A label with a count in brackets: "Comments (14)", "Like (12)", "Cart (0)".

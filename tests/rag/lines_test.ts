@@ -108,6 +108,13 @@ Deno.test("lineClass() tells soft lines (junk by shape alone) from hard junk", a
     ["Tryb ciemny działa teraz także na ekranie mapy", "pl", "soft"],
     ["Add to cart", "en", "soft"],
     [
+      "You can turn it off under Settings > Power > Battery Care, and it charges to 100% again.",
+      "en",
+      "prose",
+    ], // a menu path in an instruction
+    ["Home > Phones > Settings > Battery", "en", "junk"], // a breadcrumb
+    ["Similar questions: can I fly > 6 months > passport?", "en", "junk"], // a question is no instruction
+    [
       "Goals: Emre Koçak (23), Diego Santos (78) – Karadeniz FK; Burak Yeşil (56, pen.) – Başkent",
       "en",
       "prose",
