@@ -228,8 +228,11 @@ export function lineClass(line: string, lang: Language): LineClass {
   if ((SEPARATOR.test(line) && density < 0.25 && !instruction) || metaRow(line)) return "junk";
   if (isPoll(line)) return "junk";
   if (ITEM.test(line)) return "item";
-  // A label with a count in brackets: "Comments (14)", "Like (12)", "Cart (0)".
-  if (COUNTER_END.test(line) && size <= (cjk ? SHORT_CJK : SHORT_WORDS)) return "junk";
+  // A label with a count in brackets: "Comments (14)", "Like (12)", "Cart (0)"; not a field's
+  // value ("Population: 1 124 (2024)").
+  if (COUNTER_END.test(line) && size <= (cjk ? SHORT_CJK : SHORT_WORDS) && !FIELD.test(line)) {
+    return "junk";
+  }
   const digits = tokens.filter((t) => /\d/.test(t)).length;
   // Mostly digits and no sentence words: a counter or a rating, unless it ends a sentence (a
   // fact dense with numbers).

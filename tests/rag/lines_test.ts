@@ -107,6 +107,7 @@ Deno.test("lineClass() tells soft lines (junk by shape alone) from hard junk", a
     ["1 TL Salz", "de", "soft"], // a list line that lost its bullet
     ["Tryb ciemny działa teraz także na ekranie mapy", "pl", "soft"],
     ["Add to cart", "en", "soft"],
+    ["Počet obyvatel: 1 124 (2024)", "cs", "field"], // a field's value, not a counter
     [
       "You can turn it off under Settings > Power > Battery Care, and it charges to 100% again.",
       "en",
