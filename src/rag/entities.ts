@@ -123,7 +123,10 @@ export function questionEntities(question: string): EntityGroup[] {
     if (!strict && !capital) continue;
     const p = pieces(token);
     const key = p.join(" ");
-    if (p.length === 0 || seen.has(key)) continue;
+    // A short number glued to a word of a caseless script is a quantity (4人分: for four people),
+    // not a model: the number alone is what is left of it.
+    const quantity = p.length === 1 && /^\d{1,2}$/.test(p[0]);
+    if (p.length === 0 || seen.has(key) || quantity) continue;
     seen.add(key);
     count++;
     const word = p.length === 1 && !/\d/.test(p[0]);
