@@ -75,10 +75,25 @@ function sameWord(term: string, word: string): number {
   const short = Math.min(term.length, word.length);
   if (short < MIN_PARTIAL) return 0;
   if (term.includes(word) || word.includes(term)) return PARTIAL;
+  if (compoundHead(term, word)) return PARTIAL;
   return commonPrefix(term, word) >=
       Math.max(MIN_PARTIAL, STEM_SHARE * (term.length + word.length) / 2)
     ? PARTIAL
     : 0;
+}
+
+/** Letters an inflection adds at most to the last part of a compound (fristen = frist + en). */
+const MAX_HEAD_ENDING = 2;
+/** Letters the compound's last part has at least. */
+const MIN_HEAD = 5;
+
+/** The word ends with the term less an ending: "ansøgningsfrist" for "fristen". */
+function compoundHead(term: string, word: string): boolean {
+  for (let k = 1; k <= MAX_HEAD_ENDING; k++) {
+    const stem = term.slice(0, -k);
+    if (stem.length >= MIN_HEAD && word.length > stem.length && word.endsWith(stem)) return true;
+  }
+  return false;
 }
 
 const HANGUL_WORD = /^\p{Script=Hangul}+$/u;

@@ -15,6 +15,8 @@ Deno.test("termMatch() matches words, compound parts and inflections", async (t)
     ["box", "boxes", 0], // too short for a partial match
     ["kostet", "kosten", 0.6],
     ["tower", "power", 0],
+    ["fristen", "ansøgningsfrist", 0.6], // a compound's last part, inflected
+    ["tagen", "sonntag", 0], // too short a part to tell
     ["kamata", "камата", 1], // a Serbian question in Latin, its bank's page in Cyrillic
     ["orocenu", "орочена", 0.6], // oročenu, folded; ч is written ch or č
     ["пароль", "parol", 1], // and the other way round
