@@ -63,6 +63,11 @@ const MIN_GLUED = 4;
 const GLUED_SHARE = 0.6;
 const MAX_ENTITIES = 8;
 const ACRONYM = /^\p{Lu}{2,5}$/u;
+/**
+ * What may follow a version: the end, punctuation, or a word of four letters or more (Hungarian
+ * "3.2 újdonságai"); a unit is shorter (1.5 bar, 2.5 kg) or a sign (1.5 °C, 20.5 %).
+ */
+const VERSION_AFTER = /^(?:\s*$|\s*[?!.,;:)]|\s+\p{L}{4})/u;
 
 /** Lower case, accents off (NFD without marks). */
 export function fold(text: string): string {
@@ -115,7 +120,7 @@ export function questionEntities(question: string): EntityGroup[] {
     // A short dotted number right after a word, with no unit after it, is a version
     // ("quillpad 3.2?"); with a unit it is a measure ("38.2 degrees").
     const version = /^\d+\.\d+$/.test(token) && /\p{L}\s+$/u.test(question.slice(0, m.index)) &&
-      !/^\s*\p{L}/u.test(question.slice(m.index + m[0].length));
+      VERSION_AFTER.test(question.slice(m.index + m[0].length));
     const strict = isDesignation(token) || version;
     const initial = SENTENCE_START.test(question.slice(Math.max(0, m.index - 8), m.index));
     const capital = !initial && !nounCapitals && /^\p{Lu}/u.test(token) &&

@@ -50,6 +50,8 @@ Deno.test("questionEntities() finds names by shape, in groups of adjacent ones",
     ["a two-digit number alone is none", "Rezept für 4 Personen mit 12 Eiern", ""],
     ["a short version after a word", "what changed in quillpad 3.2? and sync?", "3·2*"],
     ["a measure is no version", "is 1.5 bar of pressure enough?", ""],
+    ["a longer word after a version", "Kódkert 3.2 újdonságai?", "3·2*"],
+    ["a sign after a measure", "is 1.5 °C warmer a lot?", ""],
     [
       "after an abbreviation, not a new sentence",
       "Kiedy zamkną wiadukt na ul. Lipowej?",
