@@ -4,9 +4,8 @@
 import type { ChatMessage } from "../../../src/chat/messages.ts";
 
 /**
- * Load order. `blind`, `final` and then `final2` were written last, each without sight of the
- * cleaner or the other splits; `final2` is the newest measurement of generalisation and, like
- * `final`, is never tuned on.
+ * Load order: the order the splits were written in. From `blind` on, each was written without
+ * sight of the cleaner or the other splits; which of them are still unseen is in README.md.
  */
 export const SPLITS = [
   "heldout",
