@@ -36,7 +36,7 @@ export interface ChatEngineOptions extends LoadSettings {
   firstTokenTimeoutMs: number;
   totalTimeoutMs: number;
   /** After an abort, how long a run may take to return before the runtime counts as wedged. */
-  abortGraceMs?: number;
+  abortGraceMs: number;
   /** Called once when the runtime is wedged. */
   onWedged?: (err: Error) => void;
   /** Called after a model failed to load (a rescan of the models folder). */
@@ -55,8 +55,6 @@ export interface ChatEngineOptions extends LoadSettings {
   calibrate?: boolean;
   observer?: EngineObserver;
 }
-
-const DEFAULT_ABORT_GRACE_MS = 10_000;
 
 export interface CachedAnswer {
   content: string;
@@ -95,10 +93,7 @@ export class ChatEngine implements ChatService {
       visionCoreMask: opts.visionCoreMask,
     }, opts.onLoadFailed);
     const parts = { admin: this.#admin, sessions, log };
-    this.#runner = new TurnRunner(parts, {
-      ...opts,
-      abortGraceMs: opts.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS,
-    });
+    this.#runner = new TurnRunner(parts, opts);
     this.#embedder = new Embedder(registry, parts, opts.totalTimeoutMs);
   }
 

@@ -30,6 +30,7 @@ export function testEngineOptions(over: Partial<ChatEngineOptions> = {}): ChatEn
   return {
     firstTokenTimeoutMs: 5_000,
     totalTimeoutMs: 10_000,
+    abortGraceMs: 10_000,
     cpuMask: 0xf0,
     baseDomainId: 0,
     embedFlash: true,
