@@ -15,17 +15,8 @@ import { runPull, runRm } from "./src/cli/pull.ts";
 import { serve } from "./src/cli/serve.ts";
 import { VERSION } from "./src/version.ts";
 
-/** Positional arguments each command takes. */
-const ARITY: Record<CommandName, string[]> = {
-  serve: [],
-  models: [],
-  doctor: [],
-  pull: ["model reference (owner/repo[:file or quant])"],
-  rm: ["model name"],
-};
-
-function isCommand(name: string): name is CommandName {
-  return COMMANDS.some((c) => c.name === name);
+function commandNamed(name: string) {
+  return COMMANDS.find((c) => c.name === name);
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -41,16 +32,16 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.log(`rkllm-api ${VERSION}`);
       return 0;
     }
-    const command = args.command;
-    if (!isCommand(command)) {
-      throw new ConfigError(`unknown command '${command}' (see --help)`);
+    const command = commandNamed(args.command);
+    if (command === undefined) {
+      throw new ConfigError(`unknown command '${args.command}' (see --help)`);
     }
-    const wanted = ARITY[command];
-    if (args.positionals.length !== wanted.length) {
+    const argument = "argument" in command ? command.argument : null;
+    if (args.positionals.length !== (argument === null ? 0 : 1)) {
       throw new ConfigError(
-        wanted.length
-          ? `'${command}' takes one argument: the ${wanted[0]}`
-          : `'${command}' takes no arguments (got '${args.positionals.join(" ")}')`,
+        argument !== null
+          ? `'${command.name}' takes one argument: the ${argument}`
+          : `'${command.name}' takes no arguments (got '${args.positionals.join(" ")}')`,
       );
     }
     config = await loadConfig(args);

@@ -466,6 +466,8 @@ export const COMMANDS = [
   {
     name: "pull",
     usage: "pull <owner/repo[:file|quant]>",
+    /** The one positional argument, as an error message names it. */
+    argument: "model reference (owner/repo[:file or quant])",
     description: "Download a model from Hugging Face into the models folder.",
     options: [
       { flag: "revision", description: "Branch, tag or commit to download (default: main)." },
@@ -475,6 +477,7 @@ export const COMMANDS = [
   {
     name: "rm",
     usage: "rm <name>",
+    argument: "model name",
     description: "Delete a model from the models folder.",
     options: [],
   },
