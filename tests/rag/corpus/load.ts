@@ -19,6 +19,7 @@ export const SPLITS = [
   "final6",
   "final7",
   "final8",
+  "final9",
 ] as const;
 export type Split = typeof SPLITS[number];
 
