@@ -225,7 +225,7 @@ export function lineClass(line: string, lang: Language): LineClass {
   const size = cjk ? [...line].length : tokens.length;
   const density = stopwordDensity(tokens, lang);
   const ended = SENTENCE_END.test(line) && !ELLIPSIS_END.test(line);
-  if ((SEPARATOR.test(line) && density < 0.25 && !instruction) || metaRow(line)) return "junk";
+  if (!instruction && ((SEPARATOR.test(line) && density < 0.25) || metaRow(line))) return "junk";
   if (isPoll(line)) return "junk";
   if (ITEM.test(line)) return "item";
   // A label with a count in brackets: "Comments (14)", "Like (12)", "Cart (0)"; not a field's

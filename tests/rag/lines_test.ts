@@ -114,6 +114,11 @@ Deno.test("lineClass() tells soft lines (junk by shape alone) from hard junk", a
       "prose",
     ], // a menu path in an instruction
     ["Home > Phones > Settings > Battery", "en", "junk"], // a breadcrumb
+    [
+      "All zone names come from timedatectl list-timezones; add | grep Europe to shorten the list.",
+      "en",
+      "prose",
+    ], // a pipe in a sentence is no meta row
     ["Similar questions: can I fly > 6 months > passport?", "en", "junk"], // a question is no instruction
     [
       "Goals: Emre Koçak (23), Diego Santos (78) – Karadeniz FK; Burak Yeşil (56, pen.) – Başkent",
