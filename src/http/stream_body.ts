@@ -20,19 +20,36 @@ export interface StreamBodyOptions<T> {
   stallMs?: number;
 }
 
+/** Checks per stall limit: a client is cut off between 1 and 1¼ limits after it stopped. */
+const STALL_CHECKS = 4;
+
 export function streamResponse<T>(source: AsyncGenerator<T>, opts: StreamBodyOptions<T>): Response {
   /** The source ended or failed, or the client left: nothing more is written. */
   let finished = false;
   let wrote = false;
+  /** When the frame the client has not taken yet was written (0: none waits). */
+  let waitingSince = 0;
   let timer: ReturnType<typeof setInterval> | undefined;
-  let stall: ReturnType<typeof setTimeout> | undefined;
+  let watch: ReturnType<typeof setInterval> | undefined;
   const finish = (): void => {
     finished = true;
     clearInterval(timer);
-    clearTimeout(stall);
+    clearInterval(watch);
   };
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
+      // One watch per stream, not a timer per frame: the next pull comes when the client has
+      // taken the last frame, and until then it is stalled.
+      const stallMs = opts.stallMs ?? 0;
+      if (stallMs > 0) {
+        watch = setInterval(() => {
+          if (finished || waitingSince === 0 || Date.now() - waitingSince < stallMs) return;
+          finish();
+          opts.onCancel?.();
+          void source.return(undefined);
+          controller.error(new Error("the client stopped reading"));
+        }, stallMs / STALL_CHECKS);
+      }
       const keepAlive = opts.keepAlive;
       if (!keepAlive || keepAlive.everyMs <= 0) return;
       timer = setInterval(() => {
@@ -41,7 +58,7 @@ export function streamResponse<T>(source: AsyncGenerator<T>, opts: StreamBodyOpt
       }, keepAlive.everyMs);
     },
     async pull(controller) {
-      clearTimeout(stall);
+      waitingSince = 0;
       let next: IteratorResult<T>;
       try {
         next = await source.next();
@@ -62,16 +79,7 @@ export function streamResponse<T>(source: AsyncGenerator<T>, opts: StreamBodyOpt
       }
       wrote = true;
       controller.enqueue(opts.frame(next.value));
-      // The next pull comes when the client has taken this frame: until then it is stalled.
-      if (opts.stallMs) {
-        stall = setTimeout(() => {
-          if (finished) return;
-          finish();
-          opts.onCancel?.();
-          void source.return(undefined);
-          controller.error(new Error("the client stopped reading"));
-        }, opts.stallMs);
-      }
+      if (watch !== undefined) waitingSince = Date.now();
     },
     async cancel() {
       if (finished) return;
