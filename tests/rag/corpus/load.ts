@@ -20,6 +20,7 @@ export const SPLITS = [
   "final7",
   "final8",
   "final9",
+  "final10",
 ] as const;
 export type Split = typeof SPLITS[number];
 
