@@ -12,7 +12,7 @@
  */
 import { inText, type QueryTerm, termMatch } from "./relevance.ts";
 import { fold } from "./entities.ts";
-import { romanize, squash } from "./romanize.ts";
+import { latinForm, romanizable } from "./romanize.ts";
 import { foldWord, isAnyStopword, isCjk, words } from "./text.ts";
 
 /** Shortest shared start that makes two words forms of one. */
@@ -85,6 +85,14 @@ export function nameWords(text: string): Set<string> {
   return out;
 }
 
+const ADDRESS = /^https?:\/\/(?:www\.)?([^/?#]+)([^?#]*)/i;
+
+/** A web address's site (lower-cased, without "www.") and path; null for another name. */
+export function siteAddress(name: string | null): { host: string; path: string } | null {
+  const m = ADDRESS.exec(name ?? "");
+  return m ? { host: m[1].toLowerCase(), path: m[2] } : null;
+}
+
 /**
  * The words of a page address, folded (accents off) with German transliterations read back
  * (nuernberg = nürnberg, fuerth = fürth); an underscore parts words (a wiki's Phare_de_Kerbrennec).
@@ -104,8 +112,9 @@ export function inAddress(word: string, address: readonly string[]): boolean {
     (w.length >= MIN_ADDRESS_PREFIX && a.length > w.length && a.startsWith(w));
   if (address.some((a) => named(w, a))) return true;
   // A word of another alphabet, written in Latin letters in the address (Речной = rechnoy).
-  const latin = romanize(word);
-  return latin !== null && address.some((a) => named(squash(latin), squash(a)));
+  if (!romanizable(word.charCodeAt(0))) return false;
+  const latin = latinForm(word);
+  return address.some((a) => named(latin, latinForm(a)));
 }
 
 /** A question term a sentence puts other words in place of, and those words. */

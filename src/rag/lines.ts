@@ -39,7 +39,8 @@ const FIELD = /^([^:：՝]{1,48})(?<!\d)[:：՝]\s*(\S.{0,70})$/u;
 /** Where a field's label ends. */
 export const LABEL_END = /[:：՝]/;
 const ITEM = /^(?:[-*•·–]|\d{1,2}[.)])\s+\S/u;
-const TABLE_ROW = /^\|.*\|$/;
+/** A row of a `| a | b |` table. */
+export const TABLE_ROW = /^\|.*\|$/;
 const CODE_SYMBOL = /[=\\/()~_]|(?:^|\s)--?[\w-]+|\.\w/;
 /** Stopword share below which a sentence with a price is an ad. */
 const AD_DENSITY = 0.15;
@@ -111,9 +112,11 @@ export function isCommand(line: string): boolean {
 /** A line that starts with a release number: "v3.8.2（2024-05-14）", "[3.0.0] - 2024-04-18". */
 const VERSION = /^(?:\[|v|\p{L}{1,12}\s)?\d{1,3}\.\d{1,3}\.\d{1,3}(?![\d.]*\d)/u;
 
-/** Years: two of them date a row ("2019 – 2024"). */
-const YEARS = /(?<!\d)(?:1[89]|20)\d\d(?!\d)/g;
 const YEAR = String.raw`(?:1[89]|20)\d\d`;
+/** A year on its own (not part of a longer number). */
+export const A_YEAR = new RegExp(String.raw`(?<!\d)${YEAR}(?!\d)`);
+/** Years: two of them date a row ("2019 – 2024"). */
+const YEARS = new RegExp(A_YEAR.source, "g");
 /** A day's date: what a byline or an "updated" row carries (14/02/2025, 14 février 2025). */
 const DAY_DATE = new RegExp(
   [

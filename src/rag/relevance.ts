@@ -6,7 +6,7 @@
  *
  * Pure: no Deno APIs, no clock, no I/O.
  */
-import { romanize, squash } from "./romanize.ts";
+import { latinForm, romanizable } from "./romanize.ts";
 import { isCjk } from "./text.ts";
 
 export interface QueryTerm {
@@ -33,25 +33,6 @@ function commonPrefix(a: string, b: string): number {
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   return i;
-}
-
-/** Letters of the alphabets romanize.ts writes in Latin (Greek to Armenian, U+0370–U+058F). */
-function romanizable(code: number): boolean {
-  return code >= 0x370 && code <= 0x58f;
-}
-
-/** Squashed Latin forms of words, read once (bounded: cleared when full). */
-const LATIN_FORMS = new Map<string, string>();
-const MAX_LATIN_FORMS = 50_000;
-
-function latinForm(word: string): string {
-  let form = LATIN_FORMS.get(word);
-  if (form === undefined) {
-    if (LATIN_FORMS.size >= MAX_LATIN_FORMS) LATIN_FORMS.clear();
-    form = squash(romanize(word) ?? word);
-    LATIN_FORMS.set(word, form);
-  }
-  return form;
 }
 
 /**

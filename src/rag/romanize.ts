@@ -4,7 +4,7 @@
  * /thessaloniki, "პითონის" /python. Schemes differ (rechnoy, rechnoi, rechnoj; tsentr, centr), so
  * both sides are compared in a squashed form that drops what the schemes disagree on.
  *
- * Pure: no Deno APIs, no clock, no I/O.
+ * Pure: no Deno APIs, no clock, no I/O (a bounded cache of the forms it computed).
  */
 
 /**
@@ -39,6 +39,30 @@ export function romanize(word: string): string | null {
   // An accented letter (ί, ώ) is its base letter; й and ї have letters of their own.
   return [...lower.replaceAll("ու", "u")]
     .map((c) => LETTERS.get(c) ?? LETTERS.get(c.normalize("NFD")[0]) ?? c).join("");
+}
+
+/**
+ * A letter code of these alphabets: Greek, Cyrillic and Armenian (U+0370–U+058F), Georgian
+ * (U+10A0–U+10FF, Mtavruli U+1C90–U+1CBF). Read from a word's first letter, without a regex.
+ */
+export function romanizable(code: number): boolean {
+  return (code >= 0x370 && code <= 0x58f) || (code >= 0x10a0 && code <= 0x10ff) ||
+    (code >= 0x1c90 && code <= 0x1cbf);
+}
+
+/** Squashed Latin forms of words, read once (bounded: cleared when full). */
+const LATIN_FORMS = new Map<string, string>();
+const MAX_LATIN_FORMS = 50_000;
+
+/** The word squashed in Latin letters (romanized first when it is of these alphabets). */
+export function latinForm(word: string): string {
+  let form = LATIN_FORMS.get(word);
+  if (form === undefined) {
+    if (LATIN_FORMS.size >= MAX_LATIN_FORMS) LATIN_FORMS.clear();
+    form = squash(romanize(word) ?? word);
+    LATIN_FORMS.set(word, form);
+  }
+  return form;
 }
 
 /**

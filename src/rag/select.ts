@@ -62,11 +62,10 @@ import {
   pageIndex,
   questionEntities,
 } from "./entities.ts";
-import { LABEL_END, PRICE } from "./lines.ts";
+import { A_YEAR, LABEL_END, PRICE, TABLE_ROW } from "./lines.ts";
 import { addressWords, inAddress, nameWords, substituted } from "./coverage.ts";
 import { offSubjectSiblings } from "./siblings.ts";
-import { siteRepeats } from "./site_chrome.ts";
-import { allUnits, MAX_READ_CHARS, readSources, sourceUnits, type Unit } from "./units.ts";
+import { allUnits, MAX_READ_CHARS, readSources, type Unit, unitsOf } from "./units.ts";
 
 export interface KeptParagraph {
   sourceId: string;
@@ -109,7 +108,6 @@ const CHROME_FLOOR = 0.5;
 /** … and this share for a list line no heading claimed (a soft line: chrome as often as not). */
 const LIST_FLOOR = 0.3;
 const QUANTITY_LINE = /^\p{N}/u;
-const YEAR = /(?<!\d)(?:1[89]|20)\d\d(?!\d)/;
 const CONVERSATION_WEIGHT = 0.3;
 /** Weight of a lone CJK character against a word. */
 const SINGLE_CHARACTER = 0.5;
@@ -245,7 +243,13 @@ const TABLE_ROWS = 3;
 /** A `| a | b |` table of TABLE_ROWS rows or more. */
 function table(unit: Unit): boolean {
   const rows = unit.text.split("\n");
-  return rows.length >= TABLE_ROWS && rows.every((r) => /^\|.*\|$/.test(r));
+  return rows.length >= TABLE_ROWS && rows.every((r) => TABLE_ROW.test(r));
+}
+
+/** The unit at position `k` of `lines` is content or a list line, with no junk right before it. */
+function listLineAt(units: readonly Unit[], lines: readonly number[], k: number): boolean {
+  const u = units[lines[k]];
+  return u !== undefined && !u.hardBefore && (!u.soft || u.listLike);
 }
 
 /** A list or code block, or a line that is one list item. */
@@ -300,7 +304,7 @@ function withoutEchoes(unit: Unit, question: ReadonlySet<string>, terms: readonl
   const lines = unit.text.split("\n").filter((l) => {
     // The label names what was asked and the value answers it ("Lift: yes"), unless the value
     // also only repeats the question (a reply's subject: "Re: Pi 5 under-voltage").
-    const value = l.slice(l.search(/[:：]/) + 1);
+    const value = l.slice(l.search(LABEL_END) + 1);
     return !echoes(l, question, terms) || !echoes(value, question, terms);
   });
   if (lines.length === 0) return null;
@@ -415,14 +419,11 @@ function admit(
   // A list line that starts with a quantity ("350 ml of water", "6 – runs on Saturdays") and
   // matches the question as a seed would, among other list lines or content: an answer no
   // heading claimed. A year makes it a date or a title ("6 January 2023, 06:15").
-  const listed = (k: number) => {
-    const u = units[lines[k]];
-    return u !== undefined && !u.hardBefore && (!u.soft || u.listLike);
-  };
+  const listed = (k: number) => listLineAt(units, lines, k);
   lines.forEach((i, k) => {
     const u = units[i];
     if (out.has(i) || !u.soft || !listed(k) || !QUANTITY_LINE.test(u.text)) return;
-    if (YEAR.test(u.text) || (!listed(k - 1) && !listed(k + 1))) return;
+    if (A_YEAR.test(u.text) || (!listed(k - 1) && !listed(k + 1))) return;
     if (scores[i] > 0 && scores[i] >= LIST_FLOOR * best) {
       out.set(i, { unit: u, order: i, own: scores[i], score: scores[i] });
     }
@@ -484,7 +485,7 @@ export function specSheet(unit: Unit): boolean {
 /** A value with a unit of measure: "812 m²", "۵٬۶۰۹ متر", "254 g" (not a date: "14 Mar 2019"). */
 function measured(line: string): boolean {
   const value = line.slice(line.search(LABEL_END) + 1);
-  return !YEAR.test(value) &&
+  return !A_YEAR.test(value) &&
     /\p{N}[\p{N}.,٬\s]*(?:\p{L}{1,3}|[²³°%])(?![\p{L}])/u.test(value);
 }
 
@@ -522,10 +523,6 @@ export function sections(
   const out = new Map<number, number>();
   /** Content, or a soft line that starts with a number (a quantity, a row). */
   const counted = (u: Unit) => !u.soft || (isCjk(u.text) ? u.listLike : /^\p{N}/u.test(u.text));
-  const listLine = (k: number) => {
-    const u = units[lines[k]];
-    return u !== undefined && !u.hardBefore && (!u.soft || u.listLike);
-  };
   lines.forEach((h, k) => {
     const head = units[h];
     if (!head.soft || head.listLike || HEADING_PUNCT.test(head.text) || scores[h] <= 0) return;
@@ -543,7 +540,7 @@ export function sections(
       if (u.soft) {
         const sibling = first !== null && lead(u.text) === first;
         if (oneWord(u.text) || sibling || (isCjk(u.text) && !u.listLike)) break;
-        if (!u.listLike && !listLine(j + 1)) break;
+        if (!u.listLike && !listLineAt(units, lines, j + 1)) break;
       }
       taken.push(lines[j]);
     }
@@ -736,8 +733,7 @@ export function selectContext(
 ): PackResult {
   // Read at least twice what the budget holds, so a large context still has a choice.
   const read = readSources(sources, Math.max(MAX_READ_CHARS, 2 * budgetChars));
-  const repeated = siteRepeats(read);
-  const all = read.flatMap((s, i) => sourceUnits(s, i, repeated[i]));
+  const all = unitsOf(read);
   const terms = queryTerms(question, conversation);
   const asked = new Set(matchWords(question.slice(0, MAX_QUERY_CHARS)));
   const distinct = dropRepeatedSentences(dedupe(all));

@@ -7,10 +7,9 @@
  *
  * Pure: no Deno APIs, no clock, no I/O. Imports only src/rag/coverage.ts and the RagSource type.
  */
-import { addressWords, inAddress } from "./coverage.ts";
+import { addressWords, inAddress, siteAddress } from "./coverage.ts";
 import type { RagSource } from "./detect.ts";
 
-const ADDRESS = /^https?:\/\/(?:www\.)?([^/?#]+)([^?#]*)/i;
 /** A word of an address that says what a page is about: no number, three letters or more. */
 const MIN_WORD = 3;
 
@@ -21,9 +20,9 @@ export function offSubjectSiblings(
 ): Set<string> {
   const pages = new Map<string, { host: string; path: string[] }>();
   for (const s of sources) {
-    const m = ADDRESS.exec(s.name ?? "");
-    if (m && !pages.has(s.id)) {
-      pages.set(s.id, { host: m[1].toLowerCase(), path: addressWords(m[2]) });
+    const site = siteAddress(s.name);
+    if (site && !pages.has(s.id)) {
+      pages.set(s.id, { host: site.host, path: addressWords(site.path) });
     }
   }
   const about = (w: string) => !/\d/.test(w) && w.length >= MIN_WORD;

@@ -297,9 +297,13 @@ export function readSources(
   });
 }
 
-/** The units of all sources, each read up to its share of `cap` characters. */
-export function allUnits(sources: readonly RagSource[], cap: number = MAX_READ_CHARS): Unit[] {
-  const read = readSources(sources, cap);
+/** The units of sources already read (readSources()), a site's repeated lines known. */
+export function unitsOf(read: readonly RagSource[]): Unit[] {
   const repeated = siteRepeats(read);
   return read.flatMap((s, i) => sourceUnits(s, i, repeated[i]));
+}
+
+/** The units of all sources, each read up to its share of `cap` characters. */
+export function allUnits(sources: readonly RagSource[], cap: number = MAX_READ_CHARS): Unit[] {
+  return unitsOf(readSources(sources, cap));
 }

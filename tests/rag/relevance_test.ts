@@ -21,6 +21,7 @@ Deno.test("termMatch() matches words, compound parts and inflections", async (t)
     ["orocenu", "орочена", 0.6], // oročenu, folded; ч is written ch or č
     ["пароль", "parol", 1], // and the other way round
     ["thessaloniki", "θεσσαλονικη", 1],
+    ["tbilisi", "თბილისი", 1], // Georgian, outside the Greek-to-Armenian block
     ["kamata", "カマタ", 0], // no romanization for kana
   ];
   for (const [a, b, expected] of rows) {
