@@ -24,20 +24,27 @@ Deno.test("streamResponse(): one frame per value, then the end", async () => {
   assert.equal(await res.text(), "0\n1\n2\n");
 });
 
-Deno.test("streamResponse(): a client that stops reading is cut off after stallMs", async () => {
-  const { source, state } = counting();
-  let cancelled = 0;
+/** A stream of `limit` values with a 50 ms stall limit, read by the test. */
+function watched(limit = Infinity) {
+  const { source, state } = counting(limit);
+  const counts = { cancelled: 0 };
   const res = streamResponse(source, {
     frame,
     headers: {},
     stallMs: 50,
-    onCancel: () => cancelled++,
+    onCancel: () => counts.cancelled++,
   });
-  const reader = res.body!.getReader();
+  return { reader: res.body!.getReader(), state, counts };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+Deno.test("streamResponse(): a client that stops reading is cut off after stallMs", async () => {
+  const { reader, state, counts } = watched();
   assert.equal(new TextDecoder().decode((await reader.read()).value), "0\n");
   // Nothing more is read: the frame waiting for the client is never taken.
-  await new Promise((r) => setTimeout(r, 300));
-  assert.equal(cancelled, 1);
+  await sleep(300);
+  assert.equal(counts.cancelled, 1);
   assert.ok(state.returned, "the source is closed, so its generation ends");
   await assert.rejects(async () => {
     while (!(await reader.read()).done);
@@ -45,21 +52,13 @@ Deno.test("streamResponse(): a client that stops reading is cut off after stallM
 });
 
 Deno.test("streamResponse(): a client that keeps reading is never cut off", async () => {
-  const { source, state } = counting(40);
-  let cancelled = 0;
-  const res = streamResponse(source, {
-    frame,
-    headers: {},
-    stallMs: 50,
-    onCancel: () => cancelled++,
-  });
-  const reader = res.body!.getReader();
+  const { reader, state, counts } = watched(40);
   let frames = 0;
   while (!(await reader.read()).done) {
     frames++;
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
   }
   assert.equal(frames, 40);
-  assert.equal(cancelled, 0);
+  assert.equal(counts.cancelled, 0);
   assert.ok(state.returned);
 });

@@ -118,6 +118,10 @@ Deno.test("withHistory() puts the most recent whole turns that fit before the pr
 });
 
 /** Relevant, well-formed lines about the NPU. */
+/** The kept paragraphs of one page for a question. */
+const keptOf = (page: string, question: string) =>
+  selectContext([src("1", page)], question, [], 10_000, 1000).kept.map((k) => k.text);
+
 const FACTS = [
   "The RK3588 NPU has three cores and is rated at 6 TOPS in total for INT8 workloads.",
   "Qwen3 1.7B runs at about 14 tokens per second on the NPU after w8a8 quantization.",
@@ -800,13 +804,7 @@ Deno.test("selectContext(): a quantity line that matches the question is kept wi
     "7 g dry yeast (or 20 g of fresh yeast).",
     "3 hours 2024 water rising time",
   ].join("\n");
-  const texts = selectContext(
-    [src("1", page)],
-    "focaccia, how much water and yeast for 500 g of flour?",
-    [],
-    10_000,
-    1000,
-  ).kept.map((k) => k.text).join("\n");
+  const texts = keptOf(page, "focaccia, how much water and yeast for 500 g of flour?").join("\n");
   assert.ok(texts.includes("350 ml water at room temperature"), texts);
   // A line the question does not ask about stays out; a year makes a line a date or a title.
   assert.ok(!texts.includes("10 g fine salt"), texts);
@@ -823,9 +821,7 @@ Deno.test("selectContext(): the first line under a heading comes with the seed t
     "In quiet mode the robot is about 56 dB, quiet enough for an evening run.",
     "Advertisement",
   ].join("\n");
-  const kept = (question: string) =>
-    selectContext([src("1", page)], question, [], 10_000, 1000).kept.map((k) => k.text);
-  const texts = kept("how loud is the vortexa, can it run in the evening?");
+  const texts = keptOf(page, "how loud is the vortexa, can it run in the evening?");
   assert.ok(texts.some((t) => t.startsWith("In standard mode")), texts.join("\n"));
   // A line under a heading that the seed does not go on about stays out.
   assert.ok(!texts.some((t) => t.startsWith("On hard floors")), texts.join("\n"));
@@ -843,13 +839,6 @@ Deno.test("selectContext(): a table that ends a chunk is no footer", () => {
     "| F75 | Pressure sensor fault | Bleed the system and check the pump |",
     "© 2023 Boiler Help",
   ].join("\n");
-  const texts = selectContext(
-    [src("1", page)],
-    "F28 on my Aquatherm boiler, what is it?",
-    [],
-    10_000,
-    1000,
-  )
-    .kept.map((k) => k.text).join("\n");
+  const texts = keptOf(page, "F28 on my Aquatherm boiler, what is it?").join("\n");
   assert.ok(texts.includes("| F28 | Ignition failure at start-up |"), texts);
 });
