@@ -13,12 +13,11 @@ import type { ModelEntry, ModelRegistry } from "../models/registry.ts";
 import type { RagCache } from "../rag/cache.ts";
 import type { TaskKind } from "../tasks/detect.ts";
 import type { TaskMode } from "../tasks/settings.ts";
-import type { VisionSettings } from "../vision/settings.ts";
 import { type LoadSettings, NpuAdmin } from "./admin.ts";
 import { Embedder } from "./embedder.ts";
 import { type PlanNote, planTurn } from "./plan.ts";
 import { replayGeneration } from "./replay.ts";
-import { TurnRunner } from "./run.ts";
+import { TurnRunner, type TurnRunnerOptions } from "./run.ts";
 import type { Scheduler } from "./scheduler.ts";
 import type { PromptFileStore } from "./prompt_files.ts";
 import { ModelSessions } from "./session.ts";
@@ -27,33 +26,22 @@ import type {
   ChatRequest,
   ChatService,
   EmbeddingResult,
-  EngineObserver,
   EngineStatus,
   ModelInfo,
 } from "./types.ts";
 
-export interface ChatEngineOptions extends LoadSettings {
-  firstTokenTimeoutMs: number;
-  totalTimeoutMs: number;
-  /** After an abort, how long a run may take to return before the runtime counts as wedged. */
-  abortGraceMs: number;
-  /** Called once when the runtime is wedged. */
-  onWedged?: (err: Error) => void;
+/** The engine's settings: the turn runner's (timeouts, abort grace, vision, …) and its own. */
+export interface ChatEngineOptions extends LoadSettings, TurnRunnerOptions {
   /** Called after a model failed to load (a rescan of the models folder). */
   onLoadFailed?: () => Promise<unknown>;
-  /** The runtime takes sampling and max_new_tokens per run (1.3.0); else only at load. */
-  perRunSampling: boolean;
   taskModes: Readonly<Record<TaskKind, TaskMode>>;
   taskMaxTokens: number;
-  /** Image limits and switches (default: DEFAULT_VISION_SETTINGS). */
-  vision?: VisionSettings;
   /** Answers to RAG questions, replayed while the sources stay the same. */
   ragCache: RagCache<CachedAnswer>;
   /** Saved KV caches per conversation state; null = none. */
   promptFiles?: PromptFileStore | null;
   /** Measure the runtime's cache behaviour at the first load (default true). */
   calibrate?: boolean;
-  observer?: EngineObserver;
 }
 
 export interface CachedAnswer {
